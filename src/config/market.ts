@@ -1,0 +1,38 @@
+import type { Config } from "./schema.ts";
+
+/** What market.json (from `GET /info/markets`) tells us about one market. */
+export interface MarketInfo {
+  name: string;
+  tick_size?: number;
+  lot_size?: number;
+  status?: string;
+}
+
+/** Everything the model and backtest need to know about one market, fully resolved. */
+export interface MarketParams {
+  market: string;
+  tickSize: number;
+  lotSize: number;
+  maxInventory: number;
+  orderNotional: number;
+  makerFeeBps: number;
+  takerFeeBps: number;
+}
+
+/**
+ * Resolution order per field: `markets_config[market]` (explicit user intent) → market.json from
+ * the exchange (tick/lot only) → the global config key. Lot size has no global key: without
+ * market.json it falls back to 0 = "no rounding".
+ */
+export function resolveMarket(config: Config, market: string, info?: MarketInfo): MarketParams {
+  const o = config.markets_config[market] ?? {};
+  return {
+    market,
+    tickSize: o.tick_size ?? info?.tick_size ?? config.tick_size,
+    lotSize: o.lot_size ?? info?.lot_size ?? 0,
+    maxInventory: o.max_inventory ?? config.max_inventory,
+    orderNotional: o.order_notional ?? config.order_notional,
+    makerFeeBps: o.maker_fee_bps ?? config.maker_fee_bps,
+    takerFeeBps: o.taker_fee_bps ?? config.taker_fee_bps,
+  };
+}

@@ -1,0 +1,146 @@
+import * as v from "valibot";
+
+/**
+ * The one configuration schema. Every key of the original `config.json` (original-system.md §2)
+ * is here, with the same snake_case name, plus the keys this project adds. Defaults that differ
+ * from the original code are deliberate and listed in README.md ("Defaults that differ").
+ */
+
+const num = (min?: number, max?: number) => {
+  const checks: v.PipeItem<number, number, v.BaseIssue<unknown>>[] = [v.finite()];
+  if (min !== undefined) checks.push(v.minValue(min));
+  if (max !== undefined) checks.push(v.maxValue(max));
+  return v.pipe(v.number(), ...checks);
+};
+const int = (min?: number, max?: number) => {
+  const checks: v.PipeItem<number, number, v.BaseIssue<unknown>>[] = [v.integer()];
+  if (min !== undefined) checks.push(v.minValue(min));
+  if (max !== undefined) checks.push(v.maxValue(max));
+  return v.pipe(v.number(), ...checks);
+};
+const positive = () => v.pipe(v.number(), v.finite(), v.gtValue(0));
+
+/** `BTC-USD`, `NVDA_24_5-USD`: letters, digits, `_`, `-`, `.`; never a path separator or `..`. */
+export const MARKET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export const marketName = v.pipe(
+  v.string(),
+  v.regex(MARKET_NAME, "market name (letters, digits, _ . -)"),
+  v.check((s) => !s.includes(".."), "market name without '..'"),
+);
+
+/** Per-market overrides; anything absent falls back to the global key or to market.json. */
+export const MarketOverrides = v.object({
+  tick_size: v.optional(positive()),
+  lot_size: v.optional(positive()),
+  max_inventory: v.optional(positive()),
+  order_notional: v.optional(positive()),
+  maker_fee_bps: v.optional(num(-100, 100)),
+  taker_fee_bps: v.optional(num(-100, 100)),
+});
+export type MarketOverrides = v.InferOutput<typeof MarketOverrides>;
+
+export const ConfigSchema = v.object({
+  // ---- collection (original keys) ----
+  markets: v.optional(v.array(marketName), ["BTC-USD", "ETH-USD", "SOL-USD"]),
+  data_directory: v.optional(v.pipe(v.string(), v.minLength(1)), "data"),
+  collect_orderbook: v.optional(v.boolean(), true),
+  collect_trades: v.optional(v.boolean(), true),
+  /** false subscribes with `?depth=1` (best bid/ask only); the original ignored this key. */
+  collect_full_orderbook: v.optional(v.boolean(), true),
+  /** Levels per side written to Parquet; the original ignored this key (always 20). */
+  max_depth_levels: v.optional(int(1, 200), 20),
+
+  // ---- collection (added) ----
+  network: v.optional(v.picklist(["mainnet", "testnet"]), "mainnet"),
+  /** Overrides the network's WebSocket base, e.g. `ws://127.0.0.1:8765/stream.extended.exchange/v1`. */
+  ws_base: v.optional(v.pipe(v.string(), v.regex(/^wss?:\/\//, "ws:// or wss:// URL"))),
+  /** Overrides the network's REST base, e.g. `http://127.0.0.1:8765/api/v1`. */
+  rest_base: v.optional(v.pipe(v.string(), v.regex(/^https?:\/\//, "http:// or https:// URL"))),
+  user_agent: v.optional(v.pipe(v.string(), v.minLength(1)), "extended-mm/0.1.0"),
+  orderbook_rows_per_part: v.optional(int(1), 25_000),
+  trades_rows_per_part: v.optional(int(1), 50_000),
+  /** Minimum ms between stored book rows; 0 stores every applied update. */
+  orderbook_min_interval_ms: v.optional(int(0), 0),
+  idle_timeout_seconds: v.optional(num(1), 30),
+  reconnect_max_backoff_seconds: v.optional(num(1), 60),
+  gap_log_threshold_ms: v.optional(int(0), 5_000),
+  collect_funding: v.optional(v.boolean(), true),
+  /** Journal fsync cadence: at most this much received data is lost by a kill -9. */
+  journal_flush_ms: v.optional(int(10, 60_000), 1_000),
+  /** A part is rolled from the journal at the row limit or after this many seconds. */
+  part_roll_seconds: v.optional(num(1), 30),
+  health_log_seconds: v.optional(num(1), 60),
+  /** Port of the local Extended-protocol server (`serve`). */
+  serve_port: v.optional(int(0, 65535), 8765),
+
+  // ---- model (original keys) ----
+  risk_aversion_gamma: v.optional(positive(), 0.1),
+  effective_volume_threshold: v.optional(
+    v.union([
+      positive(),
+      v.pipe(
+        v.string(),
+        v.regex(/^\d+(\.\d+)?$/, "decimal string"),
+        v.transform(Number),
+        v.check((x) => x > 0, "positive"),
+      ),
+    ]),
+    1000,
+  ),
+  calibration_window_seconds: v.optional(int(1), 3600),
+  recalibration_interval_seconds: v.optional(int(1), 60),
+  inventory_horizon_seconds: v.optional(num(0), 1800),
+  gamma_min: v.optional(num(0), 0.01),
+  gamma_max: v.optional(num(0), 100),
+  gamma_grid_points: v.optional(int(2, 1000), 12),
+  gamma_log_spacing: v.optional(v.boolean(), true),
+  max_inventory: v.optional(positive(), 10),
+  tick_size: v.optional(positive(), 0.01),
+  max_shift_ticks: v.optional(num(0), 100),
+  gamma_mode: v.optional(v.picklist(["constant", "inventory_scaled", "max_shift"]), "constant"),
+  min_spread_bps: v.optional(num(0), 0),
+  max_spread_bps: v.optional(num(0), 200),
+  maker_fee_bps: v.optional(num(-100, 100), 0),
+  taker_fee_bps: v.optional(num(-100, 100), 2.5),
+  min_volatility: v.optional(num(0), 0),
+  max_volatility: v.optional(num(0), 0.02),
+
+  // ---- model (added) ----
+  volatility_model: v.optional(v.picklist(["garch", "realized", "ewma"]), "garch"),
+  /** Compatibility: GARCH over the whole run instead of the rolling window (quadratic cost). */
+  garch_full_history: v.optional(v.boolean(), false),
+  ewma_half_life_seconds: v.optional(positive(), 300),
+  min_prices_for_calibration: v.optional(int(2), 10),
+  min_trades_per_side: v.optional(int(1), 5),
+  /** Compatibility: a failed intensity fit resets to κ=100/A=10 like the original (bug 9.3-16). */
+  reset_failed_fits: v.optional(v.boolean(), false),
+
+  // ---- backtest (original keys) ----
+  fill_cooldown_seconds: v.optional(num(0), 0),
+  quote_validity_seconds: v.optional(num(0), 60),
+  gap_threshold_seconds: v.optional(num(0), 1800),
+  warmup_period_seconds: v.optional(num(0), 900),
+  /** Sweep worker count; absent means one per core. */
+  num_threads: v.optional(int(1, 256)),
+
+  // ---- backtest (added) ----
+  initial_capital: v.optional(positive(), 1000),
+  order_notional: v.optional(positive(), 20),
+  requote: v.optional(v.picklist(["every_update", "on_recalibration"]), "every_update"),
+  fill_model: v.optional(v.picklist(["cross", "strict", "queue"]), "queue"),
+  /** Queue model: `risk_averse` advances only on trades; `power` also on cancels (hftbacktest). */
+  queue_model: v.optional(v.picklist(["risk_averse", "power"]), "power"),
+  queue_power: v.optional(positive(), 3),
+  order_latency_ms: v.optional(num(0), 50),
+  /** Compatibility: order size = notional / trade price and no lot rounding, as the original. */
+  original_sizing: v.optional(v.boolean(), false),
+  equity_sample_seconds: v.optional(positive(), 60),
+
+  markets_config: v.optional(v.record(marketName, MarketOverrides), {}),
+});
+
+export type Config = v.InferOutput<typeof ConfigSchema>;
+export type ConfigInput = v.InferInput<typeof ConfigSchema>;
+
+/** Keys the schema knows; anything else in a file is warned about (keys starting `_` are comments). */
+export const CONFIG_KEYS: ReadonlySet<string> = new Set(Object.keys(ConfigSchema.entries));

@@ -1,0 +1,49 @@
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+
+const main = join(import.meta.dir, "../../src/main.ts");
+
+function run(args: string[], cwd = import.meta.dir) {
+  const r = Bun.spawnSync([process.execPath, main, ...args], { cwd, env: { ...process.env, LOG_LEVEL: "" } });
+  return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
+}
+
+describe("cli", () => {
+  test("--version prints the package version", () => {
+    const r = run(["--version"]);
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  test("--help lists the four original commands and their aliases", () => {
+    const r = run(["--help"]);
+    expect(r.code).toBe(0);
+    for (const c of ["collect_data", "backtest", "calculate_spread", "verify_orderbook", "collect", "spread", "verify"]) {
+      expect(r.out).toContain(c);
+    }
+  });
+
+  test("every command has --help", () => {
+    for (const c of ["collect_data", "collect", "backtest", "calculate_spread", "spread", "verify_orderbook", "verify", "serve", "sweep", "simulate", "demo"]) {
+      const r = run([c, "--help"]);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain("--config");
+    }
+  });
+
+  test("an unknown command and an unknown flag are usage errors (exit 2) in one line", () => {
+    const a = run(["frobnicate"]);
+    expect(a.code).toBe(2);
+    expect(a.err.trim().split("\n")).toHaveLength(1);
+    expect(a.err).toContain("unknown command 'frobnicate'");
+    const b = run(["backtest", "--no-such-flag"]);
+    expect(b.code).toBe(2);
+    expect(b.err).toContain("unknown option --no-such-flag");
+  });
+
+  test("--log-level rejects an unknown level", () => {
+    const r = run(["calculate_spread", "--log-level", "loud", "--config", "nope.json"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--log-level");
+  });
+});

@@ -1,0 +1,45 @@
+// The WASM core: hot loops over typed arrays that live in this module's memory.
+// The host (src/core/) copies columns in once with `alloc`, calls kernels by pointer, and reads
+// results back through views; every kernel has a plain TypeScript reference in src/core/reference.ts.
+
+/** Bump allocation into linear memory; the host resets with `reset()` between datasets. */
+export function alloc(bytes: usize): usize {
+  return heap.alloc(bytes);
+}
+
+export function reset(): void {
+  heap.reset();
+}
+
+/**
+ * Book top-of-book features, one row per snapshot: mid, absolute spread and microprice
+ * (size-weighted towards the thinner side). Rows with a missing or non-positive side give NaN.
+ */
+export function bookFeatures(
+  n: i32,
+  bidPx: usize,
+  bidQty: usize,
+  askPx: usize,
+  askQty: usize,
+  outMid: usize,
+  outSpread: usize,
+  outMicro: usize,
+): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 3;
+    const bp = load<f64>(bidPx + o);
+    const ap = load<f64>(askPx + o);
+    const bq = load<f64>(bidQty + o);
+    const aq = load<f64>(askQty + o);
+    if (!(bp > 0.0) || !(ap > 0.0)) {
+      store<f64>(outMid + o, NaN);
+      store<f64>(outSpread + o, NaN);
+      store<f64>(outMicro + o, NaN);
+      continue;
+    }
+    store<f64>(outMid + o, (bp + ap) * 0.5);
+    store<f64>(outSpread + o, ap - bp);
+    const tot = bq + aq;
+    store<f64>(outMicro + o, tot > 0.0 ? (bp * aq + ap * bq) / tot : (bp + ap) * 0.5);
+  }
+}
