@@ -21,7 +21,7 @@ export function bookFeaturesRef(top: TopOfBook): BookFeatures {
     mid[i] = (bp + ap) * 0.5;
     spread[i] = ap - bp;
     const tot = bq + aq;
-    micro[i] = tot > 0 ? (bp * aq + ap * bq) / tot : (bp + ap) * 0.5;
+    micro[i] = tot > 0 ? bp + (ap - bp) * (bq / tot) : (bp + ap) * 0.5;
   }
   return { mid, spread, micro };
 }

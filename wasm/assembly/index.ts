@@ -40,6 +40,7 @@ export function bookFeatures(
     store<f64>(outMid + o, (bp + ap) * 0.5);
     store<f64>(outSpread + o, ap - bp);
     const tot = bq + aq;
-    store<f64>(outMicro + o, tot > 0.0 ? (bp * aq + ap * bq) / tot : (bp + ap) * 0.5);
+    // bid + spread × bid-share stays inside [bid, ask] under rounding, unlike the weighted sum.
+    store<f64>(outMicro + o, tot > 0.0 ? bp + (ap - bp) * (bq / tot) : (bp + ap) * 0.5);
   }
 }
