@@ -1,0 +1,29 @@
+import { copyFileSync, chmodSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const root = join(import.meta.dir, "../..");
+let built: string | undefined;
+
+/**
+ * Builds dist/extended-mm once per test process and returns a copy placed alone in a fresh
+ * empty directory, so every caller exercises the artefact without node_modules or sources.
+ */
+export function compiledBinary(): { bin: string; dir: string } {
+  if (!built) {
+    const b = Bun.spawnSync([process.execPath, "run", "build"], { cwd: root, stderr: "pipe", stdout: "pipe" });
+    if (b.exitCode !== 0) throw new Error(`bun run build failed: ${b.stderr.toString()}`);
+    built = join(root, "dist/extended-mm");
+  }
+  const dir = mkdtempSync(join(tmpdir(), "emm-bin-"));
+  const bin = join(dir, "extended-mm");
+  copyFileSync(built, bin);
+  chmodSync(bin, 0o755);
+  return { bin, dir };
+}
+
+/** Runs the binary with a minimal environment (no PATH to node_modules, no HOME config). */
+export function runBinary(bin: string, args: string[], cwd: string) {
+  const r = Bun.spawnSync([bin, ...args], { cwd, env: { PATH: "/usr/bin:/bin", HOME: cwd } });
+  return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
+}
