@@ -1,0 +1,214 @@
+/**
+ * Fill intensity λ(δ) = A·e^(−κδ) per side by the exposure-aware truncated-exponential MLE of
+ * original-system.md §4.4. δ is the return-space distance |price − mid|/mid; a book snapshot held
+ * for dur seconds "exposes" δ ∈ [δmin, δmax] (touch to deepest level). The log-likelihood is
+ *   ℓ(κ) = n(ln κ − ln E(κ)) − κ·Σδ,   E(κ) = Σᵢ durᵢ(e^(−κ δminᵢ) − e^(−κ δmaxᵢ)),
+ * maximised on a 61-point log grid over [1, 1e6] then 32 golden-section steps; A = nκ/E(κ).
+ * κ is per unit relative distance (κ = 10⁴ ⇒ intensity falls by e per bp); A is trades·s⁻¹ per
+ * unit δ (a density).
+ */
+
+export const DEFAULT_KAPPA = 100;
+export const DEFAULT_A = 10;
+const KAPPA_MIN = 1;
+const KAPPA_MAX = 1e6;
+const PHI = 0.61803398875;
+
+/** E(κ): the exposure integral; must be > 0 and finite for a usable κ. */
+export type ExposureFn = (kappa: number) => number;
+
+export interface SideFit {
+  kappa: number;
+  a: number;
+}
+
+function logLik(n: number, sumDelta: number, kappa: number, E: ExposureFn): number {
+  if (!(kappa > 0) || !Number.isFinite(kappa)) return -Infinity;
+  const e = E(kappa);
+  if (!(e > 0) || !Number.isFinite(e)) return -Infinity;
+  return n * (Math.log(kappa) - Math.log(e)) - kappa * sumDelta;
+}
+
+/**
+ * One side's MLE given n trade distances summing to `sumDelta` and the exposure function.
+ * The grid and golden-section order are the original's, literally (ties: strictly greater).
+ * Null when the side cannot be fitted (n < minTrades, Σδ ≤ 0, no finite ℓ, A not > 0).
+ */
+export function fitSide(n: number, sumDelta: number, E: ExposureFn, minTrades = 5): SideFit | null {
+  if (n < minTrades || n <= 0 || !(sumDelta > 0) || !Number.isFinite(sumDelta)) return null;
+  let best = NaN;
+  let bestL = -Infinity;
+  for (let i = 0; i <= 60; i++) {
+    const k = Math.pow(10, (6 * i) / 60);
+    const l = logLik(n, sumDelta, k, E);
+    if (Number.isFinite(l) && l > bestL) {
+      bestL = l;
+      best = k;
+    }
+  }
+  if (!Number.isFinite(bestL)) return null;
+  let low = Math.max(best / 5, KAPPA_MIN);
+  let high = Math.min(best * 5, KAPPA_MAX);
+  if (high <= low) high = Math.min(10 * low, KAPPA_MAX);
+  let c = high - (high - low) * PHI;
+  let d = low + (high - low) * PHI;
+  let lc = logLik(n, sumDelta, c, E);
+  let ld = logLik(n, sumDelta, d, E);
+  for (let it = 0; it < 32; it++) {
+    if (lc > ld) {
+      high = d;
+      d = c;
+      ld = lc;
+      c = high - (high - low) * PHI;
+      lc = logLik(n, sumDelta, c, E);
+    } else {
+      low = c;
+      c = d;
+      lc = ld;
+      d = low + (high - low) * PHI;
+      ld = logLik(n, sumDelta, d, E);
+    }
+  }
+  const kappa = lc > ld ? c : d;
+  const a = (n * kappa) / E(kappa);
+  if (!(a > 0) || !Number.isFinite(a) || !(kappa > 0)) return null;
+  return { kappa, a };
+}
+
+/** Exposure intervals of one side as plain arrays (the non-incremental form). */
+export function exposureFromArrays(dur: ArrayLike<number>, dmin: ArrayLike<number>, dmax: ArrayLike<number>, len = dur.length): ExposureFn {
+  return (k) => {
+    let e = 0;
+    for (let i = 0; i < len; i++) e += dur[i] * (Math.exp(-k * dmin[i]) - Math.exp(-k * dmax[i]));
+    return e;
+  };
+}
+
+/** One order-book point: return-space exposed range per side (§4.1 `add_orderbook`). */
+export interface BookPoint {
+  ts: number;
+  mid: number;
+  bidMin: number;
+  bidMax: number;
+  askMin: number;
+  askMax: number;
+}
+
+/** §4.1: δ ranges from best and farthest level prices; null when mid is not usable. */
+export function bookPoint(ts: number, mid: number, bestBid: number, bestAsk: number, farBid: number, farAsk: number): BookPoint | null {
+  if (!Number.isFinite(mid) || mid <= 0) return null;
+  const z = (x: number) => (Number.isFinite(x) && x > 0 ? x : 0);
+  const bb = z(bestBid);
+  const ba = z(bestAsk);
+  const fb = z(farBid);
+  const fa = z(farAsk);
+  return {
+    ts, mid,
+    bidMin: Math.max(mid - bb, 0) / mid,
+    bidMax: Math.max(mid - fb, 0) / mid,
+    askMin: Math.max(ba - mid, 0) / mid,
+    askMax: Math.max(fa - mid, 0) / mid,
+  };
+}
+
+/** Whether a side's exposure interval counts (§4.4 step 3). */
+export const usableRange = (dmin: number, dmax: number) =>
+  Number.isFinite(dmin) && Number.isFinite(dmax) && dmax > dmin && dmax > 0;
+
+/** Trade distance δ for a trade on `side` (+1 ask / lifted by a buyer, −1 bid / hit by a seller). */
+export function tradeDelta(price: number, mid: number, side: number): number {
+  const d = side < 0 ? (mid - price) / mid : (price - mid) / mid;
+  return d > 0 && Number.isFinite(d) ? d : NaN;
+}
+
+export interface IntensityInput {
+  /** Trades in time order: ts, price, side (−1: seller-initiated, hits bids; +1: buyer, lifts asks). */
+  tradeTs: ArrayLike<number>;
+  tradePx: ArrayLike<number>;
+  tradeSide: ArrayLike<number>;
+  points: BookPoint[];
+  windowEnd: number;
+  minTrades?: number;
+  /** A snapshot describes the market for at most this long (ms): exposure is capped there and
+   * trades later than that after it are ignored. Infinity = the original. */
+  maxGapMs?: number;
+}
+
+export interface IntensityFit {
+  bid: SideFit | null;
+  ask: SideFit | null;
+  nBid: number;
+  nAsk: number;
+}
+
+/**
+ * Non-incremental §4.4 on one window (the reference the engine is checked against). Each trade is
+ * measured against the last point with ts strictly before it (fix of 9.3-14: the original used
+ * ts ≤ trade ts and, before the first point, a later point); trades with no such point, or whose
+ * point is older than maxGapMs, are skipped.
+ */
+export function fitIntensity(input: IntensityInput): IntensityFit {
+  const { tradeTs, tradePx, tradeSide, points, windowEnd } = input;
+  const minTrades = input.minTrades ?? 5;
+  const maxGap = input.maxGapMs ?? Infinity;
+  let nB = 0, sB = 0, nA = 0, sA = 0;
+  let j = -1;
+  for (let i = 0; i < tradeTs.length; i++) {
+    const t = tradeTs[i];
+    while (j + 1 < points.length && points[j + 1].ts < t) j++;
+    if (j < 0) continue;
+    const p = points[j];
+    if (t - p.ts > maxGap) continue;
+    const side = tradeSide[i];
+    if (side === 0) continue;
+    const d = tradeDelta(tradePx[i], p.mid, side);
+    if (!(d > 0)) continue;
+    if (side < 0) { nB++; sB += d; } else { nA++; sA += d; }
+  }
+  const m = points.length;
+  const dur = new Float64Array(m);
+  const bmin = new Float64Array(m), bmax = new Float64Array(m), amin = new Float64Array(m), amax = new Float64Array(m);
+  let kb = 0, ka = 0;
+  const durB = new Float64Array(m), durA = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    const p = points[i];
+    const end = i + 1 < m ? points[i + 1].ts : windowEnd;
+    if (end <= p.ts) continue;
+    const d = Math.min(end - p.ts, maxGap) / 1000;
+    dur[i] = d;
+    if (usableRange(p.bidMin, p.bidMax)) { durB[kb] = d; bmin[kb] = p.bidMin; bmax[kb] = p.bidMax; kb++; }
+    if (usableRange(p.askMin, p.askMax)) { durA[ka] = d; amin[ka] = p.askMin; amax[ka] = p.askMax; ka++; }
+  }
+  const bid = kb > 0 ? fitSide(nB, sB, exposureFromArrays(durB, bmin, bmax, kb), minTrades) : null;
+  const ask = ka > 0 ? fitSide(nA, sA, exposureFromArrays(durA, amin, amax, ka), minTrades) : null;
+  return { bid, ask, nBid: nB, nAsk: nA };
+}
+
+/** How a side's reported (κ, A) was obtained. */
+export type FitSource = "fitted" | "copied" | "kept" | "default";
+
+export interface CombinedIntensity {
+  kappaBid: number;
+  aBid: number;
+  kappaAsk: number;
+  aAsk: number;
+  bidSource: FitSource;
+  askSource: FitSource;
+}
+
+/**
+ * §4.4 step 5 plus the failed-fit policy. Compat (`resetFailedFits`): one side fitted → used for
+ * both; none → defaults 100/10 (the original, bug 9.3-16). Default: a failed side keeps its last
+ * good fit; without one it copies the other side's current fit; else the defaults.
+ */
+export function combineSides(fit: { bid: SideFit | null; ask: SideFit | null }, prev: CombinedIntensity | null, resetFailedFits: boolean): CombinedIntensity {
+  const pick = (own: SideFit | null, other: SideFit | null, prevK: number | null, prevA: number | null, prevSrc: FitSource | null): [number, number, FitSource] => {
+    if (own) return [own.kappa, own.a, "fitted"];
+    if (!resetFailedFits && prevK !== null && prevA !== null && prevSrc !== "default") return [prevK, prevA, "kept"];
+    if (other) return [other.kappa, other.a, "copied"];
+    return [DEFAULT_KAPPA, DEFAULT_A, "default"];
+  };
+  const [kb, ab, sb] = pick(fit.bid, fit.ask, prev?.kappaBid ?? null, prev?.aBid ?? null, prev?.bidSource ?? null);
+  const [ka, aa, sa] = pick(fit.ask, fit.bid, prev?.kappaAsk ?? null, prev?.aAsk ?? null, prev?.askSource ?? null);
+  return { kappaBid: kb, aBid: ab, kappaAsk: ka, aAsk: aa, bidSource: sb, askSource: sa };
+}

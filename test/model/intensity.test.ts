@@ -1,0 +1,91 @@
+import { describe, expect, test } from "bun:test";
+import { combineSides, fitIntensity, fitSide, exposureFromArrays, type BookPoint } from "../../src/model/intensity.ts";
+
+const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+const pt = (ts: number, bmin: number, bmax: number, amin: number, amax: number): BookPoint =>
+  ({ ts, mid: 100, bidMin: bmin, bidMax: bmax, askMin: amin, askMax: amax });
+
+function trades(list: [number, number, number][]) {
+  const s = [...list].sort((a, b) => a[0] - b[0]);
+  return { tradeTs: s.map((x) => x[0]), tradePx: s.map((x) => x[1]), tradeSide: s.map((x) => x[2]) };
+}
+function expectFit(got: ReturnType<typeof fitIntensity>, want: [number, number, number, number], reset = true) {
+  const c = combineSides(got, null, reset);
+  const vals = [c.kappaBid, c.aBid, c.kappaAsk, c.aAsk];
+  vals.forEach((v, i) => expect(rel(v, want[i])).toBeLessThan(1e-9));
+}
+
+// original-system.md Appendix A.2 (side −1 = is_buyer_maker true = bid side)
+describe("Appendix A.2 golden values", () => {
+  test("unit-test data", () => {
+    const t: [number, number, number][] = [];
+    for (let i = 0; i < 5; i++) t.push([1000 + 200 * i, 99.9, -1]);
+    for (let i = 0; i < 5; i++) t.push([2000 + 200 * i, 100.1, 1]);
+    const fit = fitIntensity({ ...trades(t), points: [pt(0, 0.0005, 0.01, 0.0005, 0.01), pt(4000, 0.0004, 0.008, 0.0004, 0.008)], windowEnd: 5000 });
+    expectFit(fit, [1911.1889884364143, 4768.646084289317, 1911.1889884364143, 4768.646084289317]);
+  });
+  const bids = [99.95, 99.9, 99.8, 99.95, 99.7, 99.9, 99.85].map((p, i): [number, number, number] => [500 + 700 * i, p, -1]);
+  const asks = [100.05, 100.05, 100.1, 100.2, 100.05, 100.3].map((p, i): [number, number, number] => [800 + 600 * i, p, 1]);
+  const points = [pt(0, 0.0005, 0.005, 0.0005, 0.006), pt(2500, 0.0005, 0.004, 0.0005, 0.004)];
+  test("asymmetric", () => {
+    expectFit(fitIntensity({ ...trades([...bids, ...asks]), points, windowEnd: 6000 }),
+      [1090.7291937373486, 2230.8645728081883, 1291.5394619336855, 2480.1503441160353]);
+  });
+  test("bid trades only → bid fit copied to ask", () => {
+    const fit = fitIntensity({ ...trades(bids), points, windowEnd: 6000 });
+    expectFit(fit, [1090.7291937373486, 2230.8645728081883, 1090.7291937373486, 2230.8645728081883]);
+    expect(combineSides(fit, null, true).askSource).toBe("copied");
+  });
+  test("first 6 sorted trades (< 5 per side) → defaults", () => {
+    const first6 = trades([...bids, ...asks]);
+    const fit = fitIntensity({ tradeTs: first6.tradeTs.slice(0, 6), tradePx: first6.tradePx.slice(0, 6), tradeSide: first6.tradeSide.slice(0, 6), points, windowEnd: 6000 });
+    expectFit(fit, [100, 10, 100, 10]);
+  });
+});
+
+describe("failed fits", () => {
+  const good = { kappaBid: 2e4, aBid: 9e3, kappaAsk: 1.5e4, aAsk: 5e3, bidSource: "fitted", askSource: "fitted" } as const;
+  test("keep the last good fit unless reset_failed_fits", () => {
+    const kept = combineSides({ bid: null, ask: null }, good, false);
+    expect([kept.kappaBid, kept.aBid, kept.kappaAsk, kept.aAsk]).toEqual([2e4, 9e3, 1.5e4, 5e3]);
+    expect(kept.bidSource).toBe("kept");
+    const reset = combineSides({ bid: null, ask: null }, good, true);
+    expect([reset.kappaBid, reset.aBid, reset.bidSource]).toEqual([100, 10, "default"]);
+  });
+  test("one-sided failure without history copies the other side", () => {
+    const c = combineSides({ bid: { kappa: 5, a: 6 }, ask: null }, null, false);
+    expect([c.kappaAsk, c.aAsk, c.askSource]).toEqual([5, 6, "copied"]);
+  });
+  test("no exposure, no trades, bad sums → null, never NaN", () => {
+    const E = exposureFromArrays([1], [0.001], [0.01]);
+    expect(fitSide(0, 0, E)).toBeNull();
+    expect(fitSide(10, NaN, E)).toBeNull();
+    expect(fitSide(10, 0.01, () => 0)).toBeNull();
+    expect(fitSide(10, 0.01, () => NaN)).toBeNull();
+    expect(fitSide(4, 0.01, E)).toBeNull();
+    const f = fitIntensity({ tradeTs: [], tradePx: [], tradeSide: [], points: [], windowEnd: 0 });
+    expect(f.bid).toBeNull();
+  });
+});
+
+describe("no look-ahead", () => {
+  test("a trade before the first snapshot is not measured against a later one", () => {
+    const t: [number, number, number][] = [];
+    for (let i = 0; i < 6; i++) t.push([100 + i, 99.9, -1]); // before the first point
+    const fit = fitIntensity({ ...trades(t), points: [pt(1000, 0.0005, 0.01, 0.0005, 0.01)], windowEnd: 5000 });
+    expect(fit.nBid).toBe(0);
+    expect(fit.bid).toBeNull();
+  });
+  test("trades during a data gap are ignored and exposure is capped", () => {
+    const t: [number, number, number][] = [];
+    for (let i = 0; i < 10; i++) t.push([1000 + 100 * i, 99.9, -1]);
+    for (let i = 0; i < 10; i++) t.push([200_000 + 100 * i, 99.9, -1]); // 200 s after the only book
+    const points = [pt(0, 0.0005, 0.01, 0.0005, 0.01), pt(1_000_000, 0.0005, 0.01, 0.0005, 0.01)];
+    const capped = fitIntensity({ ...trades(t), points, windowEnd: 1_001_000, maxGapMs: 60_000 });
+    expect(capped.nBid).toBe(10);
+    const uncapped = fitIntensity({ ...trades(t), points, windowEnd: 1_001_000 });
+    expect(uncapped.nBid).toBe(20);
+    // the outage counted as exposure biases A down (9.3-13)
+    expect(uncapped.bid!.a).toBeLessThan(capped.bid!.a);
+  });
+});
