@@ -114,6 +114,11 @@ export const ConfigSchema = v.object({
   min_trades_per_side: v.optional(int(1), 5),
   /** Compatibility: a failed intensity fit resets to κ=100/A=10 like the original (bug 9.3-16). */
   reset_failed_fits: v.optional(v.boolean(), false),
+  /**
+   * Calibration data gap: a book-to-book silence longer than this (seconds) is not bridged by
+   * flat 1 s resampling, caps the preceding snapshot's exposure, and trades inside it are ignored.
+   */
+  calibration_max_gap_seconds: v.optional(positive(), 60),
 
   // ---- backtest (original keys) ----
   fill_cooldown_seconds: v.optional(num(0), 0),
