@@ -1,0 +1,88 @@
+import { describe, expect, test } from "bun:test";
+import * as v from "valibot";
+import { ConfigSchema } from "../../src/config/schema.ts";
+import { applyCombo, combinations, parseParam, rangeValues, validateParams } from "../../src/sweep/grid.ts";
+import { resultsCsv, summaryText } from "../../src/sweep/output.ts";
+import { bestPerValue, rank, type RunMetrics, type SweepRow } from "../../src/sweep/rank.ts";
+import { colorFor, sweepReportHtml } from "../../src/sweep/report_html.ts";
+
+const base = v.parse(ConfigSchema, {});
+
+describe("--param parsing", () => {
+  test("lists, linear and log ranges with exact end points", () => {
+    expect(parseParam("inventory_horizon_seconds=300,900,1800,3600").values).toEqual([300, 900, 1800, 3600]);
+    expect(parseParam("min_spread_bps=0:10:5").values).toEqual([0, 2.5, 5, 7.5, 10]);
+    const g = parseParam("risk_aversion_gamma=0.01:100:12:log").values;
+    expect(g.length).toBe(12);
+    expect(g[0]).toBe(0.01);
+    expect(g[11]).toBe(100);
+    for (let i = 1; i < 12; i++) expect(g[i] / g[i - 1]).toBeCloseTo(Math.pow(1e4, 1 / 11), 10);
+    expect(rangeValues(5, 5, 1, false)).toEqual([5]);
+  });
+  test("bad specs are one-line usage errors", () => {
+    for (const s of ["gamma", "=1,2", "x=1:2", "x=1:2:0", "x=1:2:2.5", "x=0:1:3:log", "x=a,b", "x=1,1", "x=1:2:3:lin", "x=1,,2"]) {
+      expect(() => parseParam(s)).toThrow(/--param/);
+    }
+  });
+  test("keys and values are checked against the config schema", () => {
+    expect(() => validateParams(base, [parseParam("no_such_key=1,2")])).toThrow(/unknown config key/);
+    expect(() => validateParams(base, [parseParam("gamma_mode=1,2")])).toThrow(/not a numeric/);
+    expect(() => validateParams(base, [parseParam("num_threads=1,2")])).toThrow(/not a numeric/);
+    expect(() => validateParams(base, [parseParam("calibration_window_seconds=600,900.5")])).toThrow(/calibration_window_seconds=900.5 is invalid/);
+    expect(() => validateParams(base, [parseParam("risk_aversion_gamma=0,1")])).toThrow(/risk_aversion_gamma=0 is invalid/);
+    expect(() => validateParams(base, [parseParam("tick_size=0.1,1"), parseParam("tick_size=2")])).toThrow(/twice/);
+    expect(() => validateParams(base, [parseParam("risk_aversion_gamma=0.01:100:12:log"), parseParam("inventory_horizon_seconds=300,900")])).not.toThrow();
+  });
+  test("combinations: first parameter outermost; applyCombo sets exactly those keys", () => {
+    const ps = [parseParam("risk_aversion_gamma=0.1,1"), parseParam("inventory_horizon_seconds=300,900,1800")];
+    const cs = combinations(ps);
+    expect(cs).toEqual([[0.1, 300], [0.1, 900], [0.1, 1800], [1, 300], [1, 900], [1, 1800]]);
+    const c = applyCombo(base, ps, cs[4]);
+    expect(c.risk_aversion_gamma).toBe(1);
+    expect(c.inventory_horizon_seconds).toBe(900);
+    expect({ ...c, risk_aversion_gamma: base.risk_aversion_gamma, inventory_horizon_seconds: base.inventory_horizon_seconds }).toEqual(base);
+  });
+});
+
+const m = (pnl: number, sharpe: number, fills: number): RunMetrics => ({
+  pnl, return_pct: pnl / 10, sharpe, sortino: sharpe * 1.5, max_drawdown: 1, return_over_drawdown: pnl, fills, bid_fills: fills >> 1, ask_fills: fills - (fills >> 1), volume: 1, notional: 20 * fills, fees: 0, final_inventory: 0,
+});
+
+describe("ranking and outputs", () => {
+  const ps = [parseParam("a_key=1,2"), parseParam("b_key=10,20")];
+  const rows: SweepRow[] = [
+    { index: 0, values: [1, 10], metrics: m(5, 0.5, 10) },
+    { index: 1, values: [1, 20], metrics: m(9, NaN, 12) },
+    { index: 2, values: [2, 10], metrics: m(50, 3, 2) }, // too few fills
+    { index: 3, values: [2, 20], metrics: m(7, 0.5, 30) }, // ties index 0 on sharpe
+  ];
+  test("NaN last, ties by index, min-fills filter, fallback to all", () => {
+    expect(rank(rows, "sharpe", 5)).toEqual({ order: [0, 3, 1], qualified: true });
+    expect(rank(rows, "pnl", 5).order).toEqual([1, 3, 0]);
+    expect(rank(rows, "pnl", 100)).toEqual({ order: [2, 1, 3, 0], qualified: false });
+    const failed = [...rows, { index: 4, values: [3, 10], metrics: null, error: "boom" }];
+    expect(rank(failed, "pnl", 0).order).toEqual([2, 1, 3, 0]);
+  });
+  test("best of each parameter for each value of the other", () => {
+    const r = rank(rows, "pnl", 5);
+    const b = bestPerValue(rows, ps, r);
+    expect(b[0].entries.map((e) => [e.value, e.best?.index])).toEqual([[1, 1], [2, 3]]);
+    expect(b[1].entries.map((e) => [e.value, e.best?.index])).toEqual([[10, 0], [20, 1]]);
+    const text = summaryText(rows, ps, r, b, "pnl", 5);
+    expect(text).toContain("[BEST] a_key=1  b_key=20");
+    expect(text).toContain("Best b_key for each a_key:");
+  });
+  test("CSV in combination order whatever the row order; HTML has a heat-map cell per run", () => {
+    const r = rank(rows, "sharpe", 5);
+    const csv = resultsCsv([...rows].reverse(), ps, r);
+    const lines = csv.trim().split("\n");
+    expect(lines[0]).toBe("index,rank,a_key,b_key,pnl,return_pct,sharpe,sortino,max_drawdown,return_over_drawdown,fills,bid_fills,ask_fills,volume,notional,fees,final_inventory,error");
+    expect(lines.slice(1).map((l) => l.split(",").slice(0, 2).join(","))).toEqual(["0,1", "1,3", "2,", "3,2"]);
+    expect(lines[2].split(",")[6]).toBe(""); // NaN sharpe → blank
+    const html = sweepReportHtml({ title: "t", rows, params: ps, ranking: r, best: bestPerValue(rows, ps, r), metric: "sharpe", minFills: 5, facts: [] });
+    expect(html.match(/<rect /g)!.length).toBe(4);
+    expect(html).toContain("(2 fills)");
+    expect(colorFor(0, 0, 1)).toBe("rgb(49,104,180)");
+    expect(colorFor(1, 0, 1)).toBe("rgb(214,72,36)");
+  });
+});
