@@ -134,6 +134,59 @@ export interface IntensityInput {
   maxGapMs?: number;
 }
 
+export interface TradeSums {
+  nBid: number;
+  sumBid: number;
+  nAsk: number;
+  sumAsk: number;
+}
+
+/**
+ * n and Σδ per side. Each trade is measured against the last point with ts strictly before it
+ * (fix of 9.3-14: the original used ts ≤ trade ts and, before the first point, a later point);
+ * trades with no such point, or whose point is older than maxGapMs, are skipped.
+ */
+export function tradeSums(tradeTs: ArrayLike<number>, tradePx: ArrayLike<number>, tradeSide: ArrayLike<number>, points: BookPoint[], maxGapMs = Infinity): TradeSums {
+  const s: TradeSums = { nBid: 0, sumBid: 0, nAsk: 0, sumAsk: 0 };
+  let j = -1;
+  for (let i = 0; i < tradeTs.length; i++) {
+    const t = tradeTs[i];
+    while (j + 1 < points.length && points[j + 1].ts < t) j++;
+    if (j < 0) continue;
+    const p = points[j];
+    if (t - p.ts > maxGapMs) continue;
+    const side = tradeSide[i];
+    if (side === 0 || !Number.isFinite(side)) continue;
+    const d = tradeDelta(tradePx[i], p.mid, side);
+    if (!(d > 0)) continue;
+    if (side < 0) { s.nBid++; s.sumBid += d; } else { s.nAsk++; s.sumAsk += d; }
+  }
+  return s;
+}
+
+/**
+ * Exposure functions per side from the window's points (§4.4 step 3): point i is exposed from
+ * its ts to the next point's ts (the last one to windowEnd), capped at maxGapMs; null when a side
+ * has no usable interval.
+ */
+export function exposures(points: BookPoint[], windowEnd: number, maxGapMs = Infinity): { bid: ExposureFn | null; ask: ExposureFn | null } {
+  const m = points.length;
+  const durB: number[] = [], bmin: number[] = [], bmax: number[] = [];
+  const durA: number[] = [], amin: number[] = [], amax: number[] = [];
+  for (let i = 0; i < m; i++) {
+    const p = points[i];
+    const end = i + 1 < m ? points[i + 1].ts : windowEnd;
+    if (end <= p.ts) continue;
+    const d = Math.min(end - p.ts, maxGapMs) / 1000;
+    if (usableRange(p.bidMin, p.bidMax)) { durB.push(d); bmin.push(p.bidMin); bmax.push(p.bidMax); }
+    if (usableRange(p.askMin, p.askMax)) { durA.push(d); amin.push(p.askMin); amax.push(p.askMax); }
+  }
+  return {
+    bid: durB.length ? exposureFromArrays(durB, bmin, bmax) : null,
+    ask: durA.length ? exposureFromArrays(durA, amin, amax) : null,
+  };
+}
+
 export interface IntensityFit {
   bid: SideFit | null;
   ask: SideFit | null;
@@ -141,47 +194,18 @@ export interface IntensityFit {
   nAsk: number;
 }
 
-/**
- * Non-incremental §4.4 on one window (the reference the engine is checked against). Each trade is
- * measured against the last point with ts strictly before it (fix of 9.3-14: the original used
- * ts ≤ trade ts and, before the first point, a later point); trades with no such point, or whose
- * point is older than maxGapMs, are skipped.
- */
+/** Non-incremental §4.4 on one window: `tradeSums` + `exposures` + `fitSide` per side. */
 export function fitIntensity(input: IntensityInput): IntensityFit {
-  const { tradeTs, tradePx, tradeSide, points, windowEnd } = input;
   const minTrades = input.minTrades ?? 5;
   const maxGap = input.maxGapMs ?? Infinity;
-  let nB = 0, sB = 0, nA = 0, sA = 0;
-  let j = -1;
-  for (let i = 0; i < tradeTs.length; i++) {
-    const t = tradeTs[i];
-    while (j + 1 < points.length && points[j + 1].ts < t) j++;
-    if (j < 0) continue;
-    const p = points[j];
-    if (t - p.ts > maxGap) continue;
-    const side = tradeSide[i];
-    if (side === 0) continue;
-    const d = tradeDelta(tradePx[i], p.mid, side);
-    if (!(d > 0)) continue;
-    if (side < 0) { nB++; sB += d; } else { nA++; sA += d; }
-  }
-  const m = points.length;
-  const dur = new Float64Array(m);
-  const bmin = new Float64Array(m), bmax = new Float64Array(m), amin = new Float64Array(m), amax = new Float64Array(m);
-  let kb = 0, ka = 0;
-  const durB = new Float64Array(m), durA = new Float64Array(m);
-  for (let i = 0; i < m; i++) {
-    const p = points[i];
-    const end = i + 1 < m ? points[i + 1].ts : windowEnd;
-    if (end <= p.ts) continue;
-    const d = Math.min(end - p.ts, maxGap) / 1000;
-    dur[i] = d;
-    if (usableRange(p.bidMin, p.bidMax)) { durB[kb] = d; bmin[kb] = p.bidMin; bmax[kb] = p.bidMax; kb++; }
-    if (usableRange(p.askMin, p.askMax)) { durA[ka] = d; amin[ka] = p.askMin; amax[ka] = p.askMax; ka++; }
-  }
-  const bid = kb > 0 ? fitSide(nB, sB, exposureFromArrays(durB, bmin, bmax, kb), minTrades) : null;
-  const ask = ka > 0 ? fitSide(nA, sA, exposureFromArrays(durA, amin, amax, ka), minTrades) : null;
-  return { bid, ask, nBid: nB, nAsk: nA };
+  const t = tradeSums(input.tradeTs, input.tradePx, input.tradeSide, input.points, maxGap);
+  const e = exposures(input.points, input.windowEnd, maxGap);
+  return {
+    bid: e.bid ? fitSide(t.nBid, t.sumBid, e.bid, minTrades) : null,
+    ask: e.ask ? fitSide(t.nAsk, t.sumAsk, e.ask, minTrades) : null,
+    nBid: t.nBid,
+    nAsk: t.nAsk,
+  };
 }
 
 /** How a side's reported (κ, A) was obtained. */

@@ -1,0 +1,439 @@
+/**
+ * Rolling calibration engine shared by `backtest` and `calculate_spread` (original-system.md §4.1,
+ * with the fixes of §9.3). Feed it events in time order (a trade before a book with the same ms,
+ * as the merge does); ask `shouldRecalibrate(ts)` after each book and call `calibrate(ts)` when it
+ * says so. Every structure is a ring buffer or an incrementally updated sum, so ingesting an event
+ * is O(1) amortised; a calibration costs O(window returns · GARCH candidates + occupied exposure
+ * buckets · κ evaluations), independent of how long the run has been going (except with the
+ * `garchFullHistory` compatibility option, which is the original's quadratic behaviour).
+ *
+ * Usage (per event loop):
+ *   const engine = new CalibrationEngine(engineOptionsFromConfig(config));
+ *   engine.onTrade(ts, price, side);                         // side: +1 taker buy, −1 taker sell
+ *   engine.onBook(ts, mid, bestBid, bestAsk, farBid, farAsk);
+ *   if (engine.shouldRecalibrate(ts)) { const c = engine.calibrate(ts); computeOptimalQuote(mid, q, c.sigma, c.kappaBid, c.kappaAsk, qp) }
+ */
+import type { Config } from "../config/schema.ts";
+import { ExposureHistogram } from "./exposure_histogram.ts";
+import {
+  DEFAULT_A, DEFAULT_KAPPA, combineSides, fitSide, tradeDelta, usableRange,
+  type CombinedIntensity, type FitSource,
+} from "./intensity.ts";
+import { RingColumns } from "./ring.ts";
+import { GARCH_MIN_SAMPLES, garchFit, validPrice } from "./volatility.ts";
+
+export type VolatilityModel = "garch" | "realized" | "ewma";
+
+export interface EngineOptions {
+  /** Rolling window for prices, returns, trades and exposures (ms). */
+  windowMs: number;
+  recalibrationIntervalMs: number;
+  /** First calibration once this many valid mids are in the window. */
+  minPrices: number;
+  volatilityModel: VolatilityModel;
+  /** Compatibility: GARCH on every mid since the start (never pruned, literal full grid search). */
+  garchFullHistory: boolean;
+  ewmaHalfLifeSeconds: number;
+  minTradesPerSide: number;
+  /** Compatibility: failed intensity fits reset to κ=100/A=10 (original bug 9.3-16). */
+  resetFailedFits: boolean;
+  /** Book-to-book silence longer than this is a data gap (ms): not resampled across, exposure capped, trades ignored. */
+  maxGapMs: number;
+  minVolatility: number;
+  maxVolatility: number;
+  /** Windowed GARCH: full coarse grid every N-th calibration, warm-started refinement in between (1 = always full). */
+  garchFullGridEvery: number;
+  /**
+   * `binned`: exposure integral from log-bucketed power sums (exposure_histogram.ts, < 1e-11
+   * relative per term; κ then agrees with `exact` to the golden-section resolution, ~1e-6).
+   * `exact`: sums every snapshot of the window per κ evaluation, bit-for-bit the original's
+   * arithmetic — O(window) per evaluation, used with the compatibility options.
+   */
+  exposureMode: "binned" | "exact";
+}
+
+export function engineOptionsFromConfig(config: Config): EngineOptions {
+  return {
+    windowMs: config.calibration_window_seconds * 1000,
+    recalibrationIntervalMs: config.recalibration_interval_seconds * 1000,
+    minPrices: config.min_prices_for_calibration,
+    volatilityModel: config.volatility_model,
+    garchFullHistory: config.garch_full_history,
+    ewmaHalfLifeSeconds: config.ewma_half_life_seconds,
+    minTradesPerSide: config.min_trades_per_side,
+    resetFailedFits: config.reset_failed_fits,
+    maxGapMs: config.calibration_max_gap_seconds * 1000,
+    minVolatility: config.min_volatility,
+    maxVolatility: config.max_volatility,
+    garchFullGridEvery: config.garch_full_history ? 1 : 60,
+    exposureMode: config.garch_full_history ? "exact" : "binned",
+  };
+}
+
+export type SigmaSource = "garch" | "realized" | "ewma" | "kept" | "none";
+
+export interface CalibrationResult {
+  ts: number;
+  /** σ per √second after the min/max_volatility clamp (what quotes should use). */
+  sigma: number;
+  /** σ before the clamp (what the original's CSV prints). */
+  sigmaRaw: number;
+  sigmaSource: SigmaSource;
+  kappaBid: number;
+  aBid: number;
+  kappaAsk: number;
+  aAsk: number;
+  /** `fitted`, `kept` (failed fit, last good one kept), `copied` (other side's), `default` (100/10). */
+  bidSource: FitSource;
+  askSource: FitSource;
+  /** Trades per side and valid mids in the window at this calibration. */
+  nTradesBid: number;
+  nTradesAsk: number;
+  nPrices: number;
+}
+
+// Column indices of the ring buffers.
+const R_TS0 = 0, R_TS1 = 1, R_R2 = 2, R_DT = 3; // returns (first/second price ts, r², dt s)
+const X_TS = 0, X_DUR = 1, X_BMIN = 2, X_BMAX = 3, X_AMIN = 4, X_AMAX = 5; // closed exposures
+const T_TS = 0, T_SIDE = 1, T_D = 2; // trades with their δ
+
+export class CalibrationEngine {
+  readonly opts: EngineOptions;
+  /** Valid mids in the window (ts, mid). */
+  private prices = new RingColumns(2, 4096);
+  private returns = new RingColumns(4, 4096);
+  private prevT = NaN;
+  private prevP = NaN;
+  private totalValidPrices = 0;
+  // EWMA sums over the window's returns, decayed to ewRef.
+  private ewNum = 0;
+  private ewDen = 0;
+  private ewRef = 0;
+  private readonly ewK: number;
+  /** The compatibility mode resamples like the original: flat prices across any gap. */
+  private readonly gridGapMs: number;
+  // 1 s resampled returns (bucket ts, r) and the resampler's state.
+  private grid = new RingColumns(2, 4096);
+  private gStarted = false;
+  private gSeriesP = 0;
+  private gLastT = 0;
+  private gLastP = 0;
+  private gNext = 0;
+  private scratch = new Float64Array(4096);
+  private garchPrev: { alpha: number; beta: number } | null = null;
+  private sinceFullGrid = Infinity;
+  // Intensity state.
+  private trades = new RingColumns(3, 4096);
+  private exposures = new RingColumns(6, 4096);
+  private hBidMin = new ExposureHistogram();
+  private hBidMax = new ExposureHistogram();
+  private hAskMin = new ExposureHistogram();
+  private hAskMax = new ExposureHistogram();
+  private sinceRebuild = 0;
+  // Current and previous valid book point: ts, mid, δ ranges.
+  private cur = new Float64Array(6).fill(NaN);
+  private prev = new Float64Array(6).fill(NaN);
+  private hasCur = false;
+  private hasPrev = false;
+
+  private lastCalibrationTs: number | null = null;
+  private intensity: CombinedIntensity | null = null;
+  /** The most recent calibration, or null before the first. */
+  last: CalibrationResult | null = null;
+
+  constructor(opts: EngineOptions) {
+    this.opts = opts;
+    this.ewK = Math.LN2 / (opts.ewmaHalfLifeSeconds * 1000);
+    this.gridGapMs = opts.garchFullHistory ? Infinity : opts.maxGapMs;
+  }
+
+  /**
+   * One order-book snapshot: mid (any definition the caller chooses), best and farthest level
+   * prices per side (0/NaN when the side is empty). A mid that is not finite and > 0 is ignored.
+   */
+  onBook(ts: number, mid: number, bestBid: number, bestAsk: number, farBid: number, farAsk: number): void {
+    if (!validPrice(mid)) return;
+    this.addPrice(ts, mid);
+    // Close the exposure of the previous point: it was the book from its ts until this one.
+    if (this.hasCur) this.closeExposure(ts);
+    const z = (x: number) => (Number.isFinite(x) && x > 0 ? x : 0);
+    this.prev.set(this.cur);
+    this.hasPrev = this.hasCur;
+    const c = this.cur;
+    c[0] = ts;
+    c[1] = mid;
+    c[2] = Math.max(mid - z(bestBid), 0) / mid;
+    c[3] = Math.max(mid - z(farBid), 0) / mid;
+    c[4] = Math.max(z(bestAsk) - mid, 0) / mid;
+    c[5] = Math.max(z(farAsk) - mid, 0) / mid;
+    this.hasCur = true;
+    this.prune(ts);
+  }
+
+  /**
+   * One public trade. side: +1 = taker bought (lifted an ask), −1 = taker sold (hit a bid), 0 =
+   * unknown (ignored). Measured against the latest book strictly before it; dropped when there is
+   * none or it is older than maxGapMs.
+   */
+  onTrade(ts: number, price: number, side: number): void {
+    if (side === 0 || !Number.isFinite(side) || !validPrice(price) || !Number.isFinite(ts)) return;
+    let p: Float64Array | null = null;
+    if (this.hasCur && this.cur[0] < ts) p = this.cur;
+    else if (this.hasPrev && this.prev[0] < ts) p = this.prev;
+    if (!p || ts - p[0] > this.opts.maxGapMs) return;
+    const d = tradeDelta(price, p[1], side);
+    if (!(d > 0)) return;
+    this.trades.push(ts, side < 0 ? -1 : 1, d);
+  }
+
+  shouldRecalibrate(ts: number): boolean {
+    if (this.lastCalibrationTs === null) return this.prices.length >= this.opts.minPrices;
+    return ts >= this.lastCalibrationTs + this.opts.recalibrationIntervalMs;
+  }
+
+  /** Calibrates on the window ending at `now` (only data already fed). Never throws, never NaN. */
+  calibrate(now: number): CalibrationResult {
+    this.prune(now);
+    const o = this.opts;
+    // --- volatility ---
+    let raw: number | null = null;
+    let src: SigmaSource = "none";
+    if (o.volatilityModel === "garch") {
+      raw = this.garchSigma();
+      if (raw !== null) src = "garch";
+    } else if (o.volatilityModel === "ewma") {
+      raw = this.ewmaSigma();
+      if (raw !== null) src = "ewma";
+    }
+    if (raw === null) {
+      raw = this.realizedSigma();
+      if (raw !== null) src = "realized";
+    }
+    if (raw === null) {
+      raw = this.last?.sigmaRaw ?? 0;
+      src = this.last ? "kept" : "none";
+    }
+    let sigma = raw;
+    if (o.maxVolatility > o.minVolatility) sigma = Math.min(Math.max(sigma, o.minVolatility), o.maxVolatility);
+    sigma = Math.max(sigma, 0);
+
+    // --- intensity ---
+    let nB = 0, sB = 0, nA = 0, sA = 0;
+    for (let i = 0; i < this.trades.length; i++) {
+      const d = this.trades.get(i, T_D);
+      if (this.trades.get(i, T_SIDE) < 0) { nB++; sB += d; } else { nA++; sA += d; }
+    }
+    if (++this.sinceRebuild >= 60) this.rebuildHistograms();
+    // The current point's exposure runs to `now`; add it for this evaluation only.
+    const open = this.hasCur && now > this.cur[0];
+    const openDur = open ? Math.min(now - this.cur[0], o.maxGapMs) / 1000 : 0;
+    if (open) this.exposeCurrent(openDur, 1);
+    let bid = null;
+    let ask = null;
+    if (o.exposureMode === "exact") {
+      bid = this.hBidMin.size > 0 ? fitSide(nB, sB, (k) => this.exactExposure(k, X_BMIN, X_BMAX, openDur), o.minTradesPerSide) : null;
+      ask = this.hAskMin.size > 0 ? fitSide(nA, sA, (k) => this.exactExposure(k, X_AMIN, X_AMAX, openDur), o.minTradesPerSide) : null;
+    } else {
+      bid = this.hBidMin.size > 0 ? fitSide(nB, sB, (k) => this.hBidMin.evaluate(k) - this.hBidMax.evaluate(k), o.minTradesPerSide) : null;
+      ask = this.hAskMin.size > 0 ? fitSide(nA, sA, (k) => this.hAskMin.evaluate(k) - this.hAskMax.evaluate(k), o.minTradesPerSide) : null;
+    }
+    if (open) this.exposeCurrent(openDur, -1);
+    this.intensity = combineSides({ bid, ask }, this.intensity, o.resetFailedFits);
+
+    this.lastCalibrationTs = now;
+    const it = this.intensity;
+    this.last = {
+      ts: now, sigma, sigmaRaw: raw, sigmaSource: src,
+      kappaBid: it.kappaBid, aBid: it.aBid, kappaAsk: it.kappaAsk, aAsk: it.aAsk,
+      bidSource: it.bidSource, askSource: it.askSource,
+      nTradesBid: nB, nTradesAsk: nA, nPrices: this.prices.length,
+    };
+    return this.last;
+  }
+
+  /** Defaults before any calibration, for callers that need a value anyway. */
+  static readonly DEFAULTS = { kappa: DEFAULT_KAPPA, a: DEFAULT_A };
+
+  // ---------------------------------------------------------------- prices and volatility
+
+  private addPrice(t: number, p: number): void {
+    this.prices.push(t, p);
+    this.totalValidPrices++;
+    if (this.totalValidPrices > 1) {
+      const dt = Math.max(t - this.prevT, 0) / 1000;
+      if (dt > 0) {
+        const r = Math.log(p / this.prevP);
+        if (Number.isFinite(r)) {
+          this.returns.push(this.prevT, t, r * r, dt);
+          if (this.returns.length === 1) this.ewRef = t;
+          const decay = Math.exp(-this.ewK * (t - this.ewRef));
+          this.ewNum = this.ewNum * decay + r * r;
+          this.ewDen = this.ewDen * decay + dt;
+          this.ewRef = t;
+        }
+      }
+    }
+    this.prevT = t;
+    this.prevP = p;
+    this.resample(t, p);
+  }
+
+  /** Incremental form of `resampleReturns` (same arithmetic, same order). */
+  private resample(t: number, p: number): void {
+    const step = 1000;
+    if (!this.gStarted || t - this.gLastT > this.gridGapMs) {
+      if (this.gStarted) this.gridAppend(this.gNext, this.gLastP);
+      this.gStarted = true;
+      this.gSeriesP = p;
+      this.gLastT = t;
+      this.gLastP = p;
+      this.gNext = t + step;
+      return;
+    }
+    while (this.gNext <= t) {
+      this.gridAppend(this.gNext, this.gLastP);
+      this.gNext += step;
+    }
+    this.gLastP = p;
+    this.gLastT = t;
+  }
+
+  private gridAppend(b: number, p: number): void {
+    const r = Math.log(p / this.gSeriesP);
+    if (Number.isFinite(r)) this.grid.push(b, r);
+    this.gSeriesP = p;
+  }
+
+  private garchSigma(): number | null {
+    const o = this.opts;
+    const samples = o.garchFullHistory ? this.totalValidPrices : this.prices.length;
+    if (samples < GARCH_MIN_SAMPLES) return null;
+    const n = this.grid.length + 1;
+    if (this.scratch.length < n) this.scratch = new Float64Array(Math.max(n, this.scratch.length * 2));
+    const r = this.scratch;
+    for (let i = 0; i < this.grid.length; i++) r[i] = this.grid.get(i, 1);
+    // the tail point after the last sample (as the original's final append)
+    const tail = Math.log(this.gLastP / this.gSeriesP);
+    let len = this.grid.length;
+    if (Number.isFinite(tail)) r[len++] = tail;
+    const full = this.garchPrev === null || this.sinceFullGrid + 1 >= o.garchFullGridEvery;
+    const fit = garchFit(r, 0, len, full ? undefined : this.garchPrev!);
+    this.sinceFullGrid = full ? 0 : this.sinceFullGrid + 1;
+    if (!fit) return null;
+    this.garchPrev = { alpha: fit.alpha, beta: fit.beta };
+    return Math.sqrt(fit.variance);
+  }
+
+  private realizedSigma(): number | null {
+    if (this.prices.length < 2 || this.returns.length < 2) return null;
+    let s2 = 0;
+    let dt = 0;
+    for (let i = 0; i < this.returns.length; i++) {
+      s2 += this.returns.get(i, R_R2);
+      dt += this.returns.get(i, R_DT);
+    }
+    if (!(dt > 0) || !(s2 > 0) || !Number.isFinite(s2 / dt)) return 0;
+    return Math.sqrt(s2 / dt);
+  }
+
+  private ewmaSigma(): number | null {
+    if (this.returns.length < 2) return null;
+    if (!(this.ewDen > 0) || !(this.ewNum > 0) || !Number.isFinite(this.ewNum / this.ewDen)) return 0;
+    return Math.sqrt(this.ewNum / this.ewDen);
+  }
+
+  // ---------------------------------------------------------------- exposures
+
+  private closeExposure(end: number): void {
+    const c = this.cur;
+    if (!(end > c[0])) return;
+    const dur = Math.min(end - c[0], this.opts.maxGapMs) / 1000;
+    this.exposures.push(c[0], dur, c[2], c[3], c[4], c[5]);
+    this.expose(dur, c[2], c[3], c[4], c[5], 1);
+  }
+
+  private exposeCurrent(dur: number, sign: 1 | -1): void {
+    const c = this.cur;
+    this.expose(dur, c[2], c[3], c[4], c[5], sign);
+  }
+
+  private expose(dur: number, bmin: number, bmax: number, amin: number, amax: number, sign: 1 | -1): void {
+    if (usableRange(bmin, bmax)) {
+      this.hBidMin.update(bmin, dur, sign);
+      this.hBidMax.update(bmax, dur, sign);
+    }
+    if (usableRange(amin, amax)) {
+      this.hAskMin.update(amin, dur, sign);
+      this.hAskMax.update(amax, dur, sign);
+    }
+  }
+
+  /** E(κ) summed point by point in time order, as the original (`exact` mode). */
+  private exactExposure(k: number, cMin: number, cMax: number, openDur: number): number {
+    const x = this.exposures;
+    let e = 0;
+    for (let i = 0; i < x.length; i++) {
+      const lo = x.get(i, cMin);
+      const hi = x.get(i, cMax);
+      if (usableRange(lo, hi)) e += x.get(i, X_DUR) * (Math.exp(-k * lo) - Math.exp(-k * hi));
+    }
+    if (openDur > 0) {
+      const lo = this.cur[cMin], hi = this.cur[cMax];
+      if (usableRange(lo, hi)) e += openDur * (Math.exp(-k * lo) - Math.exp(-k * hi));
+    }
+    return e;
+  }
+
+  /** Re-sums the histograms from the ring so add/remove rounding cannot accumulate. */
+  private rebuildHistograms(): void {
+    this.sinceRebuild = 0;
+    for (const h of [this.hBidMin, this.hBidMax, this.hAskMin, this.hAskMax]) h.clear();
+    const x = this.exposures;
+    for (let i = 0; i < x.length; i++) {
+      this.expose(x.get(i, X_DUR), x.get(i, X_BMIN), x.get(i, X_BMAX), x.get(i, X_AMIN), x.get(i, X_AMAX), 1);
+    }
+  }
+
+  // ---------------------------------------------------------------- window
+
+  /** Drops everything older than the window (`now − ts > window`, as the original's prune). */
+  private prune(now: number): void {
+    const lim = now - this.opts.windowMs;
+    const p = this.prices;
+    while (p.length > 0 && p.get(0, 0) < lim) p.shift();
+    const r = this.returns;
+    while (r.length > 0 && r.get(0, R_TS0) < lim) {
+      const w = Math.exp(-this.ewK * (this.ewRef - r.get(0, R_TS1)));
+      this.ewNum -= w * r.get(0, R_R2);
+      this.ewDen -= w * r.get(0, R_DT);
+      r.shift();
+    }
+    if (r.length === 0 || this.ewNum < 0 || this.ewDen < 0) {
+      if (r.length === 0) this.ewNum = this.ewDen = 0;
+      else this.recomputeEwma();
+    }
+    if (!this.opts.garchFullHistory) {
+      const g = this.grid;
+      while (g.length > 0 && g.get(0, 0) < lim) g.shift();
+    }
+    const t = this.trades;
+    while (t.length > 0 && t.get(0, T_TS) < lim) t.shift();
+    const x = this.exposures;
+    while (x.length > 0 && x.get(0, X_TS) < lim) {
+      this.expose(x.get(0, X_DUR), x.get(0, X_BMIN), x.get(0, X_BMAX), x.get(0, X_AMIN), x.get(0, X_AMAX), -1);
+      x.shift();
+    }
+  }
+
+  private recomputeEwma(): void {
+    const r = this.returns;
+    let num = 0, den = 0;
+    for (let i = 0; i < r.length; i++) {
+      const w = Math.exp(-this.ewK * (this.ewRef - r.get(i, R_TS1)));
+      num += w * r.get(i, R_R2);
+      den += w * r.get(i, R_DT);
+    }
+    this.ewNum = num;
+    this.ewDen = den;
+  }
+}
