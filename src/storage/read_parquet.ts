@@ -12,7 +12,8 @@
  * (the source layer reports and skips it). Missing book levels are NaN: a level is present only if
  * its price is a positive number and its quantity is not null (as the original loader decided).
  */
-import { tableFromIPC, type Schema, type Table } from "apache-arrow";
+import { readFileSync } from "node:fs";
+import { Table as ArrowTable, tableFromIPC, type Schema, type Table } from "apache-arrow";
 import type { ParquetFile } from "parquet-wasm/esm";
 import { parquet } from "./parquet.ts";
 import { ColumnTypeError, fieldKind, toCodes, toEpochMs, toFloat64, toInt64, toTriState } from "./arrow_read.ts";
@@ -28,39 +29,48 @@ export class PartError extends Error {
   }
 }
 
-/** Largest batch requested from parquet-wasm; row groups larger than this arrive in several batches. */
-const MAX_BATCH_ROWS = 131_072;
+/**
+ * Bytes of projected columns decoded per parquet-wasm call (several row groups per call when
+ * they fit). Bounds wasm and JS memory: at 83 columns this is ≈100k rows per call.
+ */
+const CALL_BUDGET_BYTES = 64 * 1024 * 1024;
 
 interface OpenFile {
   schema: Schema;
   names: Set<string>;
   meta: Map<string, string>;
-  batchRows: number;
   rows: number;
-  stream(columns: string[]): AsyncGenerator<Table>;
+  /** Row counts per row group. */
+  groups: number[];
+  stream(columns: string[]): Generator<Table>;
   /** Frees the wasm handle; idempotent. */
   close(): void;
 }
 
+/**
+ * The footer is read with `ParquetFile.fromFile` (reads only the tail); data pages with the
+ * synchronous `readParquet(bytes, { rowGroups, columns })`. Deliberately not `ParquetFile.stream`:
+ * on a corrupt data page parquet-wasm's async stream traps inside a wasm closure ("unreachable"),
+ * which surfaces as an uncaught exception that no caller can catch, while the synchronous reader
+ * returns a normal error (checked in test/storage/bad_input.test.ts).
+ */
 async function openFile(path: string): Promise<OpenFile> {
   const pw = parquet();
   let pf: ParquetFile;
   let schema: Schema;
   let meta: Map<string, string>;
-  let batchRows = 1;
-  let rows = 0;
+  const groups: number[] = [];
+  let cached: Uint8Array | null = null;
   try {
     pf = await pw.ParquetFile.fromFile(Bun.file(path));
     const md = pf.metadata();
     meta = new Map(md.fileMetadata().keyValueMetadata() as Map<string, string>);
-    for (const rg of md.rowGroups()) {
-      batchRows = Math.max(batchRows, rg.numRows());
-      rows += rg.numRows();
-    }
+    for (const rg of md.rowGroups()) groups.push(rg.numRows());
     schema = tableFromIPC(pf.schema().intoIPCStream()).schema;
-    if (!meta.has("market") && schema.fields.some((x) => x.name === "market") && rows > 0) {
+    if (!meta.has("market") && schema.fields.some((x) => x.name === "market") && groups.some((g) => g > 0)) {
       // DuckDB-written files carry no key-value metadata: take the market from the first row
-      const first = tableFromIPC((await pf.read({ columns: ["market"], limit: 1 })).intoIPCStream());
+      cached = new Uint8Array(readFileSync(path));
+      const first = tableFromIPC(pw.readParquet(cached, { columns: ["market"], limit: 1, rowGroups: [0] }).intoIPCStream());
       const m = first.getChild("market")?.get(0);
       if (typeof m === "string") meta.set("market", m);
     }
@@ -73,20 +83,39 @@ async function openFile(path: string): Promise<OpenFile> {
     schema,
     names: new Set(schema.fields.map((f) => f.name)),
     meta,
-    batchRows: Math.min(batchRows, MAX_BATCH_ROWS),
-    rows,
-    async *stream(columns: string[]) {
+    rows: groups.reduce((a, b) => a + b, 0),
+    groups,
+    *stream(columns: string[]) {
       let done = 0;
+      let bytes: Uint8Array;
       try {
-        const stream = await file.stream({ batchSize: Math.min(batchRows, MAX_BATCH_ROWS), columns });
-        for await (const wrb of stream as unknown as AsyncIterable<{ intoIPCStream(): Uint8Array }>) {
-          const table = tableFromIPC(wrb.intoIPCStream());
-          done += table.numRows;
-          yield table;
-        }
+        bytes = cached ?? new Uint8Array(readFileSync(path));
+        cached = null;
       } catch (err) {
-        if (err instanceof PartError || err instanceof ColumnTypeError) throw err;
-        throw new PartError(path, `read failed after ${done} rows (${oneLine(err)})`);
+        throw new PartError(path, `cannot read file (${oneLine(err)})`);
+      }
+      const maxRows = Math.max(1, Math.floor(CALL_BUDGET_BYTES / (8 * Math.max(1, columns.length))));
+      for (let g = 0; g < groups.length; ) {
+        const rowGroups = [g];
+        let rows = groups[g];
+        let biggest = groups[g];
+        for (g++; g < groups.length && rows + groups[g] <= maxRows; g++) {
+          rowGroups.push(g);
+          rows += groups[g];
+          biggest = Math.max(biggest, groups[g]);
+        }
+        if (rows === 0) continue;
+        let table: Table;
+        try {
+          const t = parquet().readParquet(bytes, { rowGroups, columns, batchSize: Math.max(1, biggest) });
+          table = tableFromIPC(t.intoIPCStream());
+        } catch (err) {
+          throw new PartError(path, `read failed after ${done} rows (${oneLine(err)})`);
+        }
+        for (const batch of table.batches) {
+          done += batch.numRows;
+          yield new ArrowTable(batch);
+        }
       }
     },
     close() {
@@ -138,7 +167,7 @@ export async function* readBookFile(path: string, opts: BookFileOptions = {}): A
     for (let i = 0; i < readLevels; i++) columns.push(`bid_price_${i}`, `bid_qty_${i}`, `ask_price_${i}`, `ask_qty_${i}`);
     const market = opts.market ?? f.meta.get("market") ?? "";
     try {
-      for await (const t of f.stream(columns)) {
+      for (const t of f.stream(columns)) {
         const n = t.numRows;
         const nan = () => new Float64Array(n).fill(NaN);
         const b: BookBatch = {
@@ -233,7 +262,7 @@ export async function* readTradeFile(path: string, opts: TradeFileOptions = {}):
     if (hasType) columns.push("trade_type");
     const market = opts.market ?? f.meta.get("market") ?? "";
     try {
-      for await (const t of f.stream(columns)) {
+      for (const t of f.stream(columns)) {
         const n = t.numRows;
         const side = new Int8Array(n);
         if (hasSide) toCodes(t.getChild("side")!, "side", side, classifySide, Side.unknown);
@@ -271,7 +300,7 @@ export async function* readFundingFile(path: string, opts: TradeFileOptions = {}
     requireKind(f, path, "funding_rate", ["float"]);
     const market = opts.market ?? f.meta.get("market") ?? "";
     try {
-      for await (const t of f.stream(["timestamp_ms", "funding_rate"])) {
+      for (const t of f.stream(["timestamp_ms", "funding_rate"])) {
         yield {
           market,
           length: t.numRows,
