@@ -4,6 +4,7 @@
  * backtest but would hide the very values verify must report; here nulls become NaN and nothing
  * else changes. Also checks the part's schema and its footer's row count.
  */
+import { readFileSync } from "node:fs";
 import { tableFromIPC, type Schema } from "apache-arrow";
 import { fieldKind, toEpochMs, toFloat64, toInt64 } from "../storage/arrow_read.ts";
 import { parquet } from "../storage/parquet.ts";
@@ -54,7 +55,7 @@ export async function openRawBookPart(path: string, market: string, expectLevels
   let pf: Awaited<ReturnType<typeof pw.ParquetFile.fromFile>>;
   let schema: Schema;
   let footerRows = 0;
-  let batchRows = 1;
+  const rowGroups: number[] = [];
   let meta: Map<string, string>;
   try {
     pf = await pw.ParquetFile.fromFile(Bun.file(path));
@@ -62,7 +63,7 @@ export async function openRawBookPart(path: string, market: string, expectLevels
     meta = new Map(md.fileMetadata().keyValueMetadata() as Map<string, string>);
     for (const rg of md.rowGroups()) {
       footerRows += rg.numRows();
-      batchRows = Math.max(batchRows, rg.numRows());
+      rowGroups.push(rg.numRows());
     }
     schema = tableFromIPC(pf.schema().intoIPCStream()).schema;
   } catch (err) {
@@ -76,13 +77,17 @@ export async function openRawBookPart(path: string, market: string, expectLevels
   const levels = detectLevels(new Set(schema.fields.map((f) => f.name)));
   const columns = ["timestamp_ms", "seq"];
   for (let i = 0; i < levels; i++) columns.push(`bid_price_${i}`, `bid_qty_${i}`, `ask_price_${i}`, `ask_qty_${i}`);
-  const file = pf;
+  pf.free();
+  const groups = rowGroups;
   async function* batches(): AsyncGenerator<BookBatch> {
     let done = 0;
     try {
-      const stream = await file.stream({ batchSize: Math.min(batchRows, 131_072), columns });
-      for await (const wrb of stream as unknown as AsyncIterable<{ intoIPCStream(): Uint8Array }>) {
-        const t = tableFromIPC(wrb.intoIPCStream());
+      // Synchronous reader per row group: parquet-wasm's async stream traps (uncatchable) on a
+      // corrupt page, the synchronous one returns an error (see storage/read_parquet.ts).
+      const bytes = new Uint8Array(readFileSync(path));
+      for (let g = 0; g < groups.length; g++) {
+        if (groups[g] === 0) continue;
+        const t = tableFromIPC(parquet().readParquet(bytes, { rowGroups: [g], columns, batchSize: groups[g] }).intoIPCStream());
         const n = t.numRows;
         const col = (name: string) => toFloat64(t.getChild(name)!, name);
         const b: BookBatch = {
@@ -107,8 +112,6 @@ export async function openRawBookPart(path: string, market: string, expectLevels
       }
     } catch (err) {
       throw new RawPartError("unreadable", `read failed after ${done} rows (${oneLine(err)})`);
-    } finally {
-      file.free();
     }
   }
   return { footerRows, levels, meta, batches: batches() };

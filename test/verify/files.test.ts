@@ -101,6 +101,18 @@ describe("verify files mode on parts written by the storage writers", () => {
     expect(r.outages.map((o) => o.durationS)).toEqual([30.1]);
   });
 
+  test("a corrupt data page is an unreadable part, not a crash", async () => {
+    const dataDir = await writeMarket();
+    const last = join(partsDir(dataDir, MARKET, "orderbook"), orderbookPartName(book.timestampMs[600], 601, 2));
+    const bytes = new Uint8Array(readFileSync(last));
+    for (let i = 64; i < 4000; i++) bytes[i] = (i * 7919) & 255;
+    writeFileSync(last, bytes);
+    const r = await verify(dataDir);
+    expect(r.counts.part_unreadable).toBe(1);
+    expect(r.unreadable).toBe(1);
+    expect(r.orderbook.rows).toBe(600);
+  });
+
   test("unreadable part (no footer), part with another schema, renamed part", async () => {
     const dataDir = await writeMarket();
     const dir = partsDir(dataDir, MARKET, "orderbook");
