@@ -18,21 +18,56 @@ export interface CoreExports {
     outSpread: number,
     outMicro: number,
   ): void;
+  // backtest loop (wasm/assembly/backtest.ts; host side in src/core/backtest.ts)
+  btSetData(
+    nBooks: number, levels: number, bookTs: number, bestBid: number, bestAsk: number,
+    bidTk: number, bidQ: number, askTk: number, askQ: number,
+    nTrades: number, trTs: number, trPx: number, trQty: number, trSide: number,
+    nFunding: number, fTs: number, fRate: number,
+  ): void;
+  btRun(
+    params: number, nSched: number, sBook: number, sSigma: number, sKb: number, sKa: number,
+    fills: number, fillCap: number, samples: number, sampleCap: number, rows: number, rowCap: number, scalars: number,
+  ): void;
+  // AS quote (wasm/assembly/quote.ts); results in the q* globals
+  setQuoteParams(
+    mode: number, rag: number, gmin: number, gmax: number, T: number, maxInv: number, tick: number, shiftTicks: number,
+    minBps: number, maxBps: number, makerBps: number, vmin: number, vmax: number,
+  ): void;
+  computeQuote(mid: number, inventory: number, sigma: number, kappaBid: number, kappaAsk: number): number;
+  qBid: WebAssembly.Global;
+  qAsk: WebAssembly.Global;
+  qBidTk: WebAssembly.Global;
+  qAskTk: WebAssembly.Global;
+  qGamma: WebAssembly.Global;
+  qSpread: WebAssembly.Global;
+  qReservation: WebAssembly.Global;
   [kernel: string]: unknown;
 }
 
 let instance: CoreExports | undefined;
+let compiled: WebAssembly.Module | undefined;
+
+function instantiate(): CoreExports {
+  compiled ??= new WebAssembly.Module(readFileSync(corePath));
+  const abort = (_msg: number, _file: number, line: number, col: number) => {
+    throw new Error(`wasm core aborted at ${line}:${col}`);
+  };
+  return new WebAssembly.Instance(compiled, { env: { abort, seed: () => 0 } }).exports as unknown as CoreExports;
+}
 
 /** The core, instantiated once per process (about a millisecond). */
 export function core(): CoreExports {
-  if (!instance) {
-    const mod = new WebAssembly.Module(readFileSync(corePath));
-    const abort = (_msg: number, _file: number, line: number, col: number) => {
-      throw new Error(`wasm core aborted at ${line}:${col}`);
-    };
-    instance = new WebAssembly.Instance(mod, { env: { abort, seed: () => 0 } }).exports as unknown as CoreExports;
-  }
+  instance ??= instantiate();
   return instance;
+}
+
+/**
+ * A private instance of the core with its own memory, for data that must outlive other kernels'
+ * Arena resets (the backtest keeps a whole data set resident across the runs of a sweep).
+ */
+export function privateCore(): CoreExports {
+  return instantiate();
 }
 
 /**

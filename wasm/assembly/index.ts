@@ -44,3 +44,7 @@ export function bookFeatures(
     store<f64>(outMicro + o, tot > 0.0 ? bp + (ap - bp) * (bq / tot) : (bp + ap) * 0.5);
   }
 }
+
+// The backtest event loop and the AS quote it uses (src/backtest/reference.ts is the spec).
+export { btSetData, btRun } from "./backtest";
+export { computeQuote, setQuoteParams, qBid, qAsk, qBidTk, qAskTk, qGamma, qSpread, qReservation } from "./quote";

@@ -1,0 +1,228 @@
+/**
+ * The compact, validated event data the simulation loop runs over (TS reference and WASM core
+ * alike). Built incrementally from storage batches, so a multi-part market can be appended
+ * chunk by chunk; only what the loop needs is kept:
+ *   books:  ts, best bid, best ask (f64) and, for the queue model only, every level as integer
+ *           ticks (i32, −1 = absent) and size (f32) — 32 B/row without levels, +16 B/level/side;
+ *   trades: ts, price, quantity (f64), taker side (i8: 1 buy, −1 sell, 0 unknown);
+ *   funding: ts, rate (f64).
+ * Bad rows are rejected here with one-line DataErrors (or dropped and counted where that is the
+ * documented handling), so the loop itself never sees NaN.
+ */
+import { DataError } from "../errors.ts";
+import type { BookBatch, FundingBatch, TradeBatch } from "../storage/types.ts";
+
+export interface EventData {
+  nBooks: number;
+  /** Levels per side stored in bidTk/askTk/bidQ/askQ (0 when levels are not kept). */
+  levels: number;
+  /** Price grid of the level ticks. */
+  tickSize: number;
+  bookTs: Float64Array;
+  bestBid: Float64Array;
+  bestAsk: Float64Array;
+  bidTk: Int32Array;
+  bidQ: Float32Array;
+  askTk: Int32Array;
+  askQ: Float32Array;
+  nTrades: number;
+  tradeTs: Float64Array;
+  tradePx: Float64Array;
+  tradeQty: Float64Array;
+  tradeSide: Int8Array;
+  nFunding: number;
+  fundingTs: Float64Array;
+  fundingRate: Float64Array;
+}
+
+export interface BuildStats {
+  /** Trades dropped because price or quantity was NaN or ≤ 0. */
+  badTrades: number;
+  /** Trades dropped because they repeat the previous trade exactly (ts, price, qty, side, id). */
+  duplicateTrades: number;
+  /** Book rows with a missing or non-positive best bid or ask (the loop reuses the last mid). */
+  oneSidedBooks: number;
+  /** Book rows whose best bid is above the best ask (kept: mid is still defined; quotes are post-only). */
+  crossedBooks: number;
+}
+
+function grow<T extends Float64Array | Float32Array | Int32Array | Int8Array>(a: T, need: number): T {
+  if (need <= a.length) return a;
+  const C = a.constructor as new (n: number) => T;
+  const out = new C(Math.max(need, a.length * 2, 1024));
+  out.set(a);
+  return out;
+}
+
+/** Builds EventData from batches appended in time order (books, trades and funding independently). */
+export class EventDataBuilder {
+  private nB = 0;
+  private nT = 0;
+  private nF = 0;
+  private bookTs = new Float64Array(0);
+  private bestBid = new Float64Array(0);
+  private bestAsk = new Float64Array(0);
+  private bidTk = new Int32Array(0);
+  private bidQ = new Float32Array(0);
+  private askTk = new Int32Array(0);
+  private askQ = new Float32Array(0);
+  private tradeTs = new Float64Array(0);
+  private tradePx = new Float64Array(0);
+  private tradeQty = new Float64Array(0);
+  private tradeSide = new Int8Array(0);
+  private fundingTs = new Float64Array(0);
+  private fundingRate = new Float64Array(0);
+  private lastTradeId: bigint | null = null;
+  readonly stats: BuildStats = { badTrades: 0, duplicateTrades: 0, oneSidedBooks: 0, crossedBooks: 0 };
+
+  /**
+   * @param levels levels per side to keep for the queue model (0 for cross/strict: 32 B/row).
+   * @param tickSize grid for level prices in integer ticks.
+   * @param hint expected row counts, to allocate once.
+   */
+  constructor(
+    readonly levels: number,
+    readonly tickSize: number,
+    hint: { books?: number; trades?: number } = {},
+  ) {
+    if (!(tickSize > 0)) throw new DataError(`tick size must be > 0, got ${tickSize}`);
+    this.reserveBooks(hint.books ?? 0);
+    this.reserveTrades(hint.trades ?? 0);
+  }
+
+  private reserveBooks(n: number): void {
+    this.bookTs = grow(this.bookTs, n);
+    this.bestBid = grow(this.bestBid, n);
+    this.bestAsk = grow(this.bestAsk, n);
+    if (this.levels > 0) {
+      const m = n * this.levels;
+      this.bidTk = grow(this.bidTk, m);
+      this.bidQ = grow(this.bidQ, m);
+      this.askTk = grow(this.askTk, m);
+      this.askQ = grow(this.askQ, m);
+    }
+  }
+
+  private reserveTrades(n: number): void {
+    this.tradeTs = grow(this.tradeTs, n);
+    this.tradePx = grow(this.tradePx, n);
+    this.tradeQty = grow(this.tradeQty, n);
+    this.tradeSide = grow(this.tradeSide, n);
+  }
+
+  addBooks(b: BookBatch, source = "orderbook"): void {
+    const n = b.length;
+    this.reserveBooks(this.nB + n);
+    const L = this.levels;
+    const useL = Math.min(L, b.levels);
+    const inv = 1 / this.tickSize;
+    for (let i = 0; i < n; i++) {
+      const ts = b.timestampMs[i]!;
+      const k = this.nB;
+      if (!Number.isFinite(ts)) throw new DataError(`${source}: row ${i} has timestamp ${ts}`);
+      if (k > 0 && ts < this.bookTs[k - 1]!) {
+        throw new DataError(`${source}: rows not in time order at row ${i} (${ts} after ${this.bookTs[k - 1]})`);
+      }
+      const bb = b.levels > 0 ? b.bidPx[0]![i]! : NaN;
+      const ba = b.levels > 0 ? b.askPx[0]![i]! : NaN;
+      const okB = bb > 0 && Number.isFinite(bb);
+      const okA = ba > 0 && Number.isFinite(ba);
+      this.bookTs[k] = ts;
+      this.bestBid[k] = okB ? bb : 0;
+      this.bestAsk[k] = okA ? ba : 0;
+      if (!okB || !okA) this.stats.oneSidedBooks++;
+      else if (bb > ba) this.stats.crossedBooks++;
+      if (L > 0) {
+        const o = k * L;
+        for (let l = 0; l < L; l++) {
+          let bt = -1, bq = 0, at = -1, aq = 0;
+          if (l < useL) {
+            const bp = b.bidPx[l]![i]!, bqv = b.bidQty[l]![i]!;
+            if (bp > 0 && Number.isFinite(bp) && Number.isFinite(bqv)) { bt = Math.round(bp * inv); bq = bqv; }
+            const ap = b.askPx[l]![i]!, aqv = b.askQty[l]![i]!;
+            if (ap > 0 && Number.isFinite(ap) && Number.isFinite(aqv)) { at = Math.round(ap * inv); aq = aqv; }
+          }
+          this.bidTk[o + l] = bt;
+          this.bidQ[o + l] = bq;
+          this.askTk[o + l] = at;
+          this.askQ[o + l] = aq;
+        }
+      }
+      this.nB++;
+    }
+  }
+
+  addTrades(t: TradeBatch, source = "trades"): void {
+    const n = t.length;
+    this.reserveTrades(this.nT + n);
+    for (let i = 0; i < n; i++) {
+      const ts = t.timestampMs[i]!;
+      if (!Number.isFinite(ts)) throw new DataError(`${source}: row ${i} has timestamp ${ts}`);
+      const k = this.nT;
+      if (k > 0 && ts < this.tradeTs[k - 1]!) {
+        throw new DataError(`${source}: rows not in time order at row ${i} (${ts} after ${this.tradeTs[k - 1]})`);
+      }
+      const px = t.price[i]!, qty = t.quantity[i]!;
+      if (!(px > 0) || !Number.isFinite(px) || !(qty > 0) || !Number.isFinite(qty)) {
+        this.stats.badTrades++;
+        continue;
+      }
+      const side = t.side[i]!;
+      const id = t.tradeId ? t.tradeId[i]! : null;
+      if (
+        k > 0 && ts === this.tradeTs[k - 1] && px === this.tradePx[k - 1] && qty === this.tradeQty[k - 1] &&
+        side === this.tradeSide[k - 1] && (id === null || id === this.lastTradeId)
+      ) {
+        this.stats.duplicateTrades++;
+        continue;
+      }
+      this.tradeTs[k] = ts;
+      this.tradePx[k] = px;
+      this.tradeQty[k] = qty;
+      this.tradeSide[k] = side;
+      this.lastTradeId = id;
+      this.nT++;
+    }
+  }
+
+  addFunding(f: FundingBatch, source = "funding"): void {
+    this.fundingTs = grow(this.fundingTs, this.nF + f.length);
+    this.fundingRate = grow(this.fundingRate, this.nF + f.length);
+    for (let i = 0; i < f.length; i++) {
+      const ts = f.timestampMs[i]!, r = f.fundingRate[i]!;
+      if (!Number.isFinite(ts) || !Number.isFinite(r)) throw new DataError(`${source}: row ${i} has timestamp ${ts}, rate ${r}`);
+      if (this.nF > 0 && ts < this.fundingTs[this.nF - 1]!) throw new DataError(`${source}: rows not in time order at row ${i}`);
+      this.fundingTs[this.nF] = ts;
+      this.fundingRate[this.nF] = r;
+      this.nF++;
+    }
+  }
+
+  /** The data as exact-length views. Throws if there is nothing to simulate on. */
+  build(): EventData {
+    if (this.nB === 0) {
+      throw new DataError(this.nT > 0 ? `no order-book rows (found ${this.nT} trades): a mid price is needed to quote` : "no order-book rows and no trades in the selected data");
+    }
+    const nB = this.nB, m = nB * this.levels, nT = this.nT, nF = this.nF;
+    return {
+      nBooks: nB,
+      levels: this.levels,
+      tickSize: this.tickSize,
+      bookTs: this.bookTs.subarray(0, nB),
+      bestBid: this.bestBid.subarray(0, nB),
+      bestAsk: this.bestAsk.subarray(0, nB),
+      bidTk: this.bidTk.subarray(0, m),
+      bidQ: this.bidQ.subarray(0, m),
+      askTk: this.askTk.subarray(0, m),
+      askQ: this.askQ.subarray(0, m),
+      nTrades: nT,
+      tradeTs: this.tradeTs.subarray(0, nT),
+      tradePx: this.tradePx.subarray(0, nT),
+      tradeQty: this.tradeQty.subarray(0, nT),
+      tradeSide: this.tradeSide.subarray(0, nT),
+      nFunding: nF,
+      fundingTs: this.fundingTs.subarray(0, nF),
+      fundingRate: this.fundingRate.subarray(0, nF),
+    };
+  }
+}

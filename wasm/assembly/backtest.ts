@@ -1,0 +1,454 @@
+// The backtest event loop: a line-by-line port of src/backtest/reference.ts (the specification;
+// read the rules there and in docs/backtest.md). Data, params and outputs are pointers into this
+// module's memory, laid out as src/backtest/layout.ts and src/backtest/params.ts describe.
+import { computeQuote, setQuoteParams, qBid, qAsk, qBidTk, qAskTk, qGamma, qSpread, floorTicks, ticksToPrice } from "./quote";
+
+// ---- param block offsets (src/backtest/params.ts PARAM_KEYS) ----
+const P_CAPITAL = 0, P_NOTIONAL = 1, P_LOT = 2, P_TICK = 3, P_MAXINV = 4, P_MAKER = 5, P_TAKER = 6;
+const P_COOLDOWN = 7, P_VALIDITY = 8, P_GAP = 9, P_WARMUP = 10, P_LATENCY = 11, P_FILLMODEL = 12;
+const P_QUEUEMODEL = 13, P_QUEUEPOWER = 14, P_REQUOTE = 15, P_ORIGSIZE = 16, P_SAMPLE = 17, P_POSTONLY = 18;
+const P_GAMMAMODE = 19, P_RAG = 20, P_GMIN = 21, P_GMAX = 22, P_HORIZON = 23, P_SHIFT = 24;
+const P_MINBPS = 25, P_MAXBPS = 26, P_MINVOL = 27, P_MAXVOL = 28;
+
+// ---- scalar offsets (layout.ts S) ----
+const S_CASH = 0, S_INV = 1, S_BIDFILLS = 2, S_ASKFILLS = 3, S_VOLUME = 4, S_NOTIONAL = 5, S_FEES = 6;
+const S_FUNDING = 7, S_CLOSEFEE = 8, S_CLOSEQTY = 9, S_CLOSENOTIONAL = 10, S_LASTMID = 11, S_SPREADCAP = 12;
+const S_ABSINVTIME = 13, S_MAXABSINV = 14, S_LIMITTIME = 15, S_BIDTIME = 16, S_ASKTIME = 17, S_BOTHTIME = 18;
+const S_TOTALTIME = 19, S_ORDERS = 20, S_REJECTS = 21, S_NFILLS = 22, S_NSAMPLES = 23, S_FIRSTTS = 24;
+const S_LASTTS = 25, S_OVERFLOW = 26, S_QUOTES = 27, S_NROWS = 28, S_FINALEQ = 29, S_INVBEFORE = 30;
+const S_EXPIRED = 31, S_CLOSEPRICE = 32, S_ANYTIME = 33;
+
+const BID = 0;
+const ASK = 1;
+const FILL_BY_BOOK: f64 = -1;
+const FILL_CLOSE: f64 = -2;
+
+// ---- data (set by btSetData) ----
+let nB: i32 = 0, L: i32 = 0, nT: i32 = 0, nF: i32 = 0;
+let bookTs: usize = 0, bestBid: usize = 0, bestAsk: usize = 0;
+let bidTk: usize = 0, bidQ: usize = 0, askTk: usize = 0, askQ: usize = 0;
+let trTs: usize = 0, trPx: usize = 0, trQty: usize = 0, trSide: usize = 0;
+let fTs: usize = 0, fRate: usize = 0;
+
+export function btSetData(
+  nBooks: i32, levels: i32, pBookTs: usize, pBestBid: usize, pBestAsk: usize,
+  pBidTk: usize, pBidQ: usize, pAskTk: usize, pAskQ: usize,
+  nTrades: i32, pTrTs: usize, pTrPx: usize, pTrQty: usize, pTrSide: usize,
+  nFunding: i32, pFTs: usize, pFRate: usize,
+): void {
+  nB = nBooks; L = levels; bookTs = pBookTs; bestBid = pBestBid; bestAsk = pBestAsk;
+  bidTk = pBidTk; bidQ = pBidQ; askTk = pAskTk; askQ = pAskQ;
+  nT = nTrades; trTs = pTrTs; trPx = pTrPx; trQty = pTrQty; trSide = pTrSide;
+  nF = nFunding; fTs = pFTs; fRate = pFRate;
+}
+
+@inline function ld(base: usize, i: i32): f64 { return load<f64>(base + (<usize>i << 3)); }
+@inline function st(base: usize, i: i32, v: f64): void { store<f64>(base + (<usize>i << 3), v); }
+
+// ---- params ----
+let capital: f64 = 0, notionalP: f64 = 0, lot: f64 = 0, maxInv: f64 = 0, maker: f64 = 0, taker: f64 = 0;
+let cooldownMs: f64 = 0, validityMs: f64 = 0, gapMs: f64 = 0, warmupMs: f64 = 0, latencyMs: f64 = 0;
+let queue: bool = false, cross: bool = false, power: bool = false, everyUpdate: bool = false;
+let queuePower: f64 = 0, origSizing: bool = false, sampleMs: f64 = 0, postOnly: bool = false;
+
+// ---- state ----
+let cash: f64 = 0, inv: f64 = 0, lastMid: f64 = 0, lastBB: f64 = 0, lastBA: f64 = 0, lastRow: i32 = -1;
+let bidFills: f64 = 0, askFills: f64 = 0, volume: f64 = 0, notional: f64 = 0, fees: f64 = 0, funding: f64 = 0;
+let spreadCapture: f64 = 0, maxAbsInv: f64 = 0, nFills: i32 = 0, overflow: f64 = 0, ordersPlaced: f64 = 0;
+let rejects: f64 = 0, expired: f64 = 0, quotes: f64 = 0;
+let started: bool = false, firstTs: f64 = 0, prevTs: f64 = 0, nextSample: f64 = 0, nSamples: i32 = 0;
+let absInvTime: f64 = 0, limitTime: f64 = 0, bidTime: f64 = 0, askTime: f64 = 0, bothTime: f64 = 0, anyTime: f64 = 0;
+let haveBook: bool = false, lastBookTs: f64 = 0, warmupEnd: f64 = 0;
+let sp: i32 = 0, haveCal: bool = false, sigma: f64 = 0, kb: f64 = 0, ka: f64 = 0, nRows: i32 = 0;
+
+// per-side order state, static memory (no heap: the host resets the heap between datasets)
+const ORD = memory.data(8 * 2 * 16);
+const O_LIVE = 0, O_PX = 1, O_TK = 2, O_SIZE = 3, O_QTS = 4, O_FRONT = 5, O_PREV = 6, O_TRADED = 7, O_LASTFILL = 8;
+const P_LIVE = 9, P_PX = 10, P_TK = 11, P_SIZE = 12, P_QTS = 13, P_LIVETS = 14;
+@inline function g(f: i32, side: i32): f64 { return load<f64>(ORD + (<usize>(f * 2 + side) << 3)); }
+@inline function s(f: i32, side: i32, v: f64): void { store<f64>(ORD + (<usize>(f * 2 + side) << 3), v); }
+@inline function live(side: i32): bool { return g(O_LIVE, side) != 0; }
+
+// ---- outputs ----
+let outFills: usize = 0, fillCap: i32 = 0, outSamples: usize = 0, sampleCap: i32 = 0, outRows: usize = 0, rowCap: i32 = 0;
+// schedule
+let nS: i32 = 0, sBook: usize = 0, sSigma: usize = 0, sKb: usize = 0, sKa: usize = 0;
+
+function levelQty(side: i32, tk: f64, row: i32): f64 {
+  if (L == 0 || row < 0) return -1;
+  const tks = side == BID ? bidTk : askTk;
+  const qs = side == BID ? bidQ : askQ;
+  const o = row * L;
+  let deepest: f64 = -1;
+  for (let l = 0; l < L; l++) {
+    const t = <f64>load<i32>(tks + (<usize>(o + l) << 2));
+    if (t < 0) continue;
+    if (t == tk) return <f64>load<f32>(qs + (<usize>(o + l) << 2));
+    if (deepest < 0 || (side == BID ? t < deepest : t > deepest)) deepest = t;
+  }
+  if (deepest < 0) return -1;
+  if (side == BID ? tk < deepest : tk > deepest) return -1;
+  return 0;
+}
+
+function record(ts: f64, side: f64, px: f64, size: f64, fee: f64, trade: f64): void {
+  if (nFills >= fillCap) {
+    overflow = 1;
+    return;
+  }
+  const c = fillCap, i = nFills++;
+  st(outFills, 0 * c + i, ts);
+  st(outFills, 1 * c + i, side);
+  st(outFills, 2 * c + i, px);
+  st(outFills, 3 * c + i, size);
+  st(outFills, 4 * c + i, fee);
+  st(outFills, 5 * c + i, lastMid);
+  st(outFills, 6 * c + i, inv);
+  st(outFills, 7 * c + i, cash);
+  st(outFills, 8 * c + i, trade);
+}
+
+function fill(side: i32, wanted: f64, ts: f64, refPx: f64, trade: f64): f64 {
+  if (ts < warmupEnd) return 0;
+  const last = g(O_LASTFILL, side);
+  if (last > 0 && ts < last + cooldownMs) return 0;
+  const px = g(O_PX, side);
+  let base = wanted;
+  if (origSizing) {
+    const orig = notionalP / refPx;
+    base = queue ? Math.min(wanted, orig) : orig;
+  }
+  let size: f64;
+  let fee: f64;
+  if (side == ASK) {
+    if (!(inv > -maxInv)) return 0;
+    size = Math.min(base, inv + maxInv);
+    if (!origSizing && lot > 0) size = ticksToPrice(floorTicks(size, lot), lot);
+    if (!(size > 0)) return 0;
+    const proceeds = px * size;
+    fee = proceeds * maker;
+    inv -= size;
+    cash += proceeds - fee;
+    askFills++;
+    notional += proceeds;
+    spreadCapture += (px - lastMid) * size;
+  } else {
+    if (!(inv < maxInv)) return 0;
+    size = Math.min(base, maxInv - inv);
+    if (!origSizing && lot > 0) size = ticksToPrice(floorTicks(size, lot), lot);
+    if (!(size > 0)) return 0;
+    const cost = px * size;
+    fee = cost * maker;
+    if (cash < cost + fee) return 0;
+    inv += size;
+    cash -= cost + fee;
+    bidFills++;
+    notional += cost;
+    spreadCapture += (lastMid - px) * size;
+  }
+  volume += size;
+  fees += fee;
+  s(O_LASTFILL, side, ts);
+  const a = Math.abs(inv);
+  if (a > maxAbsInv) maxAbsInv = a;
+  record(ts, side == BID ? 1 : -1, px, size, fee, trade);
+  if (queue) {
+    s(O_SIZE, side, g(O_SIZE, side) - size);
+    if (!(g(O_SIZE, side) > 1e-12 * size)) s(O_LIVE, side, 0);
+  }
+  return size;
+}
+
+function activate(side: i32, ts: f64): void {
+  s(P_LIVE, side, 0);
+  s(O_LIVE, side, 0);
+  const px = g(P_PX, side);
+  if (!(px > 0) || !(g(P_SIZE, side) > 0)) return;
+  if (validityMs > 0 && ts >= g(P_QTS, side) + validityMs) {
+    expired++;
+    return;
+  }
+  if (postOnly) {
+    if (side == BID ? lastBA > 0 && px >= lastBA : lastBB > 0 && px <= lastBB) {
+      rejects++;
+      return;
+    }
+  }
+  s(O_LIVE, side, 1);
+  s(O_PX, side, px);
+  s(O_TK, side, g(P_TK, side));
+  s(O_SIZE, side, g(P_SIZE, side));
+  s(O_QTS, side, g(P_QTS, side));
+  const q = levelQty(side, g(O_TK, side), lastRow);
+  s(O_FRONT, side, q > 0 ? q : 0);
+  s(O_PREV, side, q > 0 ? q : 0);
+  s(O_TRADED, side, 0);
+  ordersPlaced++;
+}
+
+function orderSize(price: f64): f64 {
+  const raw = notionalP / price;
+  if (origSizing || !(lot > 0)) return raw;
+  return ticksToPrice(floorTicks(raw, lot), lot);
+}
+
+function place(side: i32, px: f64, tk: f64, ts: f64): void {
+  s(P_LIVE, side, 1);
+  s(P_PX, side, px);
+  s(P_TK, side, tk);
+  s(P_SIZE, side, px > 0 ? orderSize(px) : 0);
+  s(P_QTS, side, ts);
+  s(P_LIVETS, side, ts + latencyMs);
+  if (latencyMs <= 0) activate(side, ts);
+}
+
+function preEvent(ts: f64): void {
+  if (!started) {
+    started = true;
+    firstTs = ts;
+    prevTs = ts;
+    nextSample = ts;
+  }
+  while (nextSample <= ts && nSamples < sampleCap) {
+    const c = sampleCap, i = nSamples++;
+    st(outSamples, 0 * c + i, nextSample);
+    st(outSamples, 1 * c + i, cash);
+    st(outSamples, 2 * c + i, inv);
+    st(outSamples, 3 * c + i, lastMid);
+    st(outSamples, 4 * c + i, live(BID) ? g(O_PX, BID) : NaN);
+    st(outSamples, 5 * c + i, live(ASK) ? g(O_PX, ASK) : NaN);
+    nextSample += sampleMs;
+  }
+  const dt = ts - prevTs;
+  if (dt > 0) {
+    absInvTime += Math.abs(inv) * dt;
+    if (Math.abs(inv) >= maxInv * (1 - 1e-9)) limitTime += dt;
+    if (live(BID)) bidTime += dt;
+    if (live(ASK)) askTime += dt;
+    if (live(BID) && live(ASK)) bothTime += dt;
+    if (live(BID) || live(ASK)) anyTime += dt;
+    prevTs = ts;
+  }
+  for (let side = 0; side < 2; side++) {
+    if (g(P_LIVE, side) != 0 && g(P_LIVETS, side) <= ts) activate(side, ts);
+    if (live(side) && validityMs > 0 && ts >= g(O_QTS, side) + validityMs) {
+      s(O_LIVE, side, 0);
+      expired++;
+    }
+  }
+}
+
+function onTrade(j: i32): void {
+  const ts = ld(trTs, j), px = ld(trPx, j), q = ld(trQty, j);
+  const side = <i32>load<i8>(trSide + <usize>j);
+  if (!queue) {
+    if (live(ASK) && (cross ? px >= g(O_PX, ASK) : px > g(O_PX, ASK))) fill(ASK, g(O_SIZE, ASK), ts, px, <f64>j);
+    else if (live(BID) && (cross ? px <= g(O_PX, BID) : px < g(O_PX, BID))) fill(BID, g(O_SIZE, BID), ts, px, <f64>j);
+    return;
+  }
+  if (live(ASK)) {
+    const a = g(O_PX, ASK);
+    if (px > a) fill(ASK, g(O_SIZE, ASK), ts, px, <f64>j);
+    else if (px == a && side >= 0) {
+      s(O_TRADED, ASK, g(O_TRADED, ASK) + q);
+      const front = g(O_FRONT, ASK);
+      if (front >= q) s(O_FRONT, ASK, front - q);
+      else {
+        s(O_FRONT, ASK, 0);
+        fill(ASK, Math.min(q - front, g(O_SIZE, ASK)), ts, px, <f64>j);
+      }
+    }
+  }
+  if (live(BID)) {
+    const b = g(O_PX, BID);
+    if (px < b) fill(BID, g(O_SIZE, BID), ts, px, <f64>j);
+    else if (px == b && side <= 0) {
+      s(O_TRADED, BID, g(O_TRADED, BID) + q);
+      const front = g(O_FRONT, BID);
+      if (front >= q) s(O_FRONT, BID, front - q);
+      else {
+        s(O_FRONT, BID, 0);
+        fill(BID, Math.min(q - front, g(O_SIZE, BID)), ts, px, <f64>j);
+      }
+    }
+  }
+}
+
+function updateQueue(side: i32, row: i32): void {
+  const nq = levelQty(side, g(O_TK, side), row);
+  if (nq < 0) return;
+  const prev = g(O_PREV, side);
+  const chg = prev - nq - g(O_TRADED, side);
+  s(O_TRADED, side, 0);
+  s(O_PREV, side, nq);
+  let front = g(O_FRONT, side);
+  if (power && chg > 0) {
+    const back = prev - front;
+    const fb = Math.pow(back > 0 ? back : 0, queuePower);
+    const ff = Math.pow(front > 0 ? front : 0, queuePower);
+    let prob = fb / (fb + ff);
+    if (!(prob - prob == 0)) prob = 1;
+    front = front - (1 - prob) * chg + Math.min(back - prob * chg, 0);
+  }
+  if (front > nq) front = nq;
+  if (front < 0) front = 0;
+  s(O_FRONT, side, front);
+}
+
+function requoteSide(side: i32, px: f64, tk: f64, ts: f64): void {
+  if (everyUpdate && px > 0) {
+    const pend = g(P_LIVE, side) != 0;
+    if (pend ? g(P_PX, side) > 0 && g(P_TK, side) == tk : live(side) && g(O_TK, side) == tk) {
+      if (pend) s(P_QTS, side, ts);
+      if (live(side) && g(O_TK, side) == tk) s(O_QTS, side, ts);
+      return;
+    }
+  }
+  place(side, px, tk, ts);
+}
+
+function onBook(i: i32): void {
+  const ts = ld(bookTs, i);
+  if (haveBook && ts - lastBookTs > gapMs) {
+    warmupEnd = ts + warmupMs;
+    s(O_LIVE, BID, 0); s(O_LIVE, ASK, 0); s(P_LIVE, BID, 0); s(P_LIVE, ASK, 0);
+  } else if (!haveBook) {
+    warmupEnd = ts + warmupMs;
+  }
+  haveBook = true;
+  lastBookTs = ts;
+  const bb = ld(bestBid, i), ba = ld(bestAsk, i);
+  const mid = bb > 0 && ba > 0 ? (bb + ba) / 2 : lastMid;
+  lastMid = mid;
+  lastBB = bb;
+  lastBA = ba;
+  lastRow = i;
+  if (queue) {
+    if (live(BID)) updateQueue(BID, i);
+    if (live(ASK)) updateQueue(ASK, i);
+    if (live(BID) && ba > 0 && ba <= g(O_PX, BID)) fill(BID, g(O_SIZE, BID), ts, g(O_PX, BID), FILL_BY_BOOK);
+    if (live(ASK) && bb > 0 && bb >= g(O_PX, ASK)) fill(ASK, g(O_SIZE, ASK), ts, g(O_PX, ASK), FILL_BY_BOOK);
+  }
+  let isRecal = false;
+  if (sp < nS && load<i32>(sBook + (<usize>sp << 2)) == i) {
+    sigma = ld(sSigma, sp);
+    kb = ld(sKb, sp);
+    ka = ld(sKa, sp);
+    haveCal = true;
+    isRecal = true;
+    sp++;
+  }
+  if (!haveCal || !(everyUpdate || isRecal)) return;
+  let qb: f64 = 0, qa: f64 = 0, qg: f64 = 0, qs: f64 = 0;
+  if (mid > 0) {
+    quotes++;
+    computeQuote(mid, inv, sigma, kb, ka);
+    qb = qBid;
+    qa = qAsk;
+    qg = qGamma;
+    qs = qSpread;
+    const bt = qBidTk, at = qAskTk;
+    requoteSide(BID, qb, bt, ts);
+    requoteSide(ASK, qa, at, ts);
+  }
+  if (isRecal && nRows < rowCap) {
+    const c = rowCap, k = nRows++;
+    st(outRows, 0 * c + k, mid);
+    st(outRows, 1 * c + k, inv);
+    st(outRows, 2 * c + k, cash);
+    st(outRows, 3 * c + k, qb);
+    st(outRows, 4 * c + k, qa);
+    st(outRows, 5 * c + k, qg);
+    st(outRows, 6 * c + k, qs);
+    st(outRows, 7 * c + k, bidFills);
+    st(outRows, 8 * c + k, askFills);
+  }
+}
+
+function onFunding(k: i32): void {
+  const pay = -ld(fRate, k) * inv * lastMid;
+  cash += pay;
+  funding += pay;
+}
+
+function resetState(pb: usize): void {
+  capital = ld(pb, P_CAPITAL); notionalP = ld(pb, P_NOTIONAL); lot = ld(pb, P_LOT); maxInv = ld(pb, P_MAXINV);
+  maker = ld(pb, P_MAKER) / 1e4; taker = ld(pb, P_TAKER) / 1e4;
+  cooldownMs = ld(pb, P_COOLDOWN); validityMs = ld(pb, P_VALIDITY); gapMs = ld(pb, P_GAP); warmupMs = ld(pb, P_WARMUP);
+  latencyMs = ld(pb, P_LATENCY);
+  queue = ld(pb, P_FILLMODEL) == 2; cross = ld(pb, P_FILLMODEL) == 0; power = ld(pb, P_QUEUEMODEL) == 1;
+  queuePower = ld(pb, P_QUEUEPOWER); everyUpdate = ld(pb, P_REQUOTE) == 0; origSizing = ld(pb, P_ORIGSIZE) != 0;
+  sampleMs = ld(pb, P_SAMPLE); postOnly = ld(pb, P_POSTONLY) != 0;
+  setQuoteParams(
+    <i32>ld(pb, P_GAMMAMODE), ld(pb, P_RAG), ld(pb, P_GMIN), ld(pb, P_GMAX), ld(pb, P_HORIZON), maxInv,
+    ld(pb, P_TICK), ld(pb, P_SHIFT), ld(pb, P_MINBPS), ld(pb, P_MAXBPS), ld(pb, P_MAKER), ld(pb, P_MINVOL), ld(pb, P_MAXVOL),
+  );
+  cash = capital; inv = 0; lastMid = 0; lastBB = 0; lastBA = 0; lastRow = -1;
+  bidFills = 0; askFills = 0; volume = 0; notional = 0; fees = 0; funding = 0; spreadCapture = 0;
+  maxAbsInv = 0; nFills = 0; overflow = 0; ordersPlaced = 0; rejects = 0; expired = 0; quotes = 0;
+  started = false; firstTs = 0; prevTs = 0; nextSample = 0; nSamples = 0;
+  absInvTime = 0; limitTime = 0; bidTime = 0; askTime = 0; bothTime = 0; anyTime = 0;
+  haveBook = false; lastBookTs = 0; warmupEnd = 0;
+  sp = 0; haveCal = false; sigma = 0; kb = 0; ka = 0; nRows = 0;
+  memory.fill(ORD, 0, 8 * 2 * 16);
+}
+
+/** Runs one simulation over the data set by btSetData; see src/core/backtest.ts for the host side. */
+export function btRun(
+  pb: usize, nSched: i32, pSBook: usize, pSSigma: usize, pSKb: usize, pSKa: usize,
+  pFills: usize, fCap: i32, pSamples: usize, sCap: i32, pRows: usize, rCap: i32, pScalars: usize,
+): void {
+  resetState(pb);
+  nS = nSched; sBook = pSBook; sSigma = pSSigma; sKb = pSKb; sKa = pSKa;
+  outFills = pFills; fillCap = fCap; outSamples = pSamples; sampleCap = sCap; outRows = pRows; rowCap = rCap;
+
+  let ib = 0, it = 0, ifd = 0;
+  while (ib < nB || it < nT || ifd < nF) {
+    const tb = ib < nB ? ld(bookTs, ib) : Infinity;
+    const tt = it < nT ? ld(trTs, it) : Infinity;
+    const tf = ifd < nF ? ld(fTs, ifd) : Infinity;
+    if (tf <= tt && tf <= tb) {
+      preEvent(tf);
+      onFunding(ifd++);
+    } else if (tt <= tb) {
+      preEvent(tt);
+      onTrade(it++);
+    } else {
+      preEvent(tb);
+      onBook(ib++);
+    }
+  }
+
+  const invBefore = inv;
+  let closeFee: f64 = 0, closeNotional: f64 = 0;
+  if (inv != 0 && lastMid > 0) {
+    const qty = Math.abs(inv);
+    closeNotional = lastMid * qty;
+    closeFee = closeNotional * taker;
+    if (inv > 0) cash += closeNotional - closeFee;
+    else cash -= closeNotional + closeFee;
+    const side: f64 = inv > 0 ? -1 : 1;
+    inv = 0;
+    record(prevTs, side, lastMid, qty, closeFee, FILL_CLOSE);
+  }
+  if (started && nSamples < sampleCap) {
+    const c = sampleCap, i = nSamples++;
+    st(outSamples, 0 * c + i, prevTs);
+    st(outSamples, 1 * c + i, cash);
+    st(outSamples, 2 * c + i, inv);
+    st(outSamples, 3 * c + i, lastMid);
+    st(outSamples, 4 * c + i, NaN);
+    st(outSamples, 5 * c + i, NaN);
+  }
+  const o = pScalars;
+  st(o, S_CASH, cash); st(o, S_INV, inv); st(o, S_BIDFILLS, bidFills); st(o, S_ASKFILLS, askFills);
+  st(o, S_VOLUME, volume); st(o, S_NOTIONAL, notional); st(o, S_FEES, fees); st(o, S_FUNDING, funding);
+  st(o, S_CLOSEFEE, closeFee); st(o, S_CLOSEQTY, -invBefore); st(o, S_CLOSENOTIONAL, closeNotional);
+  st(o, S_LASTMID, lastMid); st(o, S_SPREADCAP, spreadCapture); st(o, S_ABSINVTIME, absInvTime);
+  st(o, S_MAXABSINV, maxAbsInv); st(o, S_LIMITTIME, limitTime); st(o, S_BIDTIME, bidTime); st(o, S_ASKTIME, askTime);
+  st(o, S_BOTHTIME, bothTime); st(o, S_ANYTIME, anyTime); st(o, S_TOTALTIME, prevTs - firstTs);
+  st(o, S_ORDERS, ordersPlaced); st(o, S_REJECTS, rejects); st(o, S_NFILLS, <f64>nFills); st(o, S_NSAMPLES, <f64>nSamples);
+  st(o, S_FIRSTTS, firstTs); st(o, S_LASTTS, prevTs); st(o, S_OVERFLOW, overflow); st(o, S_QUOTES, quotes);
+  st(o, S_NROWS, <f64>nRows); st(o, S_FINALEQ, cash + inv * lastMid); st(o, S_INVBEFORE, invBefore);
+  st(o, S_EXPIRED, expired); st(o, S_CLOSEPRICE, lastMid);
+}
