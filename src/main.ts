@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<CommandDef<any>>> = {
   sweep: () => import("./cli/sweep.ts").then((m) => m.default),
   simulate: () => import("./cli/simulate.ts").then((m) => m.default),
   demo: () => import("./cli/demo.ts").then((m) => m.default),
+  migrate: () => import("./cli/migrate.ts").then((m) => m.default),
 };
 const aliases: Record<string, string> = { collect: "collect_data", spread: "calculate_spread", verify: "verify_orderbook" };
 
