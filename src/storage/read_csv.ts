@@ -11,6 +11,7 @@
  * Unlike the original (which turned unparsable numbers into 0.0), a bad header, a wrong field count
  * or a bad number is a DataError naming the file and line.
  */
+import { statSync } from "node:fs";
 import { DataError } from "../errors.ts";
 import { normalizeLevel } from "./read_parquet.ts";
 import { Side, TradeType, type BookBatch, type TradeBatch } from "./types.ts";
@@ -20,6 +21,13 @@ export const DEFAULT_CSV_BATCH_ROWS = 25_000;
 
 /** Lines of a text file with 1-based line numbers, streamed (never the whole file in memory). */
 export async function* csvLines(path: string): AsyncGenerator<[line: string, lineNo: number]> {
+  let isFile = false;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    throw new DataError(`${path} does not exist`);
+  }
+  if (!isFile) throw new DataError(`${path} is not a file`);
   const decoder = new TextDecoder();
   let rest = "";
   let lineNo = 0;

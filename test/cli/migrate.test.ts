@@ -1,0 +1,85 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { concatBooks, concatTrades } from "../../src/storage/batch.ts";
+import { openBookSource, openTradeSource } from "../../src/storage/sources.ts";
+import { collect, SHARED_DATA } from "../storage/helpers.ts";
+
+const main = join(import.meta.dir, "../../src/main.ts");
+const dir = mkdtempSync(join(tmpdir(), "emm-migrate-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const TRADES = join(SHARED_DATA, "extended-eth-usd-trades-62min/trades.csv");
+
+function run(args: string[]) {
+  const r = Bun.spawnSync([process.execPath, main, "migrate", ...args], { cwd: dir, env: { ...process.env, LOG_LEVEL: "warn" } });
+  return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
+}
+
+describe("migrate", () => {
+  test("trades.csv → parts of trades_rows_per_part rows, equal to the CSV, ids exact", async () => {
+    writeFileSync(join(dir, "small.json"), JSON.stringify({ trades_rows_per_part: 300, orderbook_rows_per_part: 2 }));
+    const r = run(["--trades", TRADES, "--data-dir", "data", "--config", "small.json", "--json"]);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.out);
+    expect(s.market).toBe("ETH-USD");
+    expect(s.trades.rows).toBe(682);
+    expect(s.trades.parts.length).toBe(3);
+    const partsDir = join(dir, "data/eth_usd/trades_parts");
+    expect(readdirSync(partsDir).sort()).toEqual([...s.trades.parts].sort());
+    expect(s.trades.parts[0]).toMatch(/^part_1763815965668_000000\.parquet$/);
+    const viaParts = concatTrades(await collect(openTradeSource({ dataDir: join(dir, "data"), market: "ETH-USD" })));
+    const viaCsv = concatTrades(await collect(openTradeSource(TRADES)));
+    expect(Array.from(viaParts.tradeId!)).toEqual(Array.from(viaCsv.tradeId!));
+    expect(Array.from(viaParts.price)).toEqual(Array.from(viaCsv.price));
+    expect(Array.from(viaParts.side)).toEqual(Array.from(viaCsv.side));
+    expect(Array.from(viaParts.timestampMs)).toEqual(Array.from(viaCsv.timestampMs));
+  });
+
+  test("re-running is refused before writing; existing parts are never touched", () => {
+    const partsDir = join(dir, "data/eth_usd/trades_parts");
+    const before = readdirSync(partsDir).map((f) => readFileSync(join(partsDir, f)).length);
+    const r = run(["--trades", TRADES, "--data-dir", "data", "--config", "small.json"]);
+    expect(r.code).toBe(3);
+    expect(r.err).toContain("already migrated");
+    expect(readdirSync(partsDir).map((f) => readFileSync(join(partsDir, f)).length)).toEqual(before);
+  });
+
+  test("orderbook_depth.csv: part numbers continue after existing parts, names carry first ts and seq", async () => {
+    const obDir = join(dir, "data/btc_usd/orderbook_parts");
+    mkdirSync(obDir, { recursive: true });
+    writeFileSync(join(obDir, "part_0000000000001_0000000001_000004.parquet"), "someone else's part");
+    const csv = join(dir, "orderbook_depth.csv");
+    const lines = ["timestamp_ms,datetime,market,seq,bid_price0,bid_qty0,ask_price0,ask_qty0"];
+    for (let i = 0; i < 5; i++) lines.push(`${2000 + i},x,BTC-USD,${10 + i},${100 + i},1,${101 + i},0`);
+    writeFileSync(csv, lines.join("\n") + "\n");
+    const r = run(["--orderbook", csv, "--market", "BTC-USD", "--data-dir", "data", "--config", "small.json", "--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).orderbook.parts).toEqual([
+      "part_0000000002000_0000000010_000005.parquet",
+      "part_0000000002002_0000000012_000006.parquet",
+      "part_0000000002004_0000000014_000007.parquet",
+    ]);
+    expect(readFileSync(join(obDir, "part_0000000000001_0000000001_000004.parquet"), "utf8")).toBe("someone else's part");
+    const src = openBookSource({ dataDir: join(dir, "data"), market: "BTC-USD" });
+    const b = concatBooks(await collect(src));
+    expect(Array.from(b.seq)).toEqual([10n, 11n, 12n, 13n, 14n]);
+    expect(Array.from(b.bidPx[0])).toEqual([100, 101, 102, 103, 104]);
+    // the ask quantity 0 was written as null (as the original): the ask level is missing
+    expect(b.askPx[0].every((x) => Number.isNaN(x))).toBe(true);
+    expect(src.skipped.map((s) => s.path)).toEqual([join(obDir, "part_0000000000001_0000000001_000004.parquet")]);
+  });
+
+  test("bad input: no source flag, bad market, bad CSV", () => {
+    expect(run(["--data-dir", "data"]).code).toBe(2);
+    const bad = run(["--trades", TRADES, "--market", "../x", "--data-dir", "data"]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("invalid market name");
+    const csv = join(dir, "bad.csv");
+    writeFileSync(csv, "timestamp_ms,datetime,market,side,price,quantity\n1,x,ETH-USD,buy,oops,1\n");
+    const r = run(["--trades", csv, "--data-dir", "data2"]);
+    expect(r.code).toBe(3);
+    expect(r.err).toContain("bad.csv:2: bad price");
+    expect(run(["--trades", join(dir, "missing.csv"), "--market", "ETH-USD", "--data-dir", "data2"]).code).toBe(3);
+  });
+});
