@@ -4,16 +4,18 @@
  * additive: it never deletes existing data (the original deleted trades_parts/) and never overwrites
  * a part (part numbers continue after the highest existing one; publication refuses existing names).
  * Re-running on the same CSV is refused before anything is written (a part with the CSV's first
- * timestamp already exists).
+ * timestamp already exists). Every written part is read back and its timestamps compared, so a
+ * successful migrate is also a Parquet write + read round trip (used by the compiled-binary test).
  */
 import { defineCommand } from "citty";
 import { readdirSync } from "node:fs";
 import { basename, join } from "node:path";
-import { DataError, UsageError } from "../errors.ts";
+import { AppError, DataError, UsageError } from "../errors.ts";
 import { log } from "../log.ts";
 import { concatBooks, concatTrades, sliceBook, sliceTrades } from "../storage/batch.ts";
 import { assertMarketName, orderbookPartName, partName, partsDir } from "../storage/layout.ts";
 import { readBookCsv, readTradeCsv } from "../storage/read_csv.ts";
+import { readBookFile, readTradeFile } from "../storage/read_parquet.ts";
 import type { BookBatch, TradeBatch } from "../storage/types.ts";
 import { writeBookPart, writeTradePart } from "../storage/write_parts.ts";
 import { commonArgs, jsonArg, setup } from "./common.ts";
@@ -43,6 +45,8 @@ export async function writeParts<T extends Batch>(
     slice: (b: T, start: number, end: number) => T;
     name: (b: T, part: number) => string;
     write: (path: string, b: T) => Promise<unknown>;
+    /** Reads a written part back; its timestamps must equal what was written. */
+    readBack: (path: string) => AsyncIterable<T>;
   },
 ): Promise<MigrateSummary> {
   const existing = safeList(opts.dir);
@@ -56,7 +60,9 @@ export async function writeParts<T extends Batch>(
     const all = opts.concat(pending);
     const chunk = rows === all.length ? all : opts.slice(all, 0, rows);
     const name = opts.name(chunk, part);
-    await opts.write(join(opts.dir, name), chunk);
+    const path = join(opts.dir, name);
+    await opts.write(path, chunk);
+    await verifyPart(path, chunk.timestampMs, opts.readBack(path));
     log.info(`wrote ${join(opts.dir, name)} (${rows} rows)`);
     summary.parts.push(name);
     summary.rows += rows;
@@ -85,6 +91,17 @@ export async function writeParts<T extends Batch>(
   if (pendingRows > 0) await flush(pendingRows);
   if (summary.rows === 0) throw new DataError(`${opts.source}: no data rows`);
   return summary;
+}
+
+/** Read-back check of a freshly written part (row count and every timestamp). */
+async function verifyPart(path: string, ts: Float64Array, batches: AsyncIterable<Batch>): Promise<void> {
+  let k = 0;
+  for await (const b of batches) {
+    for (let i = 0; i < b.length; i++, k++) {
+      if (b.timestampMs[i] !== ts[k]) throw new AppError(`${path}: read-back mismatch at row ${k}`);
+    }
+  }
+  if (k !== ts.length) throw new AppError(`${path}: read back ${k} rows, wrote ${ts.length}`);
 }
 
 function safeList(dir: string): string[] {
@@ -140,6 +157,7 @@ export default defineCommand({
         slice: sliceTrades,
         name: (b, part) => partName(b.timestampMs[0], part),
         write: writeTradePart,
+        readBack: (path) => readTradeFile(path),
       });
     }
     if (args.orderbook) {
@@ -151,6 +169,7 @@ export default defineCommand({
         slice: sliceBook,
         name: (b, part) => orderbookPartName(b.timestampMs[0], b.seq[0], part),
         write: writeBookPart,
+        readBack: (path) => readBookFile(path, { levels: 0, seq: false }),
       });
     }
     for (const s of [out.trades, out.orderbook]) {
