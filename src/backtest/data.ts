@@ -21,6 +21,9 @@ export interface EventData {
   bookTs: Float64Array;
   bestBid: Float64Array;
   bestAsk: Float64Array;
+  /** Deepest level present per side (0 if none): the calibration's exposure range. */
+  farBid: Float64Array;
+  farAsk: Float64Array;
   bidTk: Int32Array;
   bidQ: Float32Array;
   askTk: Int32Array;
@@ -62,6 +65,8 @@ export class EventDataBuilder {
   private bookTs = new Float64Array(0);
   private bestBid = new Float64Array(0);
   private bestAsk = new Float64Array(0);
+  private farBid = new Float64Array(0);
+  private farAsk = new Float64Array(0);
   private bidTk = new Int32Array(0);
   private bidQ = new Float32Array(0);
   private askTk = new Int32Array(0);
@@ -94,6 +99,8 @@ export class EventDataBuilder {
     this.bookTs = grow(this.bookTs, n);
     this.bestBid = grow(this.bestBid, n);
     this.bestAsk = grow(this.bestAsk, n);
+    this.farBid = grow(this.farBid, n);
+    this.farAsk = grow(this.farAsk, n);
     if (this.levels > 0) {
       const m = n * this.levels;
       this.bidTk = grow(this.bidTk, m);
@@ -130,6 +137,14 @@ export class EventDataBuilder {
       this.bookTs[k] = ts;
       this.bestBid[k] = okB ? bb : 0;
       this.bestAsk[k] = okA ? ba : 0;
+      let fb = 0, fa = 0;
+      for (let l = 0; l < b.levels; l++) {
+        const bp = b.bidPx[l]![i]!, ap = b.askPx[l]![i]!;
+        if (bp > 0 && Number.isFinite(bp)) fb = bp;
+        if (ap > 0 && Number.isFinite(ap)) fa = ap;
+      }
+      this.farBid[k] = fb;
+      this.farAsk[k] = fa;
       if (!okB || !okA) this.stats.oneSidedBooks++;
       else if (bb > ba) this.stats.crossedBooks++;
       if (L > 0) {
@@ -211,6 +226,8 @@ export class EventDataBuilder {
       bookTs: this.bookTs.subarray(0, nB),
       bestBid: this.bestBid.subarray(0, nB),
       bestAsk: this.bestAsk.subarray(0, nB),
+      farBid: this.farBid.subarray(0, nB),
+      farAsk: this.farAsk.subarray(0, nB),
       bidTk: this.bidTk.subarray(0, m),
       bidQ: this.bidQ.subarray(0, m),
       askTk: this.askTk.subarray(0, m),

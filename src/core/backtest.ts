@@ -78,7 +78,7 @@ export class BacktestCore {
     const d = this.data;
     if (!d) return;
     const e8 = new Float64Array(0);
-    this.data = { ...d, bookTs: e8, bestBid: e8, bestAsk: e8, bidTk: new Int32Array(0), bidQ: new Float32Array(0), askTk: new Int32Array(0), askQ: new Float32Array(0), tradeTs: e8, tradePx: e8, tradeQty: e8, tradeSide: new Int8Array(0), fundingTs: e8, fundingRate: e8 };
+    this.data = { ...d, bookTs: e8, bestBid: e8, bestAsk: e8, farBid: e8, farAsk: e8, bidTk: new Int32Array(0), bidQ: new Float32Array(0), askTk: new Int32Array(0), askQ: new Float32Array(0), tradeTs: e8, tradePx: e8, tradeQty: e8, tradeSide: new Int8Array(0), fundingTs: e8, fundingRate: e8 };
   }
 
   private ensure(kind: "sched" | "fills" | "samples" | "rows", cap: number, bytesPer: number): number {

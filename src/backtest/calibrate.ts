@@ -1,0 +1,59 @@
+/**
+ * Runs the rolling calibration engine (src/model/engine.ts) over the event data in the loop's own
+ * merge order and mid definition, and records what the loop needs at each recalibration. Pure
+ * market data in, schedule out: no trading state is involved, so one schedule serves every run
+ * that shares the calibration settings (γ, T, fill model… can vary freely).
+ */
+import { CalibrationEngine, type EngineOptions } from "../model/engine.ts";
+import type { EventData } from "./data.ts";
+import { allocSchedule, truncateSchedule, type Schedule } from "./schedule.ts";
+
+export interface CalibratedSchedule extends Schedule {
+  /** σ before the volatility clamp (the original's CSV column). */
+  sigmaRaw: Float64Array;
+}
+
+export function buildSchedule(d: EventData, opts: EngineOptions, onProgress?: (done: number, total: number) => void): CalibratedSchedule {
+  const eng = new CalibrationEngine(opts);
+  const guess = Math.max(16, Math.ceil(d.nBooks / 8));
+  let s = allocSchedule(guess);
+  let raw = new Float64Array(guess);
+  let n = 0;
+  let lastMid = 0;
+  let it = 0;
+  const nT = d.nTrades;
+  const step = Math.max(1, Math.floor(d.nBooks / 100));
+  for (let i = 0; i < d.nBooks; i++) {
+    const ts = d.bookTs[i]!;
+    while (it < nT && d.tradeTs[it]! <= ts) {
+      eng.onTrade(d.tradeTs[it]!, d.tradePx[it]!, d.tradeSide[it]!);
+      it++;
+    }
+    const bb = d.bestBid[i]!, ba = d.bestAsk[i]!;
+    const mid = bb > 0 && ba > 0 ? (bb + ba) / 2 : lastMid;
+    lastMid = mid;
+    eng.onBook(ts, mid, bb, ba, d.farBid[i]!, d.farAsk[i]!);
+    if (eng.shouldRecalibrate(ts)) {
+      const c = eng.calibrate(ts);
+      if (n === s.n) {
+        const bigger = allocSchedule(s.n * 2);
+        for (const k of ["bookIndex", "ts", "sigma", "kappaBid", "kappaAsk", "aBid", "aAsk"] as const) bigger[k].set(s[k] as never);
+        s = bigger;
+        const r2 = new Float64Array(s.n);
+        r2.set(raw);
+        raw = r2;
+      }
+      s.bookIndex[n] = i;
+      s.ts[n] = ts;
+      s.sigma[n] = c.sigma;
+      s.kappaBid[n] = c.kappaBid;
+      s.kappaAsk[n] = c.kappaAsk;
+      s.aBid[n] = c.aBid;
+      s.aAsk[n] = c.aAsk;
+      raw[n] = c.sigmaRaw;
+      n++;
+    }
+    if (onProgress && i % step === 0) onProgress(i, d.nBooks);
+  }
+  return { ...truncateSchedule(s, n), sigmaRaw: raw.subarray(0, n) };
+}

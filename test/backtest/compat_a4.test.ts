@@ -1,0 +1,94 @@
+import { describe, expect, test } from "bun:test";
+import * as v from "valibot";
+import { buildSchedule } from "../../src/backtest/calibrate.ts";
+import { EventDataBuilder } from "../../src/backtest/data.ts";
+import { S } from "../../src/backtest/layout.ts";
+import { runParamsFromConfig } from "../../src/backtest/params.ts";
+import { runReferenceResult } from "../../src/backtest/run_reference.ts";
+import { ConfigSchema } from "../../src/config/schema.ts";
+import { resolveMarket } from "../../src/config/market.ts";
+import { BacktestCore } from "../../src/core/backtest.ts";
+import { engineOptionsFromConfig } from "../../src/model/engine.ts";
+import { a4Market } from "./a4_market.ts";
+
+/** The original's settings: shipped config.json + code defaults, and every compatibility switch. */
+export function originalConfig(over: Record<string, unknown> = {}) {
+  return v.parse(ConfigSchema, {
+    inventory_horizon_seconds: 14400, risk_aversion_gamma: 10, gamma_min: 0.01, gamma_max: 100,
+    min_spread_bps: 0, max_spread_bps: 200, fill_cooldown_seconds: 60, maker_fee_bps: 1.5, taker_fee_bps: 4.5,
+    gap_threshold_seconds: 1800, warmup_period_seconds: 900, gamma_mode: "inventory_scaled", max_inventory: 10,
+    tick_size: 0.01, quote_validity_seconds: 60, recalibration_interval_seconds: 60, calibration_window_seconds: 3600,
+    max_volatility: 0.02, min_volatility: 0,
+    garch_full_history: true, reset_failed_fits: true, requote: "on_recalibration", fill_model: "cross",
+    original_sizing: true, order_latency_ms: 0, initial_capital: 1000, order_notional: 20,
+    ...over,
+  });
+}
+
+// Appendix A.4, "Full backtests": final equity, bid fills, ask fills, volume (units), notional ($).
+const GOLDEN = [
+  { name: "cfg (inventory_scaled)", gap: false, over: {}, equity: 999.7794917495, bid: 61, ask: 70, volume: 0.933578882429, notional: 2799.6262687162 },
+  { name: "cfg+const (γ=10)", gap: false, over: { gamma_mode: "constant", gamma_min: 10, gamma_max: 10 }, equity: 999.8801531745, bid: 62, ask: 66, volume: 0.880211749348, notional: 2639.559623502 },
+  { name: "cfg, gap variant", gap: true, over: {}, equity: 999.7568557641, bid: 49, ask: 58, volume: 0.773543306867, notional: 2319.7380509432 },
+];
+
+describe("Appendix A.4 full backtests with the original's settings", () => {
+  for (const g of GOLDEN) {
+    test(g.name, () => {
+      const config = originalConfig(g.over);
+      const { books, trades } = a4Market({ gap: g.gap });
+      const b = new EventDataBuilder(0, 0.01);
+      b.addBooks(books);
+      b.addTrades(trades);
+      const d = b.build();
+      const sched = buildSchedule(d, engineOptionsFromConfig(config));
+      expect(sched.n).toBe(120);
+      expect(sched.ts[0]).toBe(1700000009000);
+      const p = runParamsFromConfig(config, resolveMarket(config, "SYN-USD"));
+      const core = new BacktestCore();
+      core.prepare(d);
+      for (const r of [core.run(sched, p), runReferenceResult(d, sched, p)]) {
+        const sc = r.scalars;
+        expect(Math.abs(sc[S.finalEquity]! - g.equity)).toBeLessThan(1e-8);
+        expect(sc[S.bidFills]).toBe(g.bid);
+        expect(sc[S.askFills]).toBe(g.ask);
+        // the original's totals include the closing trade
+        expect(sc[S.volume]! + Math.abs(sc[S.closeQty]!)).toBeCloseTo(g.volume, 11);
+        expect(sc[S.notional]! + sc[S.closeNotional]!).toBeCloseTo(g.notional, 9);
+        expect(r.rows.mid.length).toBe(120);
+      }
+    });
+  }
+
+  test("first two per-calibration rows match the original's CSV", () => {
+    const config = originalConfig();
+    const { books, trades } = a4Market();
+    const b = new EventDataBuilder(0, 0.01);
+    b.addBooks(books);
+    b.addTrades(trades);
+    const d = b.build();
+    const sched = buildSchedule(d, engineOptionsFromConfig(config));
+    const core = new BacktestCore();
+    core.prepare(d);
+    const r = core.run(sched, runParamsFromConfig(config, resolveMarket(config, "SYN-USD")));
+    // `1700000009000,…,2999.8,0.000000,1000,1000,200.01,2969.80,3029.80,0,0,0.010000,100.00,…`
+    expect(r.rows.mid[0]).toBe(2999.8);
+    expect(r.rows.bid[0]).toBe(2969.8);
+    expect(r.rows.ask[0]).toBe(3029.8);
+    expect(((r.rows.spread[0]! / r.rows.mid[0]!) * 1e4).toFixed(2)).toBe("200.01");
+    // `1700000069000,…,2999.0,…,3.00,2998.55,2999.45,0,0,0.010000,22589.04,15056.32,…`
+    expect(r.rows.bid[1]).toBe(2998.55);
+    expect(r.rows.ask[1]).toBe(2999.45);
+    expect(sched.kappaBid[1]!.toFixed(2)).toBe("22589.04");
+    // last row: `1700007149000,…,2999.250,-0.053201,1159.48862404156…,999.92617776210…,3.00,2998.80,2999.70,61,69,0.139197,…`
+    const k = 119;
+    expect(sched.ts[k]).toBe(1700007149000);
+    expect(r.rows.inventory[k]!.toFixed(6)).toBe("-0.053201");
+    expect(Math.abs(r.rows.cash[k]! - 1159.4886240415604)).toBeLessThan(1e-8);
+    expect(r.rows.bid[k]).toBe(2998.8);
+    expect(r.rows.ask[k]).toBe(2999.7);
+    expect(r.rows.bidFills[k]).toBe(61);
+    expect(r.rows.askFills[k]).toBe(69);
+    expect(r.rows.gamma[k]!.toFixed(6)).toBe("0.139197");
+  });
+});
