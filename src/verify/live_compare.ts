@@ -13,6 +13,8 @@ export interface Levels {
   /** Prices in ticks and sizes in lots (sizes absolute for a SNAPSHOT, signed changes for a DELTA). */
   px: ArrayLike<number>;
   qty: ArrayLike<number>;
+  /** DELTA only: the new absolute size where the message states it (NaN where it does not). */
+  abs?: ArrayLike<number>;
 }
 
 export type MismatchKind = "missing_in_delta" | "extra_in_delta" | "size_mismatch";
@@ -41,6 +43,8 @@ export interface LiveStats {
   seqRegressions: number;
   /** Times the delta-built book was crossed after applying a delta. */
   crossedAfterDelta: number;
+  /** DELTA levels whose stated new size differs from old size + change (the stated size is applied). */
+  deltaSizeConflicts: number;
 }
 
 export class LiveComparer {
@@ -60,6 +64,7 @@ export class LiveComparer {
     seqGaps: 0,
     seqRegressions: 0,
     crossedAfterDelta: 0,
+    deltaSizeConflicts: 0,
   };
 
   constructor(private readonly maxListed = 50) {}
@@ -101,9 +106,23 @@ export class LiveComparer {
       this.stats.deltasBeforeSnapshot++;
       return;
     }
-    for (let i = 0; i < bids.px.length; i++) this.delta.bids.add(bids.px[i], bids.qty[i]);
-    for (let i = 0; i < asks.px.length; i++) this.delta.asks.add(asks.px[i], asks.qty[i]);
+    this.applyDelta(this.delta.bids, bids);
+    this.applyDelta(this.delta.asks, asks);
     if (this.delta.crossed()) this.stats.crossedAfterDelta++;
+  }
+
+  private applyDelta(side: BookSide, lv: Levels): void {
+    for (let i = 0; i < lv.px.length; i++) {
+      const abs = lv.abs ? lv.abs[i] : NaN;
+      if (abs === abs) {
+        const k = side.find(lv.px[i]);
+        const old = k >= 0 ? side.qty[k] : 0;
+        if (old + lv.qty[i] !== abs) this.stats.deltaSizeConflicts++;
+        side.set(lv.px[i], abs);
+      } else {
+        side.add(lv.px[i], lv.qty[i]);
+      }
+    }
   }
 
   private reseed(): void {

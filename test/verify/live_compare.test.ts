@@ -40,4 +40,13 @@ describe("LiveComparer: delta-built book vs every snapshot", () => {
     c.onDelta(6, L([[102, 1]]), none); // bid above the ask: crossed
     expect(c.stats).toMatchObject({ deltasBeforeSnapshot: 1, seqGaps: 1, seqRegressions: 1, crossedAfterDelta: 1 });
   });
+
+  test("a DELTA's stated new size wins and a conflict with old + change is counted", () => {
+    const c = new LiveComparer();
+    c.onSnapshot(1, L([[100, 5]]), L([[101, 4]]));
+    c.onDelta(2, { px: [100, 99], qty: [-2, 1], abs: [3, NaN] }, none); // consistent: 5 - 2 = 3
+    c.onDelta(3, { px: [100], qty: [1], abs: [7] }, none); // 3 + 1 ≠ 7: conflict, 7 applied
+    expect(c.stats.deltaSizeConflicts).toBe(1);
+    expect(c.onSnapshot(4, L([[100, 7], [99, 1]]), L([[101, 4]]))).toBe(0);
+  });
 });
