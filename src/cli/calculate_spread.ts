@@ -1,3 +1,187 @@
-import { notImplemented } from "./not_implemented.ts";
+import { defineCommand } from "citty";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { resolveMarket, type MarketInfo } from "../config/market.ts";
+import { DataError, UsageError } from "../errors.ts";
+import { log } from "../log.ts";
+import { engineOptionsFromConfig } from "../model/engine.ts";
+import { computeOptimalQuote, quoteParamsFromConfig, type QuoteParams } from "../model/quote.ts";
+import { SpreadSeries, spreadQuoteParams, type SpreadRow } from "../model/spread_series.ts";
+import { summarize, type Summary } from "../model/stats.ts";
+import { assertMarketName, marketPath } from "../storage/layout.ts";
+import { forEachEvent, mergeChunks } from "../storage/merge.ts";
+import { openBookSource, openTradeSource, partStartMs, resolveSource, type SourceSpec } from "../storage/sources.ts";
+import { commonArgs, jsonArg, numberArg, setup } from "./common.ts";
 
-export default notImplemented("calculate_spread", "Calibrate sigma, kappa and A and compute AS quotes", "spread");
+/**
+ * calculate_spread (original-system.md §1.3): rolling calibration over a market's recorded book
+ * and trades, one constant-γ Avellaneda–Stoikov quote per calibration → as_results.csv plus the
+ * statistics summary. `--now` prints only the current quote from the latest window.
+ */
+export default defineCommand({
+  meta: { name: "calculate_spread", description: "Calibrate sigma, kappa and A and compute AS quotes", alias: "spread" },
+  args: {
+    ...commonArgs,
+    ...jsonArg,
+    market: { type: "string", description: "Market, e.g. ETH-USD (default: first market in the config)", valueHint: "name" },
+    trades: { type: "string", description: "Trades: parts dir, .parquet or legacy .csv (default {data}/{market_dir}/trades_parts)", valueHint: "path" },
+    orderbook: { type: "string", description: "Order book: parts dir, .parquet or legacy .csv (default {data}/{market_dir}/orderbook_parts)", valueHint: "path" },
+    output: { type: "string", description: "CSV output (default {data}/{market_dir}/as_results.csv)", valueHint: "path" },
+    now: { type: "boolean", description: "Print the current optimal quote from the latest window only (no CSV)" },
+    inventory: { type: "string", description: "Inventory (base units) for the --now quote (default 0)", valueHint: "q" },
+  },
+  async run({ args, rawArgs }) {
+    const ctx = setup(args, rawArgs);
+    const { config } = ctx;
+    const market = args.market ?? config.markets[0];
+    if (!market) throw new UsageError("--market: no market given and none in the config");
+    assertMarketName(market);
+    for (const k of ["trades", "orderbook", "output"] as const) {
+      if (args[k] !== undefined && args[k] === "") throw new UsageError(`--${k}: expected a path, got an empty value`);
+    }
+    const inventory = numberArg("inventory", args.inventory) ?? 0;
+    if (args.inventory !== undefined && !args.now) throw new UsageError("--inventory only applies with --now");
+
+    const info = readMarketInfo(ctx.dataDir, market);
+    const params = resolveMarket(config, market, info);
+    const quoteParams = spreadQuoteParams(quoteParamsFromConfig(config, params));
+    const engineOpts = engineOptionsFromConfig(config);
+    const bookSpec: SourceSpec = args.orderbook ?? { dataDir: ctx.dataDir, market };
+    const tradeSpec: SourceSpec = args.trades ?? { dataDir: ctx.dataDir, market };
+
+    // --now reads only what the latest window needs: from (start of the last book part − window).
+    let fromMs: number | undefined;
+    if (args.now) {
+      const files = resolveSource(bookSpec, "orderbook").files;
+      const start = partStartMs(files[files.length - 1]);
+      if (start !== null) fromMs = start - engineOpts.windowMs;
+    }
+    const series = new SpreadSeries(engineOpts, quoteParams, config.effective_volume_threshold, !args.now);
+    const books = openBookSource(bookSpec, { fromMs, seq: false });
+    const trades = openTradeSource(tradeSpec, { fromMs });
+    for await (const c of mergeChunks(books, trades)) {
+      forEachEvent(c, (i) => series.onBook(c.book, i), (j) => series.onTrade(c.trades, j));
+    }
+    if (series.books === 0) throw new DataError(`no order-book rows in ${books.label}`);
+    if (series.skippedBooks > 0) log.info(`${series.skippedBooks} snapshot(s) skipped: a side had no valid level`);
+
+    if (args.now) {
+      const row = series.finish();
+      if (!row) throw new DataError(`no snapshot with both sides in ${books.label}: cannot quote`);
+      const q = nowQuote(row, inventory, quoteParams);
+      if (args.json) console.log(JSON.stringify({ market, tickSize: params.tickSize, ...q }, null, 2));
+      else printNow(market, q, params.tickSize);
+      return;
+    }
+
+    series.finish();
+    const rows = series.rows;
+    const output = args.output ?? join(marketPath(ctx.dataDir, market), "as_results.csv");
+    mkdirSync(dirname(output), { recursive: true });
+    writeFileSync(output, toCsv(rows, params.tickSize));
+    log.info(`wrote ${rows.length} row(s) to ${output} (${series.books} snapshots, ${series.trades} trades)`);
+    const summary = summaries(rows);
+    if (args.json) {
+      console.log(JSON.stringify({ market, output, rows: rows.length, books: series.books, trades: series.trades, skippedBooks: series.skippedBooks, summary, last: rows.length ? rowJson(rows[rows.length - 1]) : null }, null, 2));
+    } else printSummary(summary, rows.length);
+  },
+});
+
+/** tick_size / lot_size from {data}/{market_dir}/market.json when the collector wrote one. */
+function readMarketInfo(dataDir: string, market: string): MarketInfo | undefined {
+  const path = join(marketPath(dataDir, market), "market.json");
+  if (!existsSync(path)) return undefined;
+  try {
+    const j = JSON.parse(readFileSync(path, "utf8"));
+    const num = (x: unknown) => (typeof x === "number" || typeof x === "string") && Number(x) > 0 ? Number(x) : undefined;
+    return { name: String(j.name ?? market), tick_size: num(j.tick_size), lot_size: num(j.lot_size), status: j.status };
+  } catch (e) {
+    throw new DataError(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+const HEADER = "timestamp,datetime,mid_price,volatility,bid_kappa,ask_kappa,bid_a,ask_a,gamma,optimal_spread_bps,bid_spread_bps,ask_spread_bps,bid_price,ask_price,reservation_price";
+
+const datetime = (ts: number) => new Date(ts).toISOString().slice(0, 19).replace("T", " ");
+
+/** Decimals of the tick (0.01 → 2, 0.0001 → 4), at least 2 as the original's format. */
+function priceDecimals(tick: number): number {
+  let d = 0;
+  while (d < 12 && Math.abs(Math.round(tick * 10 ** d) - tick * 10 ** d) > 1e-9) d++;
+  return Math.max(2, d);
+}
+
+/** The original's CSV: same columns; σ 6 decimals, prices to the tick (≥ 2), the rest 2. */
+export function toCsv(rows: SpreadRow[], tick: number): string {
+  const pd = priceDecimals(tick);
+  const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "");
+  const lines = [HEADER];
+  for (const r of rows) {
+    lines.push([
+      r.ts, datetime(r.ts), String(Number(r.mid.toFixed(pd + 1))), r.cal.sigmaRaw.toFixed(6), f2(r.cal.kappaBid), f2(r.cal.kappaAsk), f2(r.cal.aBid), f2(r.cal.aAsk),
+      f2(r.quote.gamma), f2(r.optimalSpreadBps), f2(r.bidSpreadBps), f2(r.askSpreadBps),
+      r.quote.bid.toFixed(pd), r.quote.ask.toFixed(pd), r.quote.reservation.toFixed(pd),
+    ].join(","));
+  }
+  return lines.join("\n") + "\n";
+}
+
+const METRICS: [string, string, (r: SpreadRow) => number][] = [
+  ["total_spread_bps", "Total Spread (bps)", (r) => r.optimalSpreadBps],
+  ["bid_spread_bps", "Bid Spread (bps)", (r) => r.bidSpreadBps],
+  ["ask_spread_bps", "Ask Spread (bps)", (r) => r.askSpreadBps],
+  ["volatility", "Volatility", (r) => r.cal.sigmaRaw],
+  ["bid_kappa", "Bid Kappa", (r) => r.cal.kappaBid],
+  ["ask_kappa", "Ask Kappa", (r) => r.cal.kappaAsk],
+  ["bid_a", "Bid A Parameter", (r) => r.cal.aBid],
+  ["ask_a", "Ask A Parameter", (r) => r.cal.aAsk],
+  ["gamma", "Gamma", (r) => r.quote.gamma],
+];
+
+function summaries(rows: SpreadRow[]): Record<string, Summary | null> {
+  return Object.fromEntries(METRICS.map(([key, , get]) => [key, summarize(rows.map(get))]));
+}
+
+function printSummary(s: Record<string, Summary | null>, n: number): void {
+  if (n === 0) {
+    console.log("No data collected for statistics.");
+    return;
+  }
+  const f = (x: number) => x.toFixed(4).padStart(14);
+  console.log(`STATISTICS SUMMARY (n = ${n})`);
+  console.log(`${"Metric".padEnd(20)}${["Mean", "Median", "Std Dev", "Min", "Max"].map((h) => h.padStart(14)).join("")}`);
+  for (const [key, label] of METRICS) {
+    const m = s[key];
+    if (m) console.log(`${label.padEnd(20)}${f(m.mean)}${f(m.median)}${f(m.std)}${f(m.min)}${f(m.max)}`);
+  }
+}
+
+function rowJson(r: SpreadRow) {
+  return {
+    ts: r.ts, datetime: datetime(r.ts), mid: r.mid,
+    sigma: r.cal.sigma, sigmaRaw: r.cal.sigmaRaw, sigmaSource: r.cal.sigmaSource,
+    kappaBid: r.cal.kappaBid, aBid: r.cal.aBid, kappaAsk: r.cal.kappaAsk, aAsk: r.cal.aAsk,
+    bidSource: r.cal.bidSource, askSource: r.cal.askSource, nTradesBid: r.cal.nTradesBid, nTradesAsk: r.cal.nTradesAsk,
+    gamma: r.quote.gamma, reservation: r.quote.reservation, bid: r.quote.bid, ask: r.quote.ask,
+    optimalSpreadBps: r.optimalSpreadBps, bidSpreadBps: r.bidSpreadBps, askSpreadBps: r.askSpreadBps, quoteStatus: r.quote.status,
+  };
+}
+
+/** The latest row, re-quoted at `inventory` when it is not 0. */
+function nowQuote(row: SpreadRow, inventory: number, qp: QuoteParams) {
+  if (inventory === 0) return { ...rowJson(row), inventory };
+  const q = computeOptimalQuote(row.mid, inventory, row.cal.sigma, row.cal.kappaBid, row.cal.kappaAsk, qp);
+  const r = q.reservation;
+  const bidBps = q.bid > 0 ? ((r - q.bid) / r) * 1e4 : (q.deltaBid / 2 / r) * 1e4;
+  return {
+    ...rowJson({ ...row, quote: q, optimalSpreadBps: (q.optimalSpread / r) * 1e4, bidSpreadBps: bidBps, askSpreadBps: ((q.ask - r) / r) * 1e4 }),
+    inventory,
+  };
+}
+
+function printNow(market: string, q: ReturnType<typeof nowQuote>, tick: number): void {
+  const pd = priceDecimals(tick);
+  console.log(`${market} at ${q.datetime} UTC (effective mid ${q.mid})`);
+  console.log(`  sigma ${q.sigma.toExponential(4)} /√s (${q.sigmaSource}), kappa bid ${q.kappaBid.toFixed(2)} (${q.bidSource}) ask ${q.kappaAsk.toFixed(2)} (${q.askSource}), A bid ${q.aBid.toFixed(2)} ask ${q.aAsk.toFixed(2)}, gamma ${q.gamma}`);
+  console.log(`  inventory ${q.inventory}: reservation ${q.reservation.toFixed(pd)}  bid ${q.bid.toFixed(pd)}  ask ${q.ask.toFixed(pd)}  spread ${q.optimalSpreadBps.toFixed(2)} bps (bid ${q.bidSpreadBps.toFixed(2)}, ask ${q.askSpreadBps.toFixed(2)})`);
+}

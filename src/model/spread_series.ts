@@ -1,0 +1,93 @@
+/**
+ * The per-event logic of `calculate_spread` (original-system.md §1.3), free of I/O: effective mid
+ * per snapshot, the shared calibration engine, a quote at inventory 0 on every calibration, and
+ * one row per calibration. Events must come in merged order (a trade before a book of the same
+ * ms), so every trade is measured against the book strictly before it — the original added the
+ * trades with ts ≤ snapshot ts *after* the snapshot.
+ */
+import type { BookBatch, TradeBatch } from "../storage/types.ts";
+import { CalibrationEngine, type CalibrationResult, type EngineOptions } from "./engine.ts";
+import { bestAndFar, effectiveMid } from "./effective_price.ts";
+import { computeOptimalQuote, type Quote, type QuoteParams } from "./quote.ts";
+
+export interface SpreadRow {
+  ts: number;
+  mid: number;
+  cal: CalibrationResult;
+  quote: Quote;
+  /** (ask − bid) / r · 1e4, (r − bid) / r · 1e4, (ask − r) / r · 1e4 as the original's CSV. */
+  optimalSpreadBps: number;
+  bidSpreadBps: number;
+  askSpreadBps: number;
+}
+
+/** calculate_spread forces constant γ = risk_aversion_gamma with no clamp (γ_min = γ_max). */
+export function spreadQuoteParams(p: QuoteParams): QuoteParams {
+  return { ...p, gammaMode: "constant", gammaMin: p.riskAversionGamma, gammaMax: p.riskAversionGamma };
+}
+
+export class SpreadSeries {
+  readonly engine: CalibrationEngine;
+  readonly rows: SpreadRow[] = [];
+  /** Snapshots skipped because a side had no valid level (no effective mid). */
+  skippedBooks = 0;
+  books = 0;
+  trades = 0;
+  private lastTs = NaN;
+  private lastMid = NaN;
+  private bf = new Float64Array(2);
+  private af = new Float64Array(2);
+
+  constructor(
+    engineOpts: EngineOptions,
+    readonly quoteParams: QuoteParams,
+    readonly effectiveThreshold: number,
+    /** When false, rows are only produced by `finish()` (the --now mode). */
+    readonly emitRows = true,
+  ) {
+    this.engine = new CalibrationEngine(engineOpts);
+  }
+
+  onTrade(t: TradeBatch, j: number): void {
+    this.trades++;
+    this.engine.onTrade(t.timestampMs[j], t.price[j], t.side[j]);
+  }
+
+  onBook(b: BookBatch, i: number): void {
+    this.books++;
+    const ts = b.timestampMs[i];
+    this.lastTs = ts;
+    const mid = effectiveMid(b.bidPx, b.bidQty, b.askPx, b.askQty, i, this.effectiveThreshold);
+    if (!(mid > 0)) {
+      this.skippedBooks++;
+      return;
+    }
+    this.lastMid = mid;
+    bestAndFar(b.bidPx, i, this.bf);
+    bestAndFar(b.askPx, i, this.af);
+    this.engine.onBook(ts, mid, this.bf[0], this.af[0], this.bf[1], this.af[1]);
+    if (this.emitRows && this.engine.shouldRecalibrate(ts)) this.emit(ts, mid);
+  }
+
+  /** The original's final forced calibration at the last snapshot's ts (the "partial window" row). */
+  finish(): SpreadRow | null {
+    if (!(this.lastMid > 0) || !Number.isFinite(this.lastTs)) return null;
+    return this.emit(this.lastTs, this.lastMid);
+  }
+
+  private emit(ts: number, mid: number): SpreadRow | null {
+    const cal = this.engine.calibrate(ts);
+    const quote = computeOptimalQuote(mid, 0, cal.sigma, cal.kappaBid, cal.kappaAsk, this.quoteParams);
+    const r = quote.reservation;
+    if (!(r > 0) || quote.status === "invalid_mid") return null;
+    const row: SpreadRow = {
+      ts, mid, cal, quote,
+      optimalSpreadBps: (quote.optimalSpread / r) * 1e4,
+      // no bid (spread wider than the price): report the unrounded half-spread instead of NaN
+      bidSpreadBps: quote.bid > 0 ? ((r - quote.bid) / r) * 1e4 : (quote.deltaBid / 2 / r) * 1e4,
+      askSpreadBps: ((quote.ask - r) / r) * 1e4,
+    };
+    this.rows.push(row);
+    return row;
+  }
+}

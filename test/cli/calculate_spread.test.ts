@@ -1,0 +1,81 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const main = join(import.meta.dir, "../../src/main.ts");
+const sample = join(import.meta.dir, "../../../shared/data/standx-btc-usd-2h");
+
+function run(args: string[], cwd = mkdtempSync(join(tmpdir(), "spread-"))) {
+  const r = Bun.spawnSync([process.execPath, main, "calculate_spread", ...args], { cwd, env: { ...process.env, LOG_LEVEL: "" } });
+  return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString(), cwd };
+}
+const real = ["--market", "BTC-USD", "--orderbook", join(sample, "orderbook.parquet"), "--trades", join(sample, "trades.parquet")];
+
+describe("calculate_spread on the real StandX sample", () => {
+  test("writes as_results.csv with the original's columns and prints the summary", () => {
+    const dir = mkdtempSync(join(tmpdir(), "spread-"));
+    const out = join(dir, "as.csv");
+    const r = run([...real, "--output", out], dir);
+    expect(r.code).toBe(0);
+    const lines = readFileSync(out, "utf8").trim().split("\n");
+    expect(lines[0]).toBe("timestamp,datetime,mid_price,volatility,bid_kappa,ask_kappa,bid_a,ask_a,gamma,optimal_spread_bps,bid_spread_bps,ask_spread_bps,bid_price,ask_price,reservation_price");
+    // 2 h at one calibration per 60 s, plus the first (after 10 mids) and the final partial-window row
+    expect(lines.length - 1).toBeGreaterThanOrEqual(118);
+    expect(lines.length - 1).toBeLessThanOrEqual(123);
+    for (const l of lines.slice(1)) {
+      const f = l.split(",");
+      expect(f).toHaveLength(15);
+      expect(f[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+      for (const i of [2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14]) expect(Number.isFinite(Number(f[i]))).toBe(true);
+      expect(Number(f[12])).toBeLessThanOrEqual(Number(f[14]));
+      expect(Number(f[13])).toBeGreaterThanOrEqual(Number(f[14]));
+      expect(f[8]).toBe("0.10"); // constant γ = risk_aversion_gamma
+    }
+    expect(r.out).toContain("STATISTICS SUMMARY (n = ");
+    expect(r.out).toContain("Bid Kappa");
+  });
+
+  test("--json reports rows and summary; --now prints the current quote", () => {
+    const dir = mkdtempSync(join(tmpdir(), "spread-"));
+    const j = JSON.parse(run([...real, "--output", join(dir, "a.csv"), "--json"], dir).out);
+    expect(j.rows).toBeGreaterThan(100);
+    expect(j.summary.total_spread_bps.n).toBe(j.rows);
+    const now = run([...real, "--now", "--json", "--inventory", "0.5"], dir);
+    expect(now.code).toBe(0);
+    const q = JSON.parse(now.out);
+    expect(q.inventory).toBe(0.5);
+    expect(q.bid).toBeLessThan(q.ask);
+    expect(q.bid).toBeGreaterThan(0);
+    for (const k of ["sigma", "kappaBid", "kappaAsk", "aBid", "aAsk", "gamma", "reservation"]) expect(Number.isFinite(q[k])).toBe(true);
+    expect(q.reservation).toBeLessThan(q.mid); // long inventory skews down
+    // --now agrees with the last row of the full run (same window, same data)
+    expect(Math.abs(q.kappaBid - j.last.kappaBid) / j.last.kappaBid).toBeLessThan(1e-9);
+  });
+});
+
+describe("calculate_spread bad input", () => {
+  test("missing data is a data error (exit 3) in one line", () => {
+    const r = run(["--market", "ETH-USD", "--data-dir", "nowhere"]);
+    expect(r.code).toBe(3);
+    const errors = r.err.trim().split("\n").filter((l) => l.includes("error"));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain("eth_usd");
+  });
+  test("bad flags are usage errors (exit 2)", () => {
+    expect(run([...real, "--inventory", "x", "--now"]).code).toBe(2);
+    expect(run([...real, "--inventory", "1"]).code).toBe(2);
+    expect(run(["--market", "../etc"]).code).toBe(2);
+  });
+  test("a legacy CSV book with one-sided rows gives defined rows, never NaN", () => {
+    const dir = mkdtempSync(join(tmpdir(), "spread-"));
+    const trades = join(dir, "trades.csv");
+    writeFileSync(trades, "timestamp_ms,datetime,market,side,price,quantity,trade_id,trade_type\n");
+    const r = run(["--market", "ETH-USD", "--orderbook", join(sample, "orderbook.parquet"), "--trades", trades, "--output", join(dir, "o.csv")], dir);
+    expect(r.code).toBe(0);
+    const body = readFileSync(join(dir, "o.csv"), "utf8");
+    expect(body).not.toContain("NaN");
+    // no trades at all: every κ is the documented default
+    expect(body.split("\n")[1].split(",")[4]).toBe("100.00");
+  });
+});
