@@ -34,6 +34,11 @@ export interface QuoteParams {
   /** σ clamp, applied only when maxVolatility > minVolatility. */
   minVolatility: number;
   maxVolatility: number;
+  /**
+   * The paper's skew r = mid − (q/maxInventory)·γσ²T·mid without the original's clip of
+   * q/maxInventory to ±1 (used by `simulate`, where maxInventory = 1 makes it r = s − qγσ²T).
+   */
+  unclippedSkew?: boolean;
 }
 
 export function quoteParamsFromConfig(config: Config, market: MarketParams): QuoteParams {
@@ -157,7 +162,8 @@ export function computeOptimalQuote(
   const deltaBid = boundSpread(p, sideSpreadReturn(gamma, sigma, T, kappaBid) * mid, mid);
   const deltaAsk = boundSpread(p, sideSpreadReturn(gamma, sigma, T, kappaAsk) * mid, mid);
 
-  const invSigned = p.maxInventory > 0 ? Math.min(Math.max(q / p.maxInventory, -1), 1) : 0;
+  const ratio = p.maxInventory > 0 ? q / p.maxInventory : 0;
+  const invSigned = p.unclippedSkew ? ratio : Math.min(Math.max(ratio, -1), 1);
   let r = mid - invSigned * gamma * sigma * sigma * T * mid;
   if (!(r > 0) || !Number.isFinite(r)) r = mid;
 
