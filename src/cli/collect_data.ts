@@ -1,3 +1,31 @@
-import { notImplemented } from "./not_implemented.ts";
+import { defineCommand } from "citty";
+import { MARKET_NAME } from "../config/schema.ts";
+import { UsageError } from "../errors.ts";
+import { runCollector } from "../collect/run.ts";
+import { commonArgs, numberArg, setup } from "./common.ts";
 
-export default notImplemented("collect_data", "Record Extended order books, trades and funding to Parquet", "collect");
+export default defineCommand({
+  meta: {
+    name: "collect_data",
+    description: "Record Extended order books, trades and funding to Parquet (runs until SIGINT/SIGTERM or --duration)",
+    alias: "collect",
+  },
+  args: {
+    ...commonArgs,
+    markets: { type: "string", description: "Comma-separated markets (overrides `markets`), e.g. BTC-USD,ETH-USD", valueHint: "list" },
+    duration: { type: "string", description: "Stop cleanly after this many seconds (for cron)", valueHint: "s" },
+  },
+  async run({ args, rawArgs }) {
+    const ctx = setup(args, rawArgs);
+    let markets = ctx.config.markets;
+    if (args.markets !== undefined) {
+      markets = args.markets.split(",").map((s) => s.trim()).filter(Boolean);
+      if (markets.length === 0) throw new UsageError("--markets: expected a comma-separated list of markets, got an empty value");
+      for (const m of markets) if (!MARKET_NAME.test(m) || m.includes("..")) throw new UsageError(`--markets: invalid market name ${JSON.stringify(m)}`);
+      if (new Set(markets).size !== markets.length) throw new UsageError(`--markets: a market is listed twice in ${JSON.stringify(args.markets)}`);
+    }
+    const duration = numberArg("duration", args.duration, { min: 0 });
+    if (duration !== undefined && duration <= 0) throw new UsageError(`--duration: expected a number > 0, got ${JSON.stringify(args.duration)}`);
+    return runCollector({ config: ctx.config, dataDir: ctx.dataDir, markets, durationSeconds: duration, handleSignals: true });
+  },
+});

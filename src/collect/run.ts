@@ -1,0 +1,138 @@
+/**
+ * The `collect_data` run: one MarketCollector per market, shared timers (journal flush, part
+ * roll, health line), and the stop paths.
+ *
+ * Stop (SIGINT/SIGTERM, --duration, or the caller's AbortSignal): stop reading every stream, flush,
+ * publish the open parts, write state.json, exit 0. A second signal during that is ignored (Bun
+ * delivers it to the handler again; platform-notes §6). A storage failure (disk full, permission)
+ * stops everything with a one-line error and exit 1; rows already journaled stay on disk and are
+ * recovered into a part by the next start.
+ */
+import { accessSync, constants, mkdirSync } from "node:fs";
+import type { Config } from "../config/schema.ts";
+import { AppError, describeError, ExitCode } from "../errors.ts";
+import { createRestClient, type RestClient } from "../exchange/rest.ts";
+import { endpoints } from "../exchange/urls.ts";
+import { log } from "../log.ts";
+import { storageError } from "./journal.ts";
+import { MarketCollector } from "./market_collector.ts";
+
+export interface RunOptions {
+  config: Config;
+  dataDir: string;
+  markets: string[];
+  /** Clean stop after this many seconds (cron use). */
+  durationSeconds?: number;
+  /** Stop when aborted (tests, embedding). */
+  signal?: AbortSignal;
+  /** Install SIGINT/SIGTERM handlers (the CLI does; in-process tests do not). */
+  handleSignals?: boolean;
+  /** Injected REST client (tests). */
+  rest?: RestClient;
+  /** Called once every collector is connected and running. */
+  onStarted?: (collectors: readonly MarketCollector[]) => void;
+}
+
+export function checkDataDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw storageError(err, `data directory ${dir} is not writable`);
+  }
+}
+
+export async function runCollector(o: RunOptions): Promise<number> {
+  const c = o.config;
+  if (o.markets.length === 0) throw new AppError("no markets to collect (set `markets` in the config or pass --markets)", ExitCode.usage);
+  if (!c.collect_orderbook && !c.collect_trades && !c.collect_funding) {
+    throw new AppError("nothing to collect: collect_orderbook, collect_trades and collect_funding are all false", ExitCode.usage);
+  }
+  checkDataDir(o.dataDir);
+  const ep = endpoints(c);
+  const rest = o.rest ?? createRestClient({ restBase: ep.restBase, userAgent: c.user_agent, timeoutMs: 10_000 });
+
+  let fatal: unknown = null;
+  let stopRequested: ((why: string) => void) | null = null;
+  const stopped = new Promise<string>((resolve) => {
+    stopRequested = resolve;
+  });
+  const requestStop = (why: string) => stopRequested?.(why);
+  const onFatal = (err: unknown) => {
+    if (fatal === null) fatal = err;
+    requestStop("fatal");
+  };
+
+  const collectors = o.markets.map((market) => new MarketCollector({ config: c, dataDir: o.dataDir, market, wsBase: ep.wsBase, rest, onFatal }));
+  const prepared: MarketCollector[] = [];
+  try {
+    for (const m of collectors) {
+      await m.prepare();
+      prepared.push(m);
+    }
+  } catch (err) {
+    for (const m of prepared) m.abandon();
+    throw err;
+  }
+
+  let stopping = false;
+  const signalHandler = (sig: string) => () => {
+    if (stopping) {
+      log.warn(`${sig} received again while flushing; ignored until the flush finishes`);
+      return;
+    }
+    log.info(`${sig} received: stopping, flushing and saving state`);
+    requestStop(sig);
+  };
+  const onInt = signalHandler("SIGINT");
+  const onTerm = signalHandler("SIGTERM");
+  if (o.handleSignals) {
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+  }
+  const onAbort = () => requestStop("aborted");
+  o.signal?.addEventListener("abort", onAbort);
+  if (o.signal?.aborted) requestStop("aborted");
+
+  const timers: ReturnType<typeof setInterval>[] = [];
+  timers.push(setInterval(() => collectors.forEach((m) => m.flush()), c.journal_flush_ms));
+  timers.push(setInterval(() => collectors.forEach((m) => m.rollDue(Date.now())), Math.min(c.part_roll_seconds * 1000, 30_000) / 2));
+  timers.push(setInterval(() => collectors.forEach((m) => log.info(m.healthLine(Date.now()))), c.health_log_seconds * 1000));
+  let durationTimer: ReturnType<typeof setTimeout> | null = null;
+  if (o.durationSeconds !== undefined) durationTimer = setTimeout(() => requestStop(`--duration ${o.durationSeconds}`), o.durationSeconds * 1000);
+
+  for (const m of collectors) m.start();
+  log.info(`collecting ${o.markets.join(", ")} into ${o.dataDir} from ${ep.wsBase}`);
+  o.onStarted?.(collectors);
+
+  const why = await stopped;
+  stopping = true;
+  for (const t of timers) clearInterval(t);
+  if (durationTimer) clearTimeout(durationTimer);
+  // Stop reading everywhere first, so no frame arrives while parts are being closed (bug §9.1-9).
+  for (const m of collectors) m.stopStreams();
+
+  let code: number = ExitCode.ok;
+  if (fatal === null) {
+    try {
+      for (const m of collectors) await m.close();
+      log.info(`stopped (${why}); parts and state.json written`);
+    } catch (err) {
+      fatal = err;
+    }
+  }
+  if (fatal !== null) {
+    for (const m of collectors) m.abandon();
+    log.error(`collector stopped: ${describeError(fatal)} — journaled rows are kept and recovered at the next start`);
+    code = fatal instanceof AppError ? fatal.exitCode : ExitCode.runtime;
+  }
+  if (o.handleSignals) {
+    // Keep swallowing late signals until the process exits.
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
+    process.on("SIGINT", () => {});
+    process.on("SIGTERM", () => {});
+  }
+  o.signal?.removeEventListener("abort", onAbort);
+  return code;
+}

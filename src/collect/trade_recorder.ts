@@ -1,0 +1,115 @@
+/**
+ * `/publicTrades/{m}` frames and REST backfills → trade rows, each trade id stored exactly once
+ * (trade_dedup.ts), out-of-order trades included. The trade id, taker side, trade type and market
+ * are kept (the original dropped them, bug §9.1-7).
+ */
+import { decodeFundingMessage, decodeTradesMessage, type PublicTrade } from "../exchange/messages.ts";
+import { Side, TradeType, type FundingBatch, type TradeBatch } from "../storage/types.ts";
+import { BAD_FRAME_FLOOD, BadFrames } from "./bad_frames.ts";
+import type { TradeDedup } from "./trade_dedup.ts";
+
+export interface SinkLike<B> {
+  batch: B;
+  n: number;
+  commit(nowMs: number): boolean;
+}
+
+export interface RecorderEvents {
+  resubscribe(reason: string): void;
+  full(): void;
+}
+
+const TYPE_CODE: Record<string, number> = { TRADE: TradeType.trade, LIQUIDATION: TradeType.liquidation, DELEVERAGE: TradeType.deleverage };
+
+export class TradeRecorder {
+  readonly bad: BadFrames;
+  stored = 0;
+  lastTradeTs: number | null = null;
+  lastSeq: number | null = null;
+
+  constructor(
+    readonly market: string,
+    readonly dedup: TradeDedup,
+    private readonly sink: SinkLike<TradeBatch>,
+    private readonly events: RecorderEvents,
+  ) {
+    this.bad = new BadFrames(`${market} trades`);
+  }
+
+  onFrame(text: string, nowMs: number): void {
+    const d = decodeTradesMessage(text);
+    if (!d.ok) return this.reject(d.error, text);
+    const trades = d.value.trades;
+    for (const t of trades) {
+      if (t.market !== this.market) return this.reject(`market ${JSON.stringify(t.market)}, expected ${JSON.stringify(this.market)}`, text);
+    }
+    this.bad.good();
+    this.lastSeq = d.value.seq;
+    for (const t of trades) this.store(t, nowMs);
+  }
+
+  /** Trades from `GET /info/markets/{m}/trades`, oldest id first; returns how many were new. */
+  backfill(trades: PublicTrade[], nowMs: number): number {
+    const sorted = trades.filter((t) => t.market === this.market).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    let n = 0;
+    for (const t of sorted) if (this.store(t, nowMs)) n++;
+    return n;
+  }
+
+  private store(t: PublicTrade, nowMs: number): boolean {
+    if (!this.dedup.accept(t.id)) return false;
+    const s = this.sink;
+    const b = s.batch;
+    const r = s.n;
+    b.timestampMs[r] = t.T;
+    b.price[r] = Number(t.p);
+    b.quantity[r] = Number(t.q);
+    b.tradeId![r] = t.id;
+    b.side[r] = t.side === "BUY" ? Side.buy : t.side === "SELL" ? Side.sell : Side.unknown;
+    b.tradeType[r] = TYPE_CODE[t.type] ?? TradeType.unknown;
+    this.stored++;
+    if (this.lastTradeTs === null || t.T > this.lastTradeTs) this.lastTradeTs = t.T;
+    if (s.commit(nowMs)) this.events.full();
+    return true;
+  }
+
+  private reject(reason: string, text: string): void {
+    if (this.bad.bad(reason, text)) this.events.resubscribe(`${this.bad.total} bad frames, the last ${BAD_FRAME_FLOOD} in a row`);
+  }
+}
+
+/** `/funding/{m}` frames → (timestamp_ms = funding time T, funding_rate) rows. */
+export class FundingRecorder {
+  readonly bad: BadFrames;
+  stored = 0;
+  lastTs: number | null = null;
+
+  constructor(
+    readonly market: string,
+    private readonly sink: SinkLike<FundingBatch>,
+    private readonly events: RecorderEvents,
+  ) {
+    this.bad = new BadFrames(`${market} funding`);
+  }
+
+  onFrame(text: string, nowMs: number): void {
+    const d = decodeFundingMessage(text);
+    if (!d.ok) return this.reject(d.error, text);
+    const m = d.value;
+    if (m.market !== this.market) return this.reject(`market ${JSON.stringify(m.market)}, expected ${JSON.stringify(this.market)}`, text);
+    const rate = Number(m.rate);
+    this.bad.good();
+    // The exchange recomputes funding every minute and may repeat a print: keep one row per T.
+    if (this.lastTs !== null && m.T <= this.lastTs) return;
+    this.lastTs = m.T;
+    const s = this.sink;
+    s.batch.timestampMs[s.n] = m.T;
+    s.batch.fundingRate[s.n] = rate;
+    this.stored++;
+    if (s.commit(nowMs)) this.events.full();
+  }
+
+  private reject(reason: string, text: string): void {
+    if (this.bad.bad(reason, text)) this.events.resubscribe(`${this.bad.total} bad frames, the last ${BAD_FRAME_FLOOD} in a row`);
+  }
+}
