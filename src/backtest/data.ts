@@ -3,7 +3,7 @@
  * alike). Built incrementally from storage batches, so a multi-part market can be appended
  * chunk by chunk; only what the loop needs is kept:
  *   books:  ts, best bid, best ask (f64) and, for the queue model only, every level as integer
- *           ticks (i32, −1 = absent) and size (f32) — 32 B/row without levels, +16 B/level/side;
+ *           ticks (i32, see encodeTick) and size (f32) — 32 B/row without levels, +16 B/level/side;
  *   trades: ts, price, quantity (f64), taker side (i8: 1 buy, −1 sell, 0 unknown);
  *   funding: ts, rate (f64).
  * Bad rows are rejected here with one-line DataErrors (or dropped and counted where that is the
@@ -47,6 +47,19 @@ export interface BuildStats {
   oneSidedBooks: number;
   /** Book rows whose best bid is above the best ask (kept: mid is still defined; quotes are post-only). */
   crossedBooks: number;
+}
+
+/**
+ * Level price → i32: the tick count when the price is on the quote grid (≥ 0); −1 = no level;
+ * a price between ticks f and f+1 (data on a finer grid than the market's tick, e.g. StandX 0.1
+ * books with a 1-dollar tick) is −(f + 2): it can never equal one of our (on-grid) quotes but
+ * still tells how deep the recorded book reaches.
+ */
+export function encodeTick(px: number, invTick: number): number {
+  const x = px * invTick;
+  const n = Math.round(x);
+  if (Math.abs(x - n) <= Math.max(1e-9, 16 * Number.EPSILON * Math.abs(x))) return n;
+  return -(Math.floor(x) + 2);
 }
 
 function grow<T extends Float64Array | Float32Array | Int32Array | Int8Array>(a: T, need: number): T {
@@ -153,9 +166,9 @@ export class EventDataBuilder {
           let bt = -1, bq = 0, at = -1, aq = 0;
           if (l < useL) {
             const bp = b.bidPx[l]![i]!, bqv = b.bidQty[l]![i]!;
-            if (bp > 0 && Number.isFinite(bp) && Number.isFinite(bqv)) { bt = Math.round(bp * inv); bq = bqv; }
+            if (bp > 0 && Number.isFinite(bp) && Number.isFinite(bqv)) { bt = encodeTick(bp, inv); bq = bqv; }
             const ap = b.askPx[l]![i]!, aqv = b.askQty[l]![i]!;
-            if (ap > 0 && Number.isFinite(ap) && Number.isFinite(aqv)) { at = Math.round(ap * inv); aq = aqv; }
+            if (ap > 0 && Number.isFinite(ap) && Number.isFinite(aqv)) { at = encodeTick(ap, inv); aq = aqv; }
           }
           this.bidTk[o + l] = bt;
           this.bidQ[o + l] = bq;

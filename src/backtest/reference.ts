@@ -88,9 +88,10 @@ export function runReference(d: EventData, s: Schedule, pb: Float64Array, out: R
     const o = row * L;
     let deepest = -1;
     for (let l = 0; l < L; l++) {
-      const t = tks[o + l]!;
-      if (t < 0) continue;
-      if (t === tk) return qs[o + l]!;
+      const v = tks[o + l]!;
+      if (v === -1) continue;
+      if (v === tk) return qs[o + l]!;
+      const t = v >= 0 ? v : -v - 1.5; // off-grid level between two ticks (data.ts encodeTick)
       if (deepest < 0 || (side === BID ? t < deepest : t > deepest)) deepest = t;
     }
     if (deepest < 0) return -1;

@@ -1,3 +1,84 @@
-import { notImplemented } from "./not_implemented.ts";
+import { defineCommand } from "citty";
+import { runBacktest } from "../backtest/run.ts";
+import { UsageError } from "../errors.ts";
+import { log, setLogLevel } from "../log.ts";
+import { summaryLines } from "../report/table.ts";
+import { assertMarketName } from "../storage/layout.ts";
+import { commonArgs, jsonArg, numberArg, setup } from "./common.ts";
 
-export default notImplemented("backtest", "Backtest Avellaneda-Stoikov quoting on recorded data");
+/** `2026-01-05`, `2026-01-05T23:00:00Z`, or epoch milliseconds → ms. */
+export function parseTime(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const s = v.trim();
+  const ms = /^\d{10,}$/.test(s) ? Number(s) : Date.parse(/^\d{4}-\d{2}-\d{2}T[\d:.]+$/.test(s) ? `${s}Z` : s);
+  if (!s || !Number.isFinite(ms)) throw new UsageError(`--${flag}: expected an ISO date/time (UTC) or epoch ms, got ${JSON.stringify(v)}`);
+  return ms;
+}
+
+/**
+ * backtest (original-system.md §1.2, §6): event-driven simulation of AS quoting on recorded data.
+ * Writes backtest_results.csv, fills.csv, summary.json and report.html; see docs/backtest.md.
+ */
+export default defineCommand({
+  meta: { name: "backtest", description: "Backtest Avellaneda-Stoikov quoting on recorded data", alias: "bt" },
+  args: {
+    ...commonArgs,
+    ...jsonArg,
+    market: { type: "string", description: "Market, e.g. BTC-USD (default: first market in the config)", valueHint: "name" },
+    from: { type: "string", description: "Start (inclusive): ISO date/time UTC or epoch ms", valueHint: "time" },
+    to: { type: "string", description: "End (exclusive): ISO date/time UTC or epoch ms", valueHint: "time" },
+    trades: { type: "string", description: "Trades: parts dir, .parquet or legacy .csv (default {data}/{market_dir}/trades_parts)", valueHint: "path" },
+    orderbook: { type: "string", description: "Order book: parts dir, .parquet or legacy .csv (default {data}/{market_dir}/orderbook_parts)", valueHint: "path" },
+    output: { type: "string", description: "Per-recalibration CSV (default {data}/{market_dir}/backtest_results.csv); fills.csv, summary.json, report.html go next to it", valueHint: "path" },
+    capital: { type: "string", description: "Initial capital in USD (default initial_capital, 1000)", valueHint: "usd" },
+    notional: { type: "string", description: "Order notional in USD (default order_notional, 20)", valueHint: "usd" },
+    "fill-model": { type: "string", description: "cross | strict | queue (overrides fill_model)", valueHint: "model" },
+    requote: { type: "string", description: "every_update | on_recalibration (overrides requote)", valueHint: "mode" },
+    quiet: { type: "boolean", description: "No progress bar and no summary table (errors and --json still print)" },
+  },
+  async run({ args, rawArgs }) {
+    const ctx = setup(args, rawArgs);
+    const { config } = ctx;
+    const market = args.market ?? config.markets[0];
+    if (!market) throw new UsageError("--market: no market given and none in the config");
+    assertMarketName(market);
+    for (const k of ["trades", "orderbook", "output"] as const) {
+      if (args[k] !== undefined && args[k] === "") throw new UsageError(`--${k}: expected a path, got an empty value`);
+    }
+    const fm = args["fill-model"];
+    if (fm !== undefined) {
+      if (fm !== "cross" && fm !== "strict" && fm !== "queue") throw new UsageError(`--fill-model: expected cross|strict|queue, got ${JSON.stringify(fm)}`);
+      config.fill_model = fm;
+    }
+    const rq = args.requote;
+    if (rq !== undefined) {
+      if (rq !== "every_update" && rq !== "on_recalibration") throw new UsageError(`--requote: expected every_update|on_recalibration, got ${JSON.stringify(rq)}`);
+      config.requote = rq;
+    }
+    const capital = numberArg("capital", args.capital, { min: 0 });
+    const notional = numberArg("notional", args.notional, { min: 0 });
+    if (capital === 0) throw new UsageError("--capital: expected a number > 0, got 0");
+    if (notional === 0) throw new UsageError("--notional: expected a number > 0, got 0");
+    const fromMs = parseTime("from", args.from);
+    const toMs = parseTime("to", args.to);
+    if (fromMs !== undefined && toMs !== undefined && !(toMs > fromMs)) throw new UsageError(`--to must be after --from`);
+    if (args.quiet && !args["log-level"] && !process.env.LOG_LEVEL) setLogLevel("warn");
+
+    const out = await runBacktest({
+      config, dataDir: ctx.dataDir, market, tradesPath: args.trades, orderbookPath: args.orderbook, output: args.output,
+      capital, notional, fromMs, toMs, quiet: args.quiet,
+    });
+    if (args.json) {
+      console.log(JSON.stringify({
+        market, fill_model: config.fill_model, requote: config.requote, summary: out.summary, files: out.files,
+        events: out.events, timings_ms: out.timings, reconciliation: out.reconciliation,
+      }, null, 2));
+      return;
+    }
+    if (!args.quiet) {
+      for (const line of summaryLines(out.summary, { market, fillModel: config.fill_model, requote: config.requote })) console.log(line);
+      if (out.files) console.log(`Results written to ${out.files.results} (+ fills.csv, summary.json, report.html)`);
+    }
+    log.debug(`timings: ${JSON.stringify(out.timings)}`);
+  },
+});

@@ -81,9 +81,10 @@ function levelQty(side: i32, tk: f64, row: i32): f64 {
   const o = row * L;
   let deepest: f64 = -1;
   for (let l = 0; l < L; l++) {
-    const t = <f64>load<i32>(tks + (<usize>(o + l) << 2));
-    if (t < 0) continue;
-    if (t == tk) return <f64>load<f32>(qs + (<usize>(o + l) << 2));
+    const v = <f64>load<i32>(tks + (<usize>(o + l) << 2));
+    if (v == -1) continue;
+    if (v == tk) return <f64>load<f32>(qs + (<usize>(o + l) << 2));
+    const t = v >= 0 ? v : -v - 1.5;
     if (deepest < 0 || (side == BID ? t < deepest : t > deepest)) deepest = t;
   }
   if (deepest < 0) return -1;

@@ -1,0 +1,98 @@
+/**
+ * Reads a market's book, trades and (if present) funding parts through the storage sources —
+ * row group by row group with the requested time window — into the compact EventData the loop
+ * runs on. Only the compact arrays grow with the data (see data.ts for bytes per row).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { MarketInfo } from "../config/market.ts";
+import { DataError } from "../errors.ts";
+import { marketPath } from "../storage/layout.ts";
+import { describeParquet } from "../storage/read_parquet.ts";
+import { openBookSource, openFundingSource, openTradeSource, resolveSource, type SourceSpec } from "../storage/sources.ts";
+import { EventDataBuilder, type BuildStats, type EventData } from "./data.ts";
+
+export interface LoadSpec {
+  books: SourceSpec;
+  trades: SourceSpec;
+  /** Funding parts; null = none (a market spec without funding_parts/ also means none). */
+  funding: SourceSpec | null;
+  fromMs?: number;
+  toMs?: number;
+  /** Levels per side kept for the queue model (0 = none). */
+  levels: number;
+  tickSize: number;
+  onProgress?: (phase: string, rows: number) => void;
+}
+
+export interface Loaded {
+  data: EventData;
+  stats: BuildStats;
+  bookFiles: string[];
+  tradeFiles: string[];
+  fundingFiles: string[];
+}
+
+async function rowHint(spec: SourceSpec, stream: "orderbook" | "trades"): Promise<number> {
+  try {
+    const r = resolveSource(spec, stream);
+    if (r.kind !== "parquet" || r.files.length > 2000) return 0;
+    let n = 0;
+    for (const f of r.files) n += (await describeParquet(f)).rows;
+    return n;
+  } catch {
+    return 0; // unreadable parts are reported by the source itself
+  }
+}
+
+export async function loadEventData(spec: LoadSpec): Promise<Loaded> {
+  const window = { fromMs: spec.fromMs, toMs: spec.toMs };
+  const hint = spec.fromMs === undefined && spec.toMs === undefined
+    ? { books: await rowHint(spec.books, "orderbook"), trades: await rowHint(spec.trades, "trades") }
+    : {};
+  const b = new EventDataBuilder(spec.levels, spec.tickSize, hint);
+  const books = openBookSource(spec.books, { ...window, seq: false });
+  let rows = 0;
+  for await (const batch of books) {
+    b.addBooks(batch, books.label);
+    rows += batch.length;
+    spec.onProgress?.("books", rows);
+  }
+  const trades = openTradeSource(spec.trades, window);
+  rows = 0;
+  for await (const batch of trades) {
+    b.addTrades(batch, trades.label);
+    rows += batch.length;
+    spec.onProgress?.("trades", rows);
+  }
+  const fundingFiles: string[] = [];
+  if (spec.funding !== null && hasFunding(spec.funding)) {
+    const funding = openFundingSource(spec.funding, window);
+    for await (const batch of funding) b.addFunding(batch, funding.label);
+    fundingFiles.push(...funding.files);
+  }
+  return { data: b.build(), stats: b.stats, bookFiles: books.files, tradeFiles: trades.files, fundingFiles };
+}
+
+function hasFunding(spec: SourceSpec): boolean {
+  try {
+    resolveSource(spec, "funding");
+    return true;
+  } catch (e) {
+    if (e instanceof DataError) return false;
+    throw e;
+  }
+}
+
+/** tick_size / lot_size from {data}/{market_dir}/market.json when the collector wrote one. */
+export function readMarketInfo(dataDir: string, market: string): MarketInfo | undefined {
+  const path = join(marketPath(dataDir, market), "market.json");
+  if (!existsSync(path)) return undefined;
+  try {
+    const j = JSON.parse(readFileSync(path, "utf8"));
+    const num = (x: unknown) => ((typeof x === "number" || typeof x === "string") && Number(x) > 0 ? Number(x) : undefined);
+    return { name: String(j.name ?? market), tick_size: num(j.tick_size), lot_size: num(j.lot_size), status: j.status };
+  } catch (e) {
+    throw new DataError(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * One backtest end to end: read → calibrate → simulate (WASM core) → metrics → outputs.
+ * The CLI (src/cli/backtest.ts) is a thin layer over `runBacktest`; a sweep uses the pieces
+ * (loadEventData, buildSchedule, BacktestCore.prepare/run, summarize) directly.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { resolveMarket, type MarketParams } from "../config/market.ts";
+import type { Config } from "../config/schema.ts";
+import { AppError, DataError } from "../errors.ts";
+import { log } from "../log.ts";
+import { engineOptionsFromConfig } from "../model/engine.ts";
+import { BacktestCore } from "../core/backtest.ts";
+import { fillsCsv, resultsCsv } from "../report/csv.ts";
+import { reportHtml, type ChartSpec } from "../report/html.ts";
+import { progressBar } from "../report/progress.ts";
+import { marketPath } from "../storage/layout.ts";
+import type { SourceSpec } from "../storage/sources.ts";
+import { buildSchedule, type CalibratedSchedule } from "./calibrate.ts";
+import type { BuildStats } from "./data.ts";
+import { S, type RunResult } from "./layout.ts";
+import { loadEventData, readMarketInfo } from "./load.ts";
+import { equitySeries, reconcile, summarize, type Summary } from "./metrics.ts";
+import { runParamsFromConfig, type RunParams } from "./params.ts";
+
+export interface BacktestOptions {
+  config: Config;
+  dataDir: string;
+  market: string;
+  /** Override sources (the original's --trades/--orderbook). */
+  tradesPath?: string;
+  orderbookPath?: string;
+  /** backtest_results.csv path; fills.csv, summary.json and report.html go next to it. */
+  output?: string;
+  capital?: number;
+  notional?: number;
+  fromMs?: number;
+  toMs?: number;
+  quiet?: boolean;
+  /** Write outputs (false for library use). */
+  write?: boolean;
+}
+
+export interface BacktestOutcome {
+  market: MarketParams;
+  params: RunParams;
+  summary: Summary;
+  result: RunResult;
+  schedule: CalibratedSchedule;
+  stats: BuildStats;
+  events: { books: number; trades: number; funding: number };
+  files: { results: string; fills: string; summary: string; report: string } | null;
+  timings: { readMs: number; calibrateMs: number; simulateMs: number; coreMs: number; writeMs: number; totalMs: number };
+  /** |final PnL − Σ fill cash flows − fees + funding| (should be ~1e-12). */
+  reconciliation: number;
+}
+
+export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> {
+  const t0 = performance.now();
+  const { config } = o;
+  const market = resolveMarket(config, o.market, readMarketInfo(o.dataDir, o.market));
+  const params = runParamsFromConfig(config, market, { capital: o.capital, orderNotional: o.notional });
+  const bar = progressBar(!o.quiet);
+  const spec: SourceSpec = { dataDir: o.dataDir, market: o.market };
+  const loaded = await loadEventData({
+    books: o.orderbookPath ?? spec,
+    trades: o.tradesPath ?? spec,
+    funding: o.orderbookPath || o.tradesPath ? null : spec,
+    fromMs: o.fromMs,
+    toMs: o.toMs,
+    levels: config.fill_model === "queue" ? config.max_depth_levels : 0,
+    tickSize: market.tickSize,
+    onProgress: (phase, rows) => bar.update(`read ${phase}`, null, `${rows.toLocaleString()} rows`),
+  });
+  const d = loaded.data;
+  const st = loaded.stats;
+  if (st.badTrades) log.warn(`${st.badTrades} trade(s) with NaN or non-positive price/quantity dropped`);
+  if (st.duplicateTrades) log.warn(`${st.duplicateTrades} exact duplicate trade row(s) dropped`);
+  if (st.oneSidedBooks) log.info(`${st.oneSidedBooks} book row(s) with an empty side: the last mid is kept for them`);
+  if (d.nTrades === 0) log.warn("no trades in the selected data: nothing can fill");
+  const t1 = performance.now();
+
+  const schedule = buildSchedule(d, engineOptionsFromConfig(config), (i, n) => bar.update("calibrate", i / n));
+  if (schedule.n === 0) log.warn(`no calibration happened (fewer than ${config.min_prices_for_calibration} valid mids): no quotes`);
+  const t2 = performance.now();
+
+  bar.update("simulate", null);
+  const core = new BacktestCore();
+  core.prepare(d);
+  const result = core.run(schedule, params);
+  const t3 = performance.now();
+  bar.done();
+
+  const summary = summarize(result, params);
+  const rec = reconcile(result, params.capital);
+  if (!(rec <= 1e-9 * Math.max(1, summary.notional / 1e6))) {
+    throw new AppError(`accounting check failed: final PnL differs from the sum of fill cash flows by ${rec}`);
+  }
+  for (const [k, v] of Object.entries(summary)) {
+    if (typeof v === "number" && !Number.isFinite(v)) throw new AppError(`internal error: metric ${k} is ${v}`);
+  }
+
+  let files: BacktestOutcome["files"] = null;
+  if (o.write !== false) {
+    const results = o.output ?? join(marketPath(o.dataDir, o.market), "backtest_results.csv");
+    const dir = dirname(results);
+    mkdirSync(dir, { recursive: true });
+    files = { results, fills: join(dir, "fills.csv"), summary: join(dir, "summary.json"), report: join(dir, "report.html") };
+    writeFileSync(files.results, resultsCsv(result, schedule, params.capital));
+    writeFileSync(files.fills, fillsCsv(result));
+    const meta = summaryMeta(o, config, market, d.nBooks, d.nTrades, d.nFunding);
+    writeFileSync(files.summary, JSON.stringify({ ...meta, summary }, null, 2) + "\n");
+    writeFileSync(files.report, renderReport(o.market, config, summary, result));
+  }
+  const t4 = performance.now();
+  if (result.scalars[S.overflow]) throw new DataError("internal: fill table overflow");
+  return {
+    market, params, summary, result, schedule, stats: st,
+    events: { books: d.nBooks, trades: d.nTrades, funding: d.nFunding },
+    files,
+    timings: { readMs: t1 - t0, calibrateMs: t2 - t1, simulateMs: t3 - t2, coreMs: result.coreMs, writeMs: t4 - t3, totalMs: t4 - t0 },
+    reconciliation: rec,
+  };
+}
+
+export function summaryMeta(o: BacktestOptions, config: Config, m: MarketParams, books: number, trades: number, funding: number) {
+  return {
+    market: o.market,
+    fill_model: config.fill_model,
+    queue_model: config.fill_model === "queue" ? config.queue_model : null,
+    requote: config.requote,
+    order_latency_ms: config.order_latency_ms,
+    gamma_mode: config.gamma_mode,
+    tick_size: m.tickSize,
+    lot_size: m.lotSize,
+    order_notional: o.notional ?? m.orderNotional,
+    maker_fee_bps: m.makerFeeBps,
+    taker_fee_bps: m.takerFeeBps,
+    events: { books, trades, funding },
+  };
+}
+
+function renderReport(market: string, config: Config, s: Summary, r: RunResult): string {
+  const q = r.samples;
+  const n = q.ts.length;
+  const eq = equitySeries(r);
+  const spread = new Float64Array(n);
+  const mid = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    mid[i] = q.mid[i]! > 0 ? q.mid[i]! : NaN;
+    spread[i] = q.mid[i]! > 0 ? ((q.ask[i]! - q.bid[i]!) / q.mid[i]!) * 1e4 : NaN;
+  }
+  const charts: ChartSpec[] = [
+    { title: "Equity", unit: "USD", x: q.ts, series: [{ name: "equity", color: "#1f6feb", y: eq }] },
+    { title: "Inventory", unit: "base units", x: q.ts, series: [{ name: "inventory", color: "#8250df", y: q.inventory }] },
+    {
+      title: "Mid and our quotes", unit: "price", x: q.ts,
+      series: [
+        { name: "mid", color: "#57606a", y: mid },
+        { name: "our bid", color: "#1a7f37", y: q.bid },
+        { name: "our ask", color: "#cf222e", y: q.ask },
+      ],
+    },
+    { title: "Our quoted spread", unit: "bps of mid", x: q.ts, series: [{ name: "ask − bid", color: "#bc4c00", y: spread }] },
+  ];
+  return reportHtml({
+    title: `Backtest ${market}`,
+    subtitle: `${new Date(s.first_ts).toISOString()} → ${new Date(s.last_ts).toISOString()} · fill model ${config.fill_model}` +
+      `${config.fill_model === "queue" ? ` (${config.queue_model})` : ""} · requote ${config.requote} · latency ${config.order_latency_ms} ms`,
+    summary: s,
+    charts,
+    notes: [
+      `Charts are sampled every ${s.sample_seconds} s on a fixed grid (the last point is after the closing trade); our bid/ask are shown only while an order is live.`,
+      "final_pnl is profit (final equity − initial capital). Sharpe/Sortino are annualised (365 days) from the same equity samples.",
+    ],
+  });
+}

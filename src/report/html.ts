@@ -1,0 +1,141 @@
+/**
+ * report.html: one self-contained page (no network, no external script or font) with inline SVG
+ * charts — equity, inventory, mid with our bid/ask, our quoted spread — and the summary table.
+ * A tiny inline script only checks that every chart laid out a visible line and records the
+ * count in `body[data-rendered]` (the headless-browser test reads it).
+ */
+import type { Summary } from "../backtest/metrics.ts";
+
+export interface Series {
+  name: string;
+  color: string;
+  y: ArrayLike<number>;
+}
+
+export interface ChartSpec {
+  title: string;
+  unit: string;
+  x: ArrayLike<number>;
+  series: Series[];
+}
+
+const W = 920, H = 220, ML = 70, MR = 16, MT = 26, MB = 28;
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+
+function niceTicks(lo: number, hi: number, n = 5): number[] {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / n;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
+  const out: number[] = [];
+  for (let k = Math.ceil(lo / step); k * step <= hi + step * 1e-9; k++) out.push(k === 0 ? 0 : Number((k * step).toPrecision(12)));
+  return out;
+}
+
+const fmtY = (v: number) => (Math.abs(v) >= 1e4 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(2) : v.toPrecision(4));
+const fmtT = (ms: number, span: number) => {
+  const iso = new Date(ms).toISOString();
+  return span > 2 * 86400_000 ? iso.slice(5, 16).replace("T", " ") : iso.slice(11, 16);
+};
+
+/** Indices to draw: every point up to `max`, else an even stride (the first and last always). */
+function strideIdx(n: number, max = 3000): number[] {
+  if (n <= max) return Array.from({ length: n }, (_, i) => i);
+  const s = (n - 1) / (max - 1);
+  return Array.from({ length: max }, (_, i) => Math.round(i * s));
+}
+
+export function lineChart(c: ChartSpec): string {
+  const idx = strideIdx(c.x.length);
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  for (const i of idx) {
+    const x = c.x[i]!;
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    for (const s of c.series) {
+      const y = s.y[i]!;
+      if (Number.isFinite(y)) {
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
+      }
+    }
+  }
+  if (!Number.isFinite(y0)) (y0 = 0), (y1 = 1);
+  if (y1 - y0 < 1e-12 * Math.max(1, Math.abs(y0))) (y0 -= 0.5 * Math.max(1e-9, Math.abs(y0) * 1e-6)), (y1 = y0 + Math.max(1e-9, Math.abs(y0) * 2e-6));
+  if (!(x1 > x0)) x1 = x0 + 1;
+  const pad = (y1 - y0) * 0.05;
+  y0 -= pad;
+  y1 += pad;
+  const px = (x: number) => ML + ((x - x0) / (x1 - x0)) * (W - ML - MR);
+  const py = (y: number) => MT + (1 - (y - y0) / (y1 - y0)) * (H - MT - MB);
+  const parts: string[] = [];
+  parts.push(`<svg class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(c.title)}">`);
+  parts.push(`<text x="${ML}" y="16" class="title">${esc(c.title)}${c.unit ? ` (${esc(c.unit)})` : ""}</text>`);
+  for (const t of niceTicks(y0, y1)) {
+    const y = py(t).toFixed(1);
+    parts.push(`<line x1="${ML}" x2="${W - MR}" y1="${y}" y2="${y}" class="grid"/><text x="${ML - 6}" y="${y}" class="ylab">${fmtY(t)}</text>`);
+  }
+  for (let k = 0; k <= 5; k++) {
+    const t = x0 + ((x1 - x0) * k) / 5;
+    parts.push(`<text x="${px(t).toFixed(1)}" y="${H - 8}" class="xlab">${fmtT(t, x1 - x0)}</text>`);
+  }
+  let lx = W - MR;
+  for (const s of [...c.series].reverse()) {
+    lx -= 8 + s.name.length * 7;
+    parts.push(`<rect x="${lx}" y="8" width="10" height="3" fill="${s.color}"/><text x="${lx + 13}" y="13" class="legend">${esc(s.name)}</text>`);
+    lx -= 14;
+  }
+  for (const s of c.series) {
+    let d = "";
+    let pen = false;
+    for (const i of idx) {
+      const y = s.y[i]!;
+      if (!Number.isFinite(y)) {
+        pen = false;
+        continue;
+      }
+      d += `${pen ? "L" : "M"}${px(c.x[i]!).toFixed(1)} ${py(y).toFixed(1)}`;
+      pen = true;
+    }
+    if (d) parts.push(`<path class="series" d="${d}" stroke="${s.color}"/>`);
+  }
+  parts.push("</svg>");
+  return parts.join("");
+}
+
+function summaryTable(s: Summary): string {
+  const rows = Object.entries(s).map(([k, v]) => {
+    const val = v === null ? "n/a" : typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toPrecision(8)) : String(v);
+    return `<tr><th>${esc(k)}</th><td>${esc(val)}</td></tr>`;
+  });
+  return `<table class="summary">${rows.join("")}</table>`;
+}
+
+export function reportHtml(opts: { title: string; subtitle: string; summary: Summary; charts: ChartSpec[]; notes: string[] }): string {
+  const charts = opts.charts.map(lineChart).join("\n");
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(opts.title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font:14px/1.4 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#1d232a;background:#fff}
+h1{font-size:20px;margin:0 0 4px}.sub{color:#5b6670;margin:0 0 16px}
+.grid{stroke:#e6e9ec;stroke-width:1}.series{fill:none;stroke-width:1.4}
+.title{font-weight:600;font-size:13px}.ylab{font-size:11px;fill:#5b6670;text-anchor:end;dominant-baseline:middle}
+.xlab{font-size:11px;fill:#5b6670;text-anchor:middle}.legend{font-size:11px;fill:#1d232a}
+.wrap{display:flex;gap:24px;flex-wrap:wrap}.charts svg{display:block;margin-bottom:8px;max-width:100%;height:auto}
+table.summary{border-collapse:collapse;font-size:12px}table.summary th{text-align:left;font-weight:500;padding:2px 12px 2px 0;color:#3b4650}
+table.summary td{text-align:right;font-variant-numeric:tabular-nums;padding:2px 0}
+.notes{color:#5b6670;font-size:12px;max-width:920px}
+</style></head>
+<body data-rendered="0">
+<h1>${esc(opts.title)}</h1><p class="sub">${esc(opts.subtitle)}</p>
+<div class="wrap"><div class="charts">
+${charts}
+</div><div>${summaryTable(opts.summary)}</div></div>
+<div class="notes">${opts.notes.map((n) => `<p>${esc(n)}</p>`).join("")}</div>
+<script>
+(function(){var ok=0;document.querySelectorAll("svg.chart").forEach(function(svg){var p=svg.querySelectorAll("path.series");for(var i=0;i<p.length;i++){var b=p[i].getBBox();if(b.width>0){ok++;return;}}});document.body.setAttribute("data-rendered",String(ok));})();
+</script>
+</body></html>
+`;
+}
