@@ -18,5 +18,8 @@ export async function duckRows(sql: string): Promise<Record<string, unknown>[]> 
 export async function readParts(dir: string, orderBy: string): Promise<Record<string, unknown>[]> {
   const { readdirSync, existsSync } = await import("node:fs");
   if (!existsSync(dir) || !readdirSync(dir).some((f) => f.endsWith(".parquet"))) return [];
-  return duckRows(`select * from read_parquet('${dir}/*.parquet') order by ${orderBy}`);
+  return duckRows(`select * exclude (filename, file_row_number) from read_parquet('${dir}/*.parquet', filename = true, file_row_number = true) order by ${orderBy}`);
 }
+
+/** Stored order: by part number (the last field of the name), then row within the part. */
+export const STORED_ORDER = "cast(regexp_extract(filename, '_(\\d+)\\.parquet$', 1) as integer), file_row_number";

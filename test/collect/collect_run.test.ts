@@ -1,0 +1,181 @@
+/**
+ * In-process collector runs against the scripted server: bad input survived, seq gaps and drops
+ * resubscribed, trades exactly once across a reconnect with REST backfill, and a restart that
+ * resumes without duplicates.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { MarketCollector } from "../../src/collect/market_collector.ts";
+import { runCollector } from "../../src/collect/run.ts";
+import { defaultConfig } from "../../src/config/load.ts";
+import { encodeOrderbookMessage, encodeRestTrades, encodeTradesMessage } from "../../src/exchange/encode.ts";
+import type { PublicTrade } from "../../src/exchange/messages.ts";
+import { log, setLogLevel } from "../../src/log.ts";
+import { readParts, STORED_ORDER } from "./duck.ts";
+import { startScriptServer } from "./script_server.ts";
+
+const tmp = mkdtempSync(join(tmpdir(), "emm-collect-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const M = "BTC-USD";
+const BIG = 1992214670521405446n;
+const trade = (k: number): PublicTrade => ({ market: M, side: k % 2 ? "BUY" : "SELL", type: "TRADE", T: 1_700_000_000_000 + k, p: `${90000 + k}.5`, q: "0.001", id: BIG + BigInt(k) });
+const tradesFrame = (ks: number[], seq: number) => encodeTradesMessage({ ts: 1_700_000_000_000, seq, trades: ks.map(trade) });
+const book = (type: "SNAPSHOT" | "DELTA", seq: number, bids: [string, string][], asks: [string, string][]) =>
+  encodeOrderbookMessage({ ts: 1_700_000_000_000 + seq, type, market: M, seq, bids: bids.map(([p, q]) => ({ p, q })), asks: asks.map(([p, q]) => ({ p, q })) });
+
+function config(srv: { wsBase: string; restBase: string }, extra: Record<string, unknown> = {}) {
+  return defaultConfig({
+    ws_base: srv.wsBase,
+    rest_base: srv.restBase,
+    markets: [M],
+    collect_funding: false,
+    idle_timeout_seconds: 2,
+    reconnect_max_backoff_seconds: 1,
+    journal_flush_ms: 50,
+    health_log_seconds: 3600,
+    user_agent: "emm-test/1",
+    ...extra,
+  });
+}
+
+/** Runs the collector until `until()` holds (or a timeout), then stops it like SIGTERM would. */
+async function collect(cfg: ReturnType<typeof config>, dataDir: string, until: (c: MarketCollector) => boolean, timeoutMs = 15_000) {
+  const ac = new AbortController();
+  let col: MarketCollector | null = null;
+  const run = runCollector({ config: cfg, dataDir, markets: [M], signal: ac.signal, onStarted: (cs) => (col = cs[0]) });
+  const t0 = Date.now();
+  while (Date.now() - t0 < timeoutMs && !(col && until(col))) await Bun.sleep(20);
+  ac.abort();
+  return { code: await run, col: col! };
+}
+
+function captureLog() {
+  const lines: string[] = [];
+  const reporter = { log: (o: { args: unknown[] }) => void lines.push(o.args.map(String).join(" ")) };
+  log.addReporter(reporter);
+  return { lines, stop: () => log.removeReporter(reporter) };
+}
+
+describe("collect_data against a scripted server", () => {
+  test("bad input frames are each logged and survived; good frames around them are stored", async () => {
+    const badBook = [
+      "{not json",
+      '{"ts":1,"type":"DELTA","data":{"m":"BTC-USD","b":[{"p":"100","q":"1"}]},"seq":"3"}',
+      '{"ts":1,"type":"DELTA","data":{"m":"BTC-USD"}}',
+      '{"ts":1,"type":"SNAPSHOT","data":{"m":"BTC-USD","b":[{"p":"100","q":"-1"}],"a":[]},"seq":3}',
+      '{"ts":1,"type":"SURPRISE","data":{"m":"BTC-USD"},"seq":3}',
+    ];
+    const badTrades = [
+      "{]",
+      '{"ts":1,"data":[{"i":1,"m":"BTC-USD","S":"BUY","tT":"TRADE","T":5,"p":"1","q":"-2"}],"seq":1}',
+      '{"ts":1,"data":[{"m":"BTC-USD","S":"BUY","tT":"TRADE","T":5,"p":"1","q":"2"}],"seq":1}',
+      '{"ts":1,"data":"nope","seq":1}',
+      '{"ts":1,"type":"HELLO"}',
+    ];
+    const srv = startScriptServer({
+      market: M,
+      scripts: {
+        orderbooks: async ({ send }) => {
+          await send([book("DELTA", 1, [["100", "1"]], []), book("SNAPSHOT", 2, [["100", "1"]], [["101", "2"]]), ...badBook, book("DELTA", 3, [["100", "1"]], [])]);
+        },
+        publicTrades: async ({ send }) => {
+          await send([tradesFrame([1], 1), ...badTrades, tradesFrame([2, 3], 2)]);
+        },
+      },
+    });
+    const cap = captureLog();
+    setLogLevel("warn");
+    const dir = join(tmp, "bad");
+    try {
+      const { code, col } = await collect(config(srv), dir, (c) => (c.book?.rows ?? 0) >= 2 && (c.trades?.stored ?? 0) >= 3 && c.book!.bad.total + c.trades!.bad.total >= 11);
+      expect(code).toBe(0);
+      expect(col.book!.bad.total).toBe(badBook.length + 1); // + the DELTA before any SNAPSHOT
+      expect(col.trades!.bad.total).toBe(badTrades.length);
+      const skipped = cap.lines.filter((l) => l.includes("skipped frame"));
+      expect(skipped.length).toBe(badBook.length + 1 + badTrades.length);
+      expect(skipped.some((l) => l.includes("before any SNAPSHOT"))).toBe(true);
+      expect(skipped.some((l) => l.includes("negative size"))).toBe(true);
+      expect(srv.connections.orderbooks).toBe(1); // survived without reconnecting
+      const rows = await readParts(join(dir, "btc_usd/orderbook_parts"), "seq");
+      expect(rows.map((r) => [r.seq, r.bid_qty_0])).toEqual([[2n, 1], [3n, 2]]);
+      const trades = await readParts(join(dir, "btc_usd/trades_parts"), "trade_id");
+      expect(trades.map((r) => r.trade_id)).toEqual([BIG + 1n, BIG + 2n, BIG + 3n]);
+      expect(srv.userAgents.every((u) => u === "emm-test/1")).toBe(true);
+      const market = JSON.parse(readFileSync(join(dir, "btc_usd/market.json"), "utf8"));
+      expect(market).toMatchObject({ name: M, tick_size: 0.1, lot_size: 0.0001, status: "ACTIVE" });
+    } finally {
+      cap.stop();
+      srv.stop();
+    }
+  });
+
+  test("seq gap and crossed book resubscribe; a dropped trades stream is backfilled; every trade once", async () => {
+    const srv = startScriptServer({
+      market: M,
+      scripts: {
+        orderbooks: async ({ conn, send, ws }) => {
+          if (conn === 0) await send([book("SNAPSHOT", 1, [["100", "1"]], [["101", "1"]]), book("DELTA", 2, [["100", "1"]], []), book("DELTA", 4, [["100", "1"]], [])]);
+          else if (conn === 1) await send([book("SNAPSHOT", 1, [["100", "5"]], [["101", "1"]]), book("DELTA", 2, [["102", "1"]], [])]);
+          else await send([book("SNAPSHOT", 1, [["100", "9"]], [["101", "1"]])]);
+          void ws;
+        },
+        publicTrades: async ({ conn, send, ws }) => {
+          if (conn === 0) {
+            await send([tradesFrame([1, 2, 3], 1), tradesFrame([5, 4], 2), tradesFrame([5], 3)]);
+            await Bun.sleep(50);
+            ws.close(1011, "going away");
+          } else {
+            await send([tradesFrame([9, 10], 1), tradesFrame([3, 10], 2)]);
+          }
+        },
+      },
+      // REST has the outage: 4..8 (4, 5 already stored).
+      restTrades: () => encodeRestTrades([4, 5, 6, 7, 8].map(trade)),
+    });
+    const dir = join(tmp, "reconnect");
+    setLogLevel("silent");
+    try {
+      const { code, col } = await collect(config(srv), dir, (c) => (c.trades?.stored ?? 0) >= 10 && (c.book?.rows ?? 0) >= 4);
+      expect(code).toBe(0);
+      expect(srv.connections.orderbooks).toBe(3);
+      expect(col.book!.resubscribes).toBe(2);
+      const rows = await readParts(join(dir, "btc_usd/orderbook_parts"), STORED_ORDER);
+      expect(rows.map((r) => r.bid_qty_0)).toEqual([1, 2, 5, 9]);
+      const trades = await readParts(join(dir, "btc_usd/trades_parts"), "trade_id");
+      expect(trades.map((r) => Number(r.trade_id! as bigint - BIG))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(trades[0].is_buyer_maker).toBe(false); // k=1 BUY taker
+      expect(trades[1].is_buyer_maker).toBe(true);
+      expect(col.backfilled).toBe(3);
+      const state = readFileSync(join(dir, "btc_usd/state.json"), "utf8");
+      expect(state).toContain(`"last_trade_id": ${BIG + 10n}`);
+
+      // Restart: the same trades replayed (WS and REST) are not stored again.
+      const srv2 = startScriptServer({
+        market: M,
+        scripts: {
+          orderbooks: async ({ send }) => send([book("SNAPSHOT", 1, [["100", "1"]], [["101", "1"]])]),
+          publicTrades: async ({ send }) => send([tradesFrame([1, 2, 3, 10, 11], 1)]),
+        },
+        restTrades: () => encodeRestTrades([7, 8, 9, 10].map(trade)),
+      });
+      try {
+        const r2 = await collect(config(srv2), dir, (c) => (c.trades?.stored ?? 0) >= 1 && (c.book?.rows ?? 0) >= 1);
+        expect(r2.code).toBe(0);
+        await Bun.sleep(0);
+        const all = await readParts(join(dir, "btc_usd/trades_parts"), "trade_id");
+        expect(all.map((r) => Number(r.trade_id! as bigint - BIG))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+        const parts = readdirSync(join(dir, "btc_usd/trades_parts"));
+        expect(new Set(parts).size).toBe(parts.length);
+        expect(existsSync(join(dir, "btc_usd/journal"))).toBe(true);
+        expect(readdirSync(join(dir, "btc_usd/journal"))).toEqual([]);
+      } finally {
+        srv2.stop();
+      }
+    } finally {
+      srv.stop();
+    }
+  });
+});
