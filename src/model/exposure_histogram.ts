@@ -3,19 +3,32 @@
  *
  * Evaluating the exposure integral E(κ) point by point costs (points in window) × (≈95 κ values)
  * × 2 exp per calibration — 36,000 points at 10 snapshots/s make that ~7 M exp per side every
- * minute. Instead δ is bucketed on a log grid of relative width 1/200 and each bucket keeps the
- * power sums Sₖ = Σ w·uᵏ (k = 0..6) of u = δ − c around the bucket's centre c:
+ * minute. Instead δ is bucketed and each bucket keeps the power sums Sₖ = Σ w·uᵏ (k = 0..6) of
+ * u = δ − c around the bucket's centre c:
  *   Σ w e^(−κδ) = e^(−κc) · Σₖ (−κ)ᵏ Sₖ / k!  + O((κu)⁷/7!).
- * |u| ≤ c/400, so with κδ ≤ 40 (terms beyond weigh < e^−40) |κu| ≤ 0.1 and the truncation is
- * < 2e-11 relative per term; at the typical κδ ≲ 15 it is < 1e-13. Cost per evaluation = occupied
- * buckets (δ from 1e-6 to 1e-2 spans at most 1,842; a real hour occupies a few hundred).
+ * Buckets are linear of width 2e-7 below δ₀ = 4e-5 (|κu| ≤ 0.1 for every κ ≤ 1e6, the search
+ * range) and logarithmic of relative width 1/200 above (|u| ≤ δ/400, so |κu| ≤ 0.1 wherever
+ * κδ ≤ 40; terms beyond weigh < e^−40). |κu| ≤ 0.1 bounds the truncation by 2e-11 relative per
+ * term (< 1e-13 at the typical κδ ≲ 15). Cost per evaluation = occupied buckets: at most 200 +
+ * 200·ln(δmax/δ₀) (≈ 1,300 up to δ = 1 %), typically a few hundred.
  *
- * add/remove are O(1) (one log); removing must repeat the exact (δ, w) that was added.
+ * add/remove are O(1) (at most one log); removing must repeat the exact (δ, w) that was added.
  */
+const DELTA0 = 4e-5;
+const LINEAR_BINS = 200;
+const LIN_WIDTH = DELTA0 / LINEAR_BINS;
 const BINS_PER_UNIT_LOG = 200;
-const ZERO_KEY = -2147483648;
 const ORDER = 6;
 const INV_FACT = [1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720];
+
+function bucketOf(delta: number): number {
+  if (!(delta >= DELTA0)) return Math.max(0, Math.floor(delta / LIN_WIDTH));
+  return LINEAR_BINS + Math.floor(Math.log(delta / DELTA0) * BINS_PER_UNIT_LOG);
+}
+
+function centreOf(k: number): number {
+  return k < LINEAR_BINS ? (k + 0.5) * LIN_WIDTH : DELTA0 * Math.exp((k - LINEAR_BINS + 0.5) / BINS_PER_UNIT_LOG);
+}
 
 export class ExposureHistogram {
   private slotOf = new Map<number, number>();
@@ -52,7 +65,7 @@ export class ExposureHistogram {
 
   /** Adds (sign = 1) or removes (sign = −1) weight w at δ ≥ 0. */
   update(delta: number, weight: number, sign: 1 | -1): void {
-    const k = delta > 1e-12 ? Math.floor(Math.log(delta) * BINS_PER_UNIT_LOG) : ZERO_KEY;
+    const k = bucketOf(delta);
     let s = this.slotOf.get(k);
     if (s === undefined) {
       if (sign < 0) return; // nothing to remove
@@ -60,7 +73,7 @@ export class ExposureHistogram {
       s = this.used++;
       this.slotOf.set(k, s);
       this.key[s] = k;
-      this.c[s] = k === ZERO_KEY ? 0 : Math.exp((k + 0.5) / BINS_PER_UNIT_LOG);
+      this.c[s] = centreOf(k);
       this.count[s] = 0;
       this.sums.fill(0, s * (ORDER + 1), (s + 1) * (ORDER + 1));
     }
