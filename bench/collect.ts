@@ -1,0 +1,201 @@
+/**
+ * Collector throughput and memory, end to end: frames over loopback WebSocket → decode → exact
+ * book merge → journal (fdatasync every journal_flush_ms) → Parquet parts.
+ *
+ * The feeder is a separate process (this script with `--feed`) so the collector has a core of its
+ * own and the RSS measured is the collector's alone. It replays the real StandX BTC-USD book
+ * (../shared/data/standx-btc-usd-2h, 22,293 rows × 20 levels) as one SNAPSHOT followed by exact
+ * DELTAs between consecutive rows, as fast as the socket takes them (backpressure respected), and
+ * the 6,184 trades as one trade per publicTrades frame.
+ *
+ * Phases: (1) book only, 3 passes; (2) trades only, 10 passes; (3) long replay, book + trades,
+ * REPEAT passes (default 10 ≈ 20 h of exchange time at the recorded rate) with RSS sampled every
+ * 250 ms. `bun bench/collect.ts [repeat]`.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { MarketCollector } from "../src/collect/market_collector.ts";
+import { runCollector } from "../src/collect/run.ts";
+import { defaultConfig } from "../src/config/load.ts";
+import { DecimalScale } from "../src/exchange/decimal.ts";
+import { encodeOrderbookMessage, encodeTradesMessage } from "../src/exchange/encode.ts";
+import type { Level, PublicTrade } from "../src/exchange/messages.ts";
+import { setLogLevel } from "../src/log.ts";
+
+const DATA = join(import.meta.dir, "../../shared/data/standx-btc-usd-2h");
+const MARKET = "BTC-USD";
+
+// ---------------------------------------------------------------------------------------------
+// Feeder process
+
+async function feed(bookPasses: number, tradePasses: number): Promise<void> {
+  const { readBookFile, readTradeFile } = await import("../src/storage/read_parquet.ts");
+  const { concatBooks, concatTrades } = await import("../src/storage/batch.ts");
+  const bookBatches = [];
+  for await (const b of readBookFile(join(DATA, "orderbook.parquet"))) bookBatches.push(b);
+  const book = concatBooks(bookBatches);
+  const tradeBatches = [];
+  for await (const t of readTradeFile(join(DATA, "trades.parquet"))) tradeBatches.push(t);
+  const trades = concatTrades(tradeBatches);
+  const px = DecimalScale.ofDecimals(1);
+  const qty = DecimalScale.ofDecimals(4);
+  const span = book.timestampMs[book.length - 1] - book.timestampMs[0] + 1000;
+
+  // Rows → integer maps once; frames are generated lazily per pass to keep the feeder small.
+  const rowMaps = (r: number) => {
+    const b = new Map<number, number>();
+    const a = new Map<number, number>();
+    for (let i = 0; i < book.levels; i++) {
+      if (!Number.isNaN(book.bidPx[i][r])) b.set(px.stepsOfNumber(book.bidPx[i][r])!, qty.stepsOfNumber(book.bidQty[i][r])!);
+      if (!Number.isNaN(book.askPx[i][r])) a.set(px.stepsOfNumber(book.askPx[i][r])!, qty.stepsOfNumber(book.askQty[i][r])!);
+    }
+    return [b, a] as const;
+  };
+  const maps = Array.from({ length: book.length }, (_, r) => rowMaps(r));
+  const snap = (m: Map<number, number>): Level[] => [...m].map(([p, q]) => ({ p: px.format(p), q: qty.format(q) }));
+  const diff = (prev: Map<number, number>, cur: Map<number, number>): Level[] => {
+    const out: Level[] = [];
+    for (const [p, q] of cur) if (prev.get(p) !== q) out.push({ p: px.format(p), q: qty.format(q - (prev.get(p) ?? 0)) });
+    for (const [p, q] of prev) if (!cur.has(p)) out.push({ p: px.format(p), q: qty.format(-q) });
+    return out;
+  };
+  function* bookFrames(): Generator<string> {
+    let seq = 0;
+    for (let pass = 0; pass < bookPasses; pass++) {
+      for (let r = 0; r < book.length; r++) {
+        const ts = book.timestampMs[r] + pass * span;
+        const [b, a] = maps[r];
+        seq++;
+        if (r === 0) yield encodeOrderbookMessage({ ts, type: "SNAPSHOT", market: MARKET, seq, bids: snap(b), asks: snap(a) });
+        else yield encodeOrderbookMessage({ ts, type: "DELTA", market: MARKET, seq, bids: diff(maps[r - 1][0], b), asks: diff(maps[r - 1][1], a) });
+      }
+    }
+  }
+  function* tradeFrames(): Generator<string> {
+    let seq = 0;
+    for (let pass = 0; pass < tradePasses; pass++) {
+      for (let i = 0; i < trades.length; i++) {
+        const t: PublicTrade = {
+          market: MARKET,
+          side: trades.side[i] === -1 ? "SELL" : "BUY",
+          type: "TRADE",
+          T: trades.timestampMs[i] + pass * span,
+          p: String(trades.price[i]),
+          q: String(trades.quantity[i]),
+          id: 1992214670521405446n + BigInt(pass * trades.length + i),
+        };
+        yield encodeTradesMessage({ ts: t.T, seq: ++seq, trades: [t] });
+      }
+    }
+  }
+
+  const drains = new Map<object, () => void>();
+  const server = Bun.serve<{ kind: string }>({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(req, srv) {
+      const u = new URL(req.url);
+      const m = /\/(orderbooks|publicTrades|funding)\//.exec(u.pathname);
+      if (m && srv.upgrade(req, { data: { kind: m[1] } })) return undefined;
+      if (u.pathname.endsWith("/info/markets")) {
+        return Response.json({ status: "OK", data: [{ name: MARKET, status: "ACTIVE", active: true, tradingConfig: { minPriceChange: "0.1", minOrderSizeChange: "0.0001" } }] });
+      }
+      if (u.pathname.endsWith("/trades")) return Response.json({ status: "OK", data: [] });
+      return new Response("not found", { status: 404 });
+    },
+    websocket: {
+      async open(ws) {
+        const frames = ws.data.kind === "orderbooks" ? bookFrames() : ws.data.kind === "publicTrades" ? tradeFrames() : null;
+        if (!frames) return;
+        for (const f of frames) {
+          if (ws.readyState !== 1) return;
+          if (ws.send(f) === -1) await new Promise<void>((res) => drains.set(ws, res));
+        }
+      },
+      drain(ws) {
+        drains.get(ws)?.();
+        drains.delete(ws);
+      },
+      message() {},
+    },
+  });
+  console.log(JSON.stringify({ port: server.port, bookFrames: book.length * bookPasses, tradeFrames: trades.length * tradePasses }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Collector side (this process)
+
+interface PhaseResult {
+  frames: number;
+  seconds: number;
+  rate: number;
+  rss: number[];
+  rows: number;
+}
+
+async function phase(name: string, bookPasses: number, tradePasses: number): Promise<PhaseResult> {
+  const child = Bun.spawn([process.execPath, import.meta.path, "--feed", String(bookPasses), String(tradePasses)], { stdout: "pipe", stderr: "inherit" });
+  const reader = child.stdout.getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("feeder exited early");
+    text += new TextDecoder().decode(value);
+  }
+  const info = JSON.parse(text.trim()) as { port: number; bookFrames: number; tradeFrames: number };
+  const dir = mkdtempSync(join(tmpdir(), "emm-bench-collect-"));
+  const config = defaultConfig({
+    ws_base: `ws://127.0.0.1:${info.port}/stream.extended.exchange/v1`,
+    rest_base: `http://127.0.0.1:${info.port}/api/v1`,
+    markets: [MARKET],
+    collect_orderbook: bookPasses > 0,
+    collect_trades: tradePasses > 0,
+    collect_funding: false,
+    health_log_seconds: 3600,
+    idle_timeout_seconds: 30,
+  });
+  const ac = new AbortController();
+  let col: MarketCollector | null = null;
+  const rss: number[] = [];
+  const sampler = setInterval(() => rss.push(process.memoryUsage().rss), 250);
+  const t0 = performance.now();
+  const run = runCollector({ config, dataDir: dir, markets: [MARKET], signal: ac.signal, onStarted: (cs) => (col = cs[0]) });
+  const want = info.bookFrames + info.tradeFrames;
+  const seen = () => (col ? (col.book?.applied ?? 0) + (col.trades?.stored ?? 0) : 0);
+  while (seen() < want) await Bun.sleep(2);
+  ac.abort();
+  await run; // includes publishing the last parts
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(sampler);
+  rss.push(process.memoryUsage().rss);
+  const c = col! as MarketCollector;
+  const rows = (c.bookSink?.rowsPublished ?? 0) + (c.tradeSink?.rowsPublished ?? 0);
+  child.kill();
+  await child.exited;
+  rmSync(dir, { recursive: true, force: true });
+  const rate = want / seconds;
+  console.log(`${name.padEnd(34)} ${String(want).padStart(8)} frames  ${seconds.toFixed(2).padStart(7)} s  ${Math.round(rate).toLocaleString("en").padStart(8)} msg/s  rows in parts ${rows}`);
+  return { frames: want, seconds, rate, rss, rows };
+}
+
+if (process.argv[2] === "--feed") {
+  await feed(Number(process.argv[3]), Number(process.argv[4]));
+} else {
+  setLogLevel("warn");
+  const repeat = Number(process.argv[2] ?? 10);
+  const mb = (x: number) => `${(x / 2 ** 20).toFixed(0)} MiB`;
+  console.log("collector end to end over loopback (decode, exact merge, journal + fdatasync, Parquet parts)");
+  const book = await phase("book (SNAPSHOT+DELTA, 20 lv)", 3, 0);
+  const trades = await phase("trades (1 trade per frame)", 0, 10);
+  const long = await phase(`long replay ×${repeat} (book + trades)`, repeat, repeat);
+  const n = long.rss.length;
+  const early = Math.max(...long.rss.slice(0, Math.max(1, Math.floor(n / 4))));
+  const late = Math.max(...long.rss.slice(Math.floor((3 * n) / 4)));
+  console.log(`book: ${Math.round(book.rate).toLocaleString("en")} msg/s vs target 20,000 → ${(book.rate / 20_000).toFixed(2)}× target`);
+  console.log(`trades: ${Math.round(trades.rate).toLocaleString("en")} msg/s`);
+  console.log(
+    `memory over the long replay (${long.frames.toLocaleString("en")} frames, ${long.seconds.toFixed(1)} s): peak RSS ${mb(Math.max(...long.rss))}, ` +
+      `max in first quarter ${mb(early)}, max in last quarter ${mb(late)} → last/first ${(late / early).toFixed(2)}`,
+  );
+}
