@@ -37,6 +37,8 @@ export default defineCommand({
     quiet: { type: "boolean", description: "No progress bar and no summary table (errors and --json still print)" },
   },
   async run({ args, rawArgs }) {
+    // --quiet silences info lines from the start (setup logs which config file it used)
+    if (args.quiet && !args["log-level"] && !process.env.LOG_LEVEL) setLogLevel("warn");
     const ctx = setup(args, rawArgs);
     const { config } = ctx;
     const market = args.market ?? config.markets[0];
@@ -62,8 +64,6 @@ export default defineCommand({
     const fromMs = parseTime("from", args.from);
     const toMs = parseTime("to", args.to);
     if (fromMs !== undefined && toMs !== undefined && !(toMs > fromMs)) throw new UsageError(`--to must be after --from`);
-    if (args.quiet && !args["log-level"] && !process.env.LOG_LEVEL) setLogLevel("warn");
-
     const out = await runBacktest({
       config, dataDir: ctx.dataDir, market, tradesPath: args.trades, orderbookPath: args.orderbook, output: args.output,
       capital, notional, fromMs, toMs, quiet: args.quiet,

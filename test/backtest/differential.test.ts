@@ -3,7 +3,6 @@ import { join } from "node:path";
 import * as v from "valibot";
 import { buildSchedule } from "../../src/backtest/calibrate.ts";
 import type { EventData } from "../../src/backtest/data.ts";
-import { F, S, type RunResult } from "../../src/backtest/layout.ts";
 import { loadEventData } from "../../src/backtest/load.ts";
 import { runParamsFromConfig } from "../../src/backtest/params.ts";
 import { runReferenceResult } from "../../src/backtest/run_reference.ts";
@@ -12,30 +11,10 @@ import { resolveMarket } from "../../src/config/market.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
 import { BacktestCore } from "../../src/core/backtest.ts";
 import { engineOptionsFromConfig } from "../../src/model/engine.ts";
+import { expectSame } from "./expect_same.ts";
 import { synData } from "./synthetic.ts";
 
 const SAMPLE = join(import.meta.dir, "../../../shared/data/standx-btc-usd-2h");
-
-/** Same fills (count, time, side, price, size) and equity to 1e-12; every output column compared. */
-export function expectSame(a: RunResult, b: RunResult): void {
-  expect(a.fills.ts.length).toBe(b.fills.ts.length);
-  expect(Array.from(a.fills.ts)).toEqual(Array.from(b.fills.ts));
-  expect(Array.from(a.fills.side)).toEqual(Array.from(b.fills.side));
-  expect(Array.from(a.fills.price)).toEqual(Array.from(b.fills.price));
-  expect(Array.from(a.fills.trade)).toEqual(Array.from(b.fills.trade));
-  for (const k of Object.keys(F) as (keyof typeof F)[]) {
-    const x = a.fills[k], y = b.fills[k];
-    for (let i = 0; i < x.length; i++) expect(Math.abs(x[i]! - y[i]!)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(x[i]!)));
-  }
-  expect(Math.abs(a.scalars[S.finalEquity]! - b.scalars[S.finalEquity]!)).toBeLessThanOrEqual(1e-12 * a.scalars[S.finalEquity]!);
-  for (let i = 0; i < a.scalars.length; i++) expect(Math.abs(a.scalars[i]! - b.scalars[i]!)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(a.scalars[i]!)));
-  expect(a.samples.ts.length).toBe(b.samples.ts.length);
-  for (const k of ["cash", "inventory", "mid"] as const) {
-    for (let i = 0; i < a.samples[k].length; i++) expect(Math.abs(a.samples[k][i]! - b.samples[k][i]!)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(a.samples[k][i]!)));
-  }
-  expect(Array.from(a.rows.bid)).toEqual(Array.from(b.rows.bid));
-  expect(Array.from(a.rows.ask)).toEqual(Array.from(b.rows.ask));
-}
 
 function cfg(over: Record<string, unknown>) {
   return v.parse(ConfigSchema, { tick_size: 0.1, max_inventory: 5, order_notional: 3000, warmup_period_seconds: 60, ...over });

@@ -1,0 +1,63 @@
+import { describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FILLS_HEADER, RESULTS_HEADER } from "../../src/report/csv.ts";
+
+const main = join(import.meta.dir, "../../src/main.ts");
+const SAMPLE = join(import.meta.dir, "../../../shared/data/standx-btc-usd-2h");
+
+function run(args: string[], cwd: string) {
+  const r = Bun.spawnSync([process.execPath, main, ...args], { cwd, env: { ...process.env, LOG_LEVEL: "" } });
+  return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
+}
+
+describe("backtest command", () => {
+  const dir = mkdtempSync(join(tmpdir(), "bt-cli-"));
+  const src = ["--orderbook", join(SAMPLE, "orderbook.parquet"), "--trades", join(SAMPLE, "trades.parquet"), "--market", "BTC-USD"];
+
+  test("the original's flags; --json summary on stdout; four output files", () => {
+    const out = join(dir, "res", "backtest_results.csv");
+    const r = run(["backtest", ...src, "--output", out, "--capital", "5000", "--notional", "50", "--quiet", "--json", "--fill-model", "cross"], dir);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.summary.initial_capital).toBe(5000);
+    expect(j.summary.final_pnl).toBeCloseTo(j.summary.final_equity - 5000, 9);
+    expect(j.summary.total_fills).toBeGreaterThan(0);
+    expect(j.reconciliation).toBeLessThan(1e-9);
+    const csv = readFileSync(out, "utf8").split("\n");
+    expect(csv[0]).toBe(RESULTS_HEADER);
+    expect(csv[0]!.startsWith("timestamp,datetime,mid_price,inventory,cash,pnl,spread_bps,bid_price,ask_price,bid_fills,ask_fills,gamma,bid_kappa,ask_kappa,bid_a,ask_a")).toBe(true);
+    expect(csv.length - 2).toBe(j.summary.recalibrations);
+    const fills = readFileSync(join(dir, "res", "fills.csv"), "utf8").trim().split("\n");
+    expect(fills[0]).toBe(FILLS_HEADER);
+    expect(fills.length - 1).toBe(j.summary.total_fills + (j.summary.inventory_before_close !== 0 ? 1 : 0));
+    // fills.csv sizes at the order notional: 50 USD / ~94k
+    expect(Number(fills[1]!.split(",")[5])).toBeLessThanOrEqual(50 + 1e-9);
+    const summary = JSON.parse(readFileSync(join(dir, "res", "summary.json"), "utf8"));
+    expect(summary.summary).toEqual(j.summary);
+    expect(existsSync(join(dir, "res", "report.html"))).toBe(true);
+  });
+
+  test("human summary names profit and equity separately", () => {
+    const r = run(["backtest", ...src, "--output", join(dir, "h", "backtest_results.csv"), "--from", "2026-01-05T23:30:00Z", "--to", "2026-01-06T00:30:00Z"], dir);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("Final Equity");
+    expect(r.out).toContain("Final P&L (profit)");
+    expect(r.out).toMatch(/Results written to .*backtest_results\.csv/);
+  });
+
+  test("bad flags exit 2 with a one-line message; missing data exits 3", () => {
+    const a = run(["backtest", ...src, "--capital", "abc"], dir);
+    expect(a.code).toBe(2);
+    expect(a.err).toContain("--capital");
+    expect(run(["backtest", ...src, "--fill-model", "magic"], dir).code).toBe(2);
+    expect(run(["backtest", ...src, "--from", "yesterday-ish"], dir).code).toBe(2);
+    const m = run(["backtest", "--market", "BTC-USD", "--data-dir", join(dir, "empty")], dir);
+    expect(m.code).not.toBe(0);
+    const d = run(["backtest", "--market", "BTC-USD", "--data-dir", join(dir, "nodata"), "--quiet"], dir);
+    expect(d.code).toBe(3);
+    expect(d.err.trim().split("\n").length).toBe(1);
+  });
+});
