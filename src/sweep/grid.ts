@@ -60,8 +60,11 @@ export function rangeValues(a: number, b: number, n: number, log: boolean): numb
   return out;
 }
 
-/** Keys a sweep never changes: they say where data lives or how the process runs, not the strategy. */
-const NOT_SWEEPABLE = new Set(["num_threads", "serve_port", "max_depth_levels"]);
+/**
+ * Keys a sweep never changes: they say how the process runs, or (tick_size, max_depth_levels) they
+ * shape the data each worker loads once.
+ */
+const NOT_SWEEPABLE = new Set(["num_threads", "serve_port", "max_depth_levels", "tick_size"]);
 
 /** Checks each key is a numeric config key and each value passes the schema (ranges, integers). */
 export function validateParams(base: Config, params: SweepParam[]): void {

@@ -15,6 +15,7 @@ export interface RunMetrics {
   sharpe: number;
   sortino: number;
   max_drawdown: number;
+  max_drawdown_pct: number;
   return_over_drawdown: number;
   fills: number;
   bid_fills: number;
@@ -22,11 +23,16 @@ export interface RunMetrics {
   volume: number;
   notional: number;
   fees: number;
+  spread_capture: number;
+  inventory_pnl: number;
+  /** Inventory just before the closing trade at the end of the run. */
   final_inventory: number;
+  quote_uptime_pct: number;
 }
 export const METRIC_KEYS: readonly (keyof RunMetrics)[] = [
-  "pnl", "return_pct", "sharpe", "sortino", "max_drawdown", "return_over_drawdown",
-  "fills", "bid_fills", "ask_fills", "volume", "notional", "fees", "final_inventory",
+  "pnl", "return_pct", "sharpe", "sortino", "max_drawdown", "max_drawdown_pct", "return_over_drawdown",
+  "fills", "bid_fills", "ask_fills", "volume", "notional", "fees", "spread_capture", "inventory_pnl",
+  "final_inventory", "quote_uptime_pct",
 ];
 
 export interface SweepRow {
