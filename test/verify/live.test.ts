@@ -1,0 +1,70 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { runLiveCheck } from "../../src/verify/live.ts";
+
+/**
+ * A minimal Extended-style order-book stream: a SNAPSHOT, DELTAs, then more SNAPSHOTs, every frame
+ * consistent unless `corrupt` names a delta seq whose change is altered.
+ */
+function frames(corrupt: Set<number>): string[] {
+  const book = new Map<string, number>([["100.5", 2], ["100.4", 1.25]]);
+  const asks = new Map<string, number>([["100.6", 3], ["100.7", 0.5]]);
+  const out: string[] = [];
+  let seq = 1;
+  const lv = (m: Map<string, number>) => [...m].map(([p, q]) => ({ p, q: String(q) }));
+  const snap = () => JSON.stringify({ ts: 1_767_000_000_000 + seq, type: "SNAPSHOT", seq: seq++, data: { m: "TEST-USD", t: "SNAPSHOT", b: lv(book), a: lv(asks) } });
+  out.push(snap());
+  for (let k = 0; k < 30; k++) {
+    const p = k % 2 ? "100.4" : "100.3";
+    const q = k % 3 === 0 ? 0.25 : -0.25;
+    const before = book.get(p) ?? 0;
+    const after = Math.max(0, before + q);
+    const change = after - before;
+    if (after > 0) book.set(p, after);
+    else book.delete(p);
+    const sent = corrupt.has(seq) ? change + 0.5 : change;
+    out.push(JSON.stringify({ ts: 1_767_000_000_000 + seq, type: "DELTA", seq: seq++, data: { m: "TEST-USD", t: "DELTA", b: [{ p, q: String(sent) }], a: [] } }));
+    if (k % 10 === 9) out.push(snap());
+  }
+  return out;
+}
+
+const servers: ReturnType<typeof Bun.serve>[] = [];
+afterAll(() => servers.forEach((s) => s.stop(true)));
+
+function serve(list: string[]): string {
+  const s = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch(req, server) {
+      if (server.upgrade(req)) return;
+      return new Response("no", { status: 400 });
+    },
+    websocket: {
+      open(ws) {
+        for (const f of list) ws.send(f);
+      },
+      message() {},
+    },
+  });
+  servers.push(s);
+  return `ws://127.0.0.1:${s.port}/stream.extended.exchange/v1`;
+}
+
+describe("verify --live against a local stream", () => {
+  test("a consistent stream matches every snapshot", async () => {
+    const r = await runLiveCheck({ wsBase: serve(frames(new Set())), market: "TEST-USD", userAgent: "t", seconds: 0.5 });
+    expect(r.connected).toBe(true);
+    expect(r.stats).toMatchObject({ snapshots: 4, deltas: 30, compared: 3, matched: 3, mismatchedSnapshots: 0 });
+    expect(r.problems).toBe(0);
+  });
+  test("corrupted deltas: each is caught at the next snapshot, level by level, with exact decimals", async () => {
+    const r = await runLiveCheck({ wsBase: serve(frames(new Set([3, 25]))), market: "TEST-USD", userAgent: "t", seconds: 0.5 });
+    expect(r.stats).toMatchObject({ compared: 3, matched: 1, mismatchedSnapshots: 2 });
+    expect(r.problems).toBe(2);
+    expect(r.mismatches[0]).toMatchObject({ side: "bid", kind: "size_mismatch", price: "100.4", seq: 12, deltaQty: "1.5", snapshotQty: "1" });
+  });
+  test("no server: not connected", async () => {
+    const r = await runLiveCheck({ wsBase: "ws://127.0.0.1:1/stream.extended.exchange/v1", market: "TEST-USD", userAgent: "t", seconds: 0.5 });
+    expect(r.connected).toBe(false);
+  });
+});
