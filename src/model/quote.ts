@@ -104,10 +104,14 @@ export function selectGamma(p: QuoteParams, sigma: number, mid: number, inventor
   return finiteOr(g, gConst);
 }
 
-/** σ after the configured clamp; NaN/negative → 0 (a zero-vol quote is still a defined quote). */
+/**
+ * σ after the configured clamp; NaN/negative → 0 (a zero-vol quote is still a defined quote);
+ * +∞ → max_volatility when the clamp is on, else 0.
+ */
 export function clampSigma(p: QuoteParams, sigmaRaw: number): number {
-  let s = Number.isFinite(sigmaRaw) ? sigmaRaw : 0;
-  if (p.maxVolatility > p.minVolatility) s = Math.min(Math.max(s, p.minVolatility), p.maxVolatility);
+  const clampOn = p.maxVolatility > p.minVolatility;
+  let s = Number.isFinite(sigmaRaw) ? sigmaRaw : sigmaRaw === Infinity && clampOn ? p.maxVolatility : 0;
+  if (clampOn) s = Math.min(Math.max(s, p.minVolatility), p.maxVolatility);
   return Math.max(s, 0);
 }
 
@@ -135,7 +139,7 @@ function boundSpread(p: QuoteParams, deltaPrice: number, mid: number): number {
 /**
  * The optimal quote for one instant. Pure, never throws, never returns NaN:
  * - mid not finite or ≤ 0 → status `invalid_mid`, all prices 0;
- * - σ NaN/negative → treated as 0 (clamped); κ ≤ 0 or NaN → 1 per side (as the original);
+ * - σ NaN/negative → 0, +∞ → max_volatility (see clampSigma); κ ≤ 0 or NaN → 1 per side (as the original);
  * - inventory NaN → 0;
  * - a side whose raw price is ≤ 0 (spread wider than the price) gets price 0 and status `no_bid`.
  * Bid is rounded down and ask up to the tick in integer ticks; if rounding ever left bid > ask

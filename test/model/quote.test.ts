@@ -135,3 +135,12 @@ describe("quote properties", () => {
     expect(short.reservation).toBeGreaterThan(3000);
   });
 });
+
+describe("σ clamp", () => {
+  test("+∞ becomes max_volatility, NaN and negatives 0", () => {
+    expect(computeOptimalQuote(3000, 0, Infinity, 1000, 1000, CFG_CONST).sigma).toBe(0.02);
+    expect(computeOptimalQuote(3000, 0, NaN, 1000, 1000, CFG_CONST).sigma).toBe(0);
+    expect(computeOptimalQuote(3000, 0, -1, 1000, 1000, CFG_CONST).sigma).toBe(0);
+    expect(computeOptimalQuote(3000, 0, 0.5, 1000, 1000, CFG_CONST).sigma).toBe(0.02);
+  });
+});
