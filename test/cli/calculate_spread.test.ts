@@ -79,3 +79,49 @@ describe("calculate_spread bad input", () => {
     expect(body.split("\n")[1].split(",")[4]).toBe("100.00");
   });
 });
+
+describe("calculate_spread on a collector-style data directory", () => {
+  test("default paths, market.json tick, and --now from the latest window of the parts", async () => {
+    const { readBookFile, readTradeFile } = await import("../../src/storage/read_parquet.ts");
+    const { writeBookPart, writeTradePart } = await import("../../src/storage/write_parts.ts");
+    const { concatBooks, concatTrades, sliceBook, sliceTrades } = await import("../../src/storage/batch.ts");
+    const { orderbookPartName, partName } = await import("../../src/storage/layout.ts");
+    const { mkdirSync } = await import("node:fs");
+    const books = [];
+    for await (const b of readBookFile(join(sample, "orderbook.parquet"))) books.push(b);
+    const trades = [];
+    for await (const t of readTradeFile(join(sample, "trades.parquet"))) trades.push(t);
+    const book = concatBooks(books);
+    const trade = concatTrades(trades);
+    const dir = mkdtempSync(join(tmpdir(), "spread-dd-"));
+    const mk = join(dir, "data", "btc_usd");
+    mkdirSync(join(mk, "orderbook_parts"), { recursive: true });
+    mkdirSync(join(mk, "trades_parts"), { recursive: true });
+    writeFileSync(join(mk, "market.json"), JSON.stringify({ name: "BTC-USD", tick_size: 0.1, lot_size: 0.001 }));
+    const parts = 3;
+    for (let p = 0; p < parts; p++) {
+      const b = sliceBook(book, Math.floor((p * book.length) / parts), Math.floor(((p + 1) * book.length) / parts));
+      await writeBookPart(join(mk, "orderbook_parts", orderbookPartName(b.timestampMs[0], p, p)), b);
+      const t = sliceTrades(trade, Math.floor((p * trade.length) / parts), Math.floor(((p + 1) * trade.length) / parts));
+      await writeTradePart(join(mk, "trades_parts", partName(t.timestampMs[0], p)), t);
+    }
+    const full = run(["--market", "BTC-USD", "--data-dir", "data", "--json"], dir);
+    expect(full.code).toBe(0);
+    const j = JSON.parse(full.out);
+    expect(j.output).toBe(join("data", "btc_usd", "as_results.csv"));
+    expect(j.rows).toBeGreaterThan(100);
+    const csv = readFileSync(join(dir, "data", "btc_usd", "as_results.csv"), "utf8").trim().split("\n");
+    for (const l of csv.slice(1)) {
+      const bid = Number(l.split(",")[12]);
+      expect(Math.abs(Math.round(bid * 10) - bid * 10)).toBeLessThan(1e-6); // market.json tick 0.1
+    }
+    const now = run(["--market", "BTC-USD", "--data-dir", "data", "--now", "--json"], dir);
+    expect(now.code).toBe(0);
+    const q = JSON.parse(now.out);
+    expect(q.tickSize).toBe(0.1);
+    // --now read only the last part plus one window before it, yet sees the same last window
+    expect(q.ts).toBe(j.last.ts);
+    expect(Math.abs(q.kappaBid / j.last.kappaBid - 1)).toBeLessThan(1e-5);
+    expect(Math.abs(q.aAsk / j.last.aAsk - 1)).toBeLessThan(1e-5);
+  });
+});
