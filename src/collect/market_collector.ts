@@ -67,6 +67,8 @@ export class MarketCollector {
   private stopping = false;
   private healthPrev = { at: 0, msgs: new Map<string, number>(), rows: 0 };
   backfilled = 0;
+  /** Last state save of the previous run: the start of the restart outage. */
+  private previousRunEndMs: number | null = null;
 
   constructor(private readonly o: MarketCollectorOptions) {
     this.market = o.market;
@@ -82,6 +84,7 @@ export class MarketCollector {
     const c = this.o.config;
     this.lock = DirLock.acquire(ensureDir(this.dir));
     this.state = loadState(this.dir, this.market);
+    this.previousRunEndMs = this.state.updated_ms > 0 ? this.state.updated_ms : null;
     this.dedup.restore(this.state.trade_dedup);
     this.gaps = new GapLog(gapsPath(this.dir), c.gap_log_threshold_ms);
 
@@ -139,7 +142,7 @@ export class MarketCollector {
     const c = this.o.config;
     const ua = c.user_agent;
     const common = { userAgent: ua, idleMs: c.idle_timeout_seconds * 1000, maxBackoffMs: c.reconnect_max_backoff_seconds * 1000 };
-    const restartGapStart = this.state.updated_ms > 0 ? this.state.updated_ms : null;
+    const restartGapStart = this.previousRunEndMs;
     if (this.book) {
       const rec = this.book;
       this.addSlot("orderbook", restartGapStart, {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { MarketCollector } from "../../src/collect/market_collector.ts";
 import { runCollector } from "../../src/collect/run.ts";
 import { defaultConfig } from "../../src/config/load.ts";
-import { encodeOrderbookMessage, encodeRestTrades, encodeTradesMessage } from "../../src/exchange/encode.ts";
+import { encodeFundingMessage, encodeOrderbookMessage, encodeRestTrades, encodeTradesMessage } from "../../src/exchange/encode.ts";
 import type { PublicTrade } from "../../src/exchange/messages.ts";
 import { log, setLogLevel } from "../../src/log.ts";
 import { readParts, STORED_ORDER } from "./duck.ts";
@@ -131,6 +131,10 @@ describe("collect_data against a scripted server", () => {
             await send([tradesFrame([9, 10], 1), tradesFrame([3, 10], 2)]);
           }
         },
+        funding: async ({ send }) => {
+          const f = (T: number, rate: string, seq: number) => encodeFundingMessage({ ts: T, seq, market: M, T, rate });
+          await send([f(1_700_000_000_000, "0.0001", 1), f(1_700_000_000_000, "0.0001", 2), f(1_700_000_060_000, "-0.00002", 3)]);
+        },
       },
       // REST has the outage: 4..8 (4, 5 already stored).
       restTrades: () => encodeRestTrades([4, 5, 6, 7, 8].map(trade)),
@@ -138,12 +142,28 @@ describe("collect_data against a scripted server", () => {
     const dir = join(tmp, "reconnect");
     setLogLevel("silent");
     try {
-      const { code, col } = await collect(config(srv), dir, (c) => (c.trades?.stored ?? 0) >= 10 && (c.book?.rows ?? 0) >= 4);
+      const cfg = config(srv, { collect_funding: true, max_depth_levels: 3, gap_log_threshold_ms: 0, collect_full_orderbook: false });
+      const { code, col } = await collect(cfg, dir, (c) => (c.trades?.stored ?? 0) >= 10 && (c.book?.rows ?? 0) >= 4 && (c.funding?.stored ?? 0) >= 2);
       expect(code).toBe(0);
       expect(srv.connections.orderbooks).toBe(3);
       expect(col.book!.resubscribes).toBe(2);
       const rows = await readParts(join(dir, "btc_usd/orderbook_parts"), STORED_ORDER);
       expect(rows.map((r) => r.bid_qty_0)).toEqual([1, 2, 5, 9]);
+      expect(Object.keys(rows[0]).filter((k) => k.startsWith("bid_price_"))).toEqual(["bid_price_0", "bid_price_1", "bid_price_2"]); // max_depth_levels
+      expect(srv.requests.filter((r) => r.includes("/orderbooks/")).every((r) => r.endsWith("?depth=1"))).toBe(true); // collect_full_orderbook=false
+      const funding = await readParts(join(dir, "btc_usd/funding_parts"), "timestamp_ms");
+      expect(funding.map((r) => [Number(r.timestamp_ms as bigint), r.funding_rate, r.market])).toEqual([
+        [1_700_000_000_000, 0.0001, M],
+        [1_700_000_060_000, -0.00002, M],
+      ]);
+      const gaps = readFileSync(join(dir, "btc_usd/gaps.csv"), "utf8").trim().split("\n");
+      expect(gaps[0]).toBe("start_ts,end_ts,duration_ms,start_fmt,end_fmt,stream");
+      expect(gaps.slice(1).map((l) => l.split(",")[5]).sort()).toEqual(["orderbook", "orderbook", "trades"]);
+      for (const l of gaps.slice(1)) {
+        const [a, b, d] = l.split(",").map(Number);
+        expect(d).toBe(b - a);
+        expect(d).toBeGreaterThanOrEqual(0);
+      }
       const trades = await readParts(join(dir, "btc_usd/trades_parts"), "trade_id");
       expect(trades.map((r) => Number(r.trade_id! as bigint - BIG))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
       expect(trades[0].is_buyer_maker).toBe(false); // k=1 BUY taker

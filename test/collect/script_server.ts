@@ -25,18 +25,22 @@ export interface ScriptServer {
   restBase: string;
   connections: Record<string, number>;
   userAgents: string[];
+  /** Every request's path and query, in arrival order. */
+  requests: string[];
   stop(): void;
 }
 
 export function startScriptServer(o: ScriptServerOptions): ScriptServer {
   const connections: Record<string, number> = {};
   const userAgents: string[] = [];
+  const requests: string[] = [];
   const server: Server<{ kind: string }> = Bun.serve<{ kind: string }>({
     hostname: "127.0.0.1",
     port: 0,
     fetch(req, srv) {
       const url = new URL(req.url);
       userAgents.push(req.headers.get("user-agent") ?? "");
+      requests.push(url.pathname + url.search);
       const ws = /^\/stream\.extended\.exchange\/v1\/(orderbooks|publicTrades|funding)\/([^/?]+)$/.exec(url.pathname);
       if (ws) {
         if (!o.scripts[ws[1]]) return new Response("no such stream", { status: 404 });
@@ -76,6 +80,7 @@ export function startScriptServer(o: ScriptServerOptions): ScriptServer {
     restBase: `http://127.0.0.1:${server.port}/api/v1`,
     connections,
     userAgents,
+    requests,
     stop: () => server.stop(true),
   };
 }
