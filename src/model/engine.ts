@@ -317,7 +317,7 @@ export class CalibrationEngine {
     let len = this.grid.length;
     if (Number.isFinite(tail)) r[len++] = tail;
     const full = this.garchPrev === null || this.sinceFullGrid + 1 >= o.garchFullGridEvery;
-    const fit = garchFit(r, 0, len, full ? undefined : this.garchPrev!);
+    const fit = garchFit(r, 0, len, full ? undefined : this.garchPrev!, !o.garchFullHistory);
     this.sinceFullGrid = full ? 0 : this.sinceFullGrid + 1;
     if (!fit) return null;
     this.garchPrev = { alpha: fit.alpha, beta: fit.beta };

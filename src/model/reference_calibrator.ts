@@ -73,7 +73,7 @@ export class ReferenceCalibrator {
         let k0 = 0;
         if (!o.garchFullHistory) while (k0 < g.length && g.bucketTs[k0] < lim) k0++;
         const full = this.garchPrev === null || this.sinceFullGrid + 1 >= o.garchFullGridEvery;
-        const fit = garchFit(g.ret, k0, g.length, full ? undefined : this.garchPrev!);
+        const fit = garchFit(g.ret, k0, g.length, full ? undefined : this.garchPrev!, !o.garchFullHistory);
         this.sinceFullGrid = full ? 0 : this.sinceFullGrid + 1;
         if (fit) {
           this.garchPrev = { alpha: fit.alpha, beta: fit.beta };

@@ -129,6 +129,10 @@ export function meanSquare(r: ArrayLike<number>, from = 0, to = r.length): numbe
  * σ²_{n+1} to out[0] and returns ℓ; −∞ for an inadmissible (α, β).
  */
 export function garchLogLik(r: ArrayLike<number>, from: number, to: number, vbar: number, alpha: number, beta: number, out: Float64Array): number {
+  return garchLogLikExact(r, from, to, vbar, alpha, beta, out);
+}
+
+function garchLogLikExact(r: ArrayLike<number>, from: number, to: number, vbar: number, alpha: number, beta: number, out: Float64Array): number {
   if (alpha < 0 || beta < 0 || alpha + beta >= 0.999) return -Infinity;
   const omega = vbar * (1 - alpha - beta);
   if (!(omega > 0)) return -Infinity;
@@ -143,6 +147,37 @@ export function garchLogLik(r: ArrayLike<number>, from: number, to: number, vbar
   return ll;
 }
 
+/**
+ * The same likelihood with Σ ln σ²ₜ taken as ln of blocks of 8 products (one log per 8 steps
+ * instead of one per step): equal to `garchLogLik` up to rounding (~1e-15 relative), ~3× faster.
+ * Safe because σ²ₜ ≥ ω ≥ 0.001·v̄ and callers use it only for v̄ ≥ 1e-30 (no under/overflow of
+ * a block product). The windowed engine uses it; the literal/compatibility paths do not.
+ */
+export function garchLogLikBlocked(r: ArrayLike<number>, from: number, to: number, vbar: number, alpha: number, beta: number, out: Float64Array): number {
+  if (alpha < 0 || beta < 0 || alpha + beta >= 0.999) return -Infinity;
+  const omega = vbar * (1 - alpha - beta);
+  if (!(omega > 0)) return -Infinity;
+  let s2 = Math.max(vbar, 1e-12);
+  let sumLog = 0;
+  let sumQ = 0;
+  let prod = 1;
+  let k = 0;
+  for (let i = from; i < to; i++) {
+    const x = r[i] * r[i];
+    prod *= s2;
+    sumQ += x / s2;
+    if (++k === 8) {
+      sumLog += Math.log(prod);
+      prod = 1;
+      k = 0;
+    }
+    s2 = omega + alpha * x + beta * s2;
+  }
+  sumLog += Math.log(prod);
+  out[0] = s2;
+  return -0.5 * ((to - from) * LN_2PI + sumLog + sumQ);
+}
+
 const REFINE = [-0.02, -0.01, -0.005, 0, 0.005, 0.01, 0.02];
 
 /**
@@ -152,12 +187,14 @@ const REFINE = [-0.02, -0.01, -0.005, 0, 0.005, 0.01, 0.02];
  *
  * `start`, when given, replaces the coarse grid by the refinement walk from that (α, β) with its
  * own ℓ as the bar to beat (warm start from the previous calibration; see docs/model.md).
+ * `blockedLog` selects `garchLogLikBlocked` (windowed engine only).
  * Null with fewer than 5 returns or a non-positive mean square.
  */
-export function garchFit(r: ArrayLike<number>, from = 0, to = r.length, start?: { alpha: number; beta: number }): GarchFit | null {
+export function garchFit(r: ArrayLike<number>, from = 0, to = r.length, start?: { alpha: number; beta: number }, blockedLog = false): GarchFit | null {
   if (to - from < 5) return null;
   const vbar = meanSquare(r, from, to);
   if (!(vbar > 0)) return null;
+  const garchLogLik = blockedLog && vbar >= 1e-30 ? garchLogLikBlocked : garchLogLikExact;
   const out = new Float64Array(1);
   let bestA = 0.1;
   let bestB = 0.85;

@@ -96,3 +96,23 @@ describe("EWMA", () => {
     expect(ewmaVolatility([0], [1], 0, 10)).toBeNull();
   });
 });
+
+describe("blocked-log GARCH likelihood", () => {
+  test("equals the per-step log version to rounding, on real-sized input", async () => {
+    const { garchLogLik, garchLogLikBlocked } = await import("../../src/model/volatility.ts");
+    let s = 99;
+    const u = () => (s = (s * 48271) % 2147483647) / 2147483647;
+    const r = Float64Array.from({ length: 3601 }, () => 3e-5 * (u() - 0.5) * (u() < 0.1 ? 10 : 1));
+    const o1 = new Float64Array(1), o2 = new Float64Array(1);
+    for (const [a, b] of [[0, 0], [0.1, 0.85], [0.5, 0.48], [0.02, 0.96]]) {
+      const vbar = r.reduce((x, y) => x + y * y, 0) / r.length;
+      const l1 = garchLogLik(r, 0, r.length, vbar, a, b, o1);
+      const l2 = garchLogLikBlocked(r, 0, r.length, vbar, a, b, o2);
+      expect(Math.abs(l1 - l2)).toBeLessThan(1e-10 * Math.abs(l1));
+      expect(o2[0]).toBe(o1[0]);
+    }
+    const fast = garchFit(r, 0, r.length, undefined, true)!;
+    const slow = garchFit(r, 0, r.length)!;
+    expect([fast.alpha, fast.beta]).toEqual([slow.alpha, slow.beta]);
+  });
+});
