@@ -30,8 +30,8 @@ export class PartError extends Error {
 }
 
 /**
- * Bytes of projected columns decoded per parquet-wasm call (several row groups per call when
- * they fit). Bounds wasm and JS memory: at 83 columns this is ≈100k rows per call.
+ * Decoded bytes per parquet-wasm call (several row groups per call when they fit). Bounds wasm and
+ * JS memory: at 83 columns this is ≈100k rows per call.
  */
 const CALL_BUDGET_BYTES = 64 * 1024 * 1024;
 
@@ -49,10 +49,12 @@ interface OpenFile {
 
 /**
  * The footer is read with `ParquetFile.fromFile` (reads only the tail); data pages with the
- * synchronous `readParquet(bytes, { rowGroups, columns })`. Deliberately not `ParquetFile.stream`:
- * on a corrupt data page parquet-wasm's async stream traps inside a wasm closure ("unreachable"),
- * which surfaces as an uncaught exception that no caller can catch, while the synchronous reader
- * returns a normal error (checked in test/storage/bad_input.test.ts).
+ * synchronous `readParquet(bytes, { rowGroups })`. Deliberately not `ParquetFile.stream`/`.read`:
+ * they `unwrap()` decode errors, so a corrupt data page traps inside a wasm closure
+ * ("unreachable") — an uncaught exception and a promise that never settles, which no caller can
+ * catch — while the synchronous reader returns a normal error (test/storage/bad_input.test.ts).
+ * Cost of that choice: parquet-wasm 0.8's `readParquet` ignores the `columns` option and decodes
+ * every column, so column projection saves the conversion to typed arrays but not the decoding.
  */
 async function openFile(path: string): Promise<OpenFile> {
   const pw = parquet();
@@ -94,7 +96,9 @@ async function openFile(path: string): Promise<OpenFile> {
       } catch (err) {
         throw new PartError(path, `cannot read file (${oneLine(err)})`);
       }
-      const maxRows = Math.max(1, Math.floor(CALL_BUDGET_BYTES / (8 * Math.max(1, columns.length))));
+      // parquet-wasm 0.8's readParquet ignores `columns` and decodes every column, so the budget
+      // is computed on the file's full width
+      const maxRows = Math.max(1, Math.floor(CALL_BUDGET_BYTES / (8 * Math.max(1, schema.fields.length))));
       for (let g = 0; g < groups.length; ) {
         const rowGroups = [g];
         let rows = groups[g];
