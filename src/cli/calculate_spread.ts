@@ -76,6 +76,9 @@ export default defineCommand({
 
     series.finish();
     const rows = series.rows;
+    for (const r of rows) {
+      log.debug(`${datetime(r.ts)} mid ${r.mid} σ ${r.cal.sigmaRaw.toExponential(3)} κ ${r.cal.kappaBid.toFixed(0)}/${r.cal.kappaAsk.toFixed(0)} bid ${r.quote.bid} ask ${r.quote.ask} (${r.optimalSpreadBps.toFixed(2)} bps)`);
+    }
     const output = args.output ?? join(marketPath(ctx.dataDir, market), "as_results.csv");
     mkdirSync(dirname(output), { recursive: true });
     writeFileSync(output, toCsv(rows, params.tickSize));

@@ -87,3 +87,24 @@ describe("incremental engine equals the non-incremental reference", () => {
     });
   }
 });
+
+describe("compatibility options from the config file", () => {
+  test("garch_full_history + reset_failed_fits reproduce A.4 through engineOptionsFromConfig", async () => {
+    const v = await import("valibot");
+    const { ConfigSchema } = await import("../../src/config/schema.ts");
+    const { engineOptionsFromConfig } = await import("../../src/model/engine.ts");
+    const opts = engineOptionsFromConfig(v.parse(ConfigSchema, { garch_full_history: true, reset_failed_fits: true }));
+    expect(opts.exposureMode).toBe("exact");
+    expect(opts.garchFullGridEvery).toBe(1);
+    const rows = run(new CalibrationEngine(opts), 2000);
+    for (const [ts, s, kb, , , aa] of A4) {
+      const r = rows.get(ts)!;
+      expect(sig(r.sigmaRaw, 10)).toBe(s);
+      expect(Math.abs(r.kappaBid - kb)).toBeLessThan(5e-6 + 1e-9 * kb);
+      expect(Math.abs(r.aAsk - aa)).toBeLessThan(5e-6 + 1e-9 * aa);
+    }
+    // the defaults differ from the original: windowed GARCH, keep-last-good, binned exposures
+    const d = engineOptionsFromConfig(v.parse(ConfigSchema, {}));
+    expect([d.garchFullHistory, d.resetFailedFits, d.exposureMode]).toEqual([false, false, "binned"]);
+  });
+});
