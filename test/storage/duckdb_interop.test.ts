@@ -58,6 +58,8 @@ describe("DuckDB reads our parts", () => {
     }
     expect(bidPx0 as number).toBeCloseTo(sum, 3);
     expect(Number(nonNull)).toBe(cnt);
+    const rep = Object.fromEntries((await rows(`SELECT name, repetition_type FROM parquet_schema('${join(d, orderbookPartName(a.timestampMs[0], a.seq[0], 0))}')`)).map((x) => [x[0], x[1]]));
+    expect([rep.timestamp_ms, rep.market, rep.seq, rep.bid_price_0]).toEqual(["REQUIRED", "REQUIRED", "REQUIRED", "OPTIONAL"]);
     const [[mkt]] = await rows(`SELECT value FROM parquet_kv_metadata('${join(d, orderbookPartName(a.timestampMs[0], a.seq[0], 0))}') WHERE key = 'market'`);
     expect(new TextDecoder().decode(mkt as Uint8Array)).toBe("ETH-USD");
   });

@@ -99,6 +99,27 @@ describe("write → read round trip (property, seeded)", () => {
     }
   });
 
+  test("columns that are views of one buffer, or the same array twice, are written correctly", async () => {
+    // arrow-js writes a corrupt IPC stream when two columns share one typed array (platform-notes §7.3)
+    const n = 500;
+    const big = new Float64Array(n * 9).map((_, i) => 1 + (i % 977));
+    const col = (k: number) => big.subarray(k * n, (k + 1) * n);
+    const b: BookBatch = {
+      market: "ETH-USD",
+      length: n,
+      levels: 2,
+      timestampMs: col(8),
+      seq: BigInt64Array.from({ length: n }, (_, i) => BigInt(i)),
+      bidPx: [col(0), col(1)],
+      bidQty: [col(2), col(3)],
+      askPx: [col(4), col(5)],
+      askQty: [col(6), col(6)],
+    };
+    const d = join(dir, "shared-buffers");
+    await writeBookPart(join(d, orderbookPartName(b.timestampMs[0], 0, 0)), b);
+    expectSameBook(concatBooks(await collect(openBookSource(d))), expectedBook(b));
+  });
+
   test("trades without ids are read back with tradeId null", async () => {
     const t = randomTrades(rng(6), 20);
     t.tradeId = null;
