@@ -70,6 +70,12 @@ function grow<T extends Float64Array | Float32Array | Int32Array | Int8Array>(a:
   return out;
 }
 
+export interface PreallocatedArrays {
+  bookTs: Float64Array; bestBid: Float64Array; bestAsk: Float64Array; farBid: Float64Array; farAsk: Float64Array;
+  bidTk: Int32Array; bidQ: Float32Array; askTk: Int32Array; askQ: Float32Array;
+  tradeTs: Float64Array; tradePx: Float64Array; tradeQty: Float64Array; tradeSide: Int8Array;
+}
+
 /** Builds EventData from batches appended in time order (books, trades and funding independently). */
 export class EventDataBuilder {
   private nB = 0;
@@ -98,17 +104,37 @@ export class EventDataBuilder {
    * @param tickSize grid for level prices in integer ticks.
    * @param hint expected row counts, to allocate once.
    */
+  /** Arrays owned by someone else (e.g. the WASM core's memory), fixed capacity. */
+  private fixed = false;
+
+  /**
+   * @param levels levels per side to keep for the queue model (0 for cross/strict: 32 B/row).
+   * @param tickSize grid for level prices in integer ticks.
+   * @param hint expected row counts, to allocate once.
+   * @param prealloc book and trade arrays to fill in place (capacity = their length; the
+   *   backtest passes views into core memory so the data set is never held twice).
+   */
   constructor(
     readonly levels: number,
     readonly tickSize: number,
     hint: { books?: number; trades?: number } = {},
+    prealloc?: PreallocatedArrays,
   ) {
     if (!(tickSize > 0)) throw new DataError(`tick size must be > 0, got ${tickSize}`);
+    if (prealloc) {
+      Object.assign(this, prealloc);
+      this.fixed = true;
+      return;
+    }
     this.reserveBooks(hint.books ?? 0);
     this.reserveTrades(hint.trades ?? 0);
   }
 
   private reserveBooks(n: number): void {
+    if (this.fixed) {
+      if (n > this.bookTs.length) throw new Error(`internal: preallocated book capacity ${this.bookTs.length} < ${n} rows`);
+      return;
+    }
     this.bookTs = grow(this.bookTs, n);
     this.bestBid = grow(this.bestBid, n);
     this.bestAsk = grow(this.bestAsk, n);
@@ -124,6 +150,10 @@ export class EventDataBuilder {
   }
 
   private reserveTrades(n: number): void {
+    if (this.fixed) {
+      if (n > this.tradeTs.length) throw new Error(`internal: preallocated trade capacity ${this.tradeTs.length} < ${n} rows`);
+      return;
+    }
     this.tradeTs = grow(this.tradeTs, n);
     this.tradePx = grow(this.tradePx, n);
     this.tradeQty = grow(this.tradeQty, n);
@@ -133,51 +163,58 @@ export class EventDataBuilder {
   addBooks(b: BookBatch, source = "orderbook"): void {
     const n = b.length;
     this.reserveBooks(this.nB + n);
-    const L = this.levels;
-    const useL = Math.min(L, b.levels);
-    const inv = 1 / this.tickSize;
+    const k0 = this.nB;
+    let prev = k0 > 0 ? this.bookTs[k0 - 1]! : -Infinity;
     for (let i = 0; i < n; i++) {
       const ts = b.timestampMs[i]!;
-      const k = this.nB;
       if (!Number.isFinite(ts)) throw new DataError(`${source}: row ${i} has timestamp ${ts}`);
-      if (k > 0 && ts < this.bookTs[k - 1]!) {
-        throw new DataError(`${source}: rows not in time order at row ${i} (${ts} after ${this.bookTs[k - 1]})`);
+      if (ts < prev) throw new DataError(`${source}: rows not in time order at row ${i} (${ts} after ${prev})`);
+      prev = ts;
+      this.bookTs[k0 + i] = ts;
+      this.farBid[k0 + i] = 0;
+      this.farAsk[k0 + i] = 0;
+    }
+    // column by column: sequential reads of each level array
+    for (let l = 0; l < b.levels; l++) {
+      const bp = b.bidPx[l]!, ap = b.askPx[l]!;
+      for (let i = 0; i < n; i++) {
+        const x = bp[i]!, y = ap[i]!;
+        if (x > 0 && x < Infinity) this.farBid[k0 + i] = x;
+        if (y > 0 && y < Infinity) this.farAsk[k0 + i] = y;
       }
-      const bb = b.levels > 0 ? b.bidPx[0]![i]! : NaN;
-      const ba = b.levels > 0 ? b.askPx[0]![i]! : NaN;
-      const okB = bb > 0 && Number.isFinite(bb);
-      const okA = ba > 0 && Number.isFinite(ba);
-      this.bookTs[k] = ts;
-      this.bestBid[k] = okB ? bb : 0;
-      this.bestAsk[k] = okA ? ba : 0;
-      let fb = 0, fa = 0;
-      for (let l = 0; l < b.levels; l++) {
-        const bp = b.bidPx[l]![i]!, ap = b.askPx[l]![i]!;
-        if (bp > 0 && Number.isFinite(bp)) fb = bp;
-        if (ap > 0 && Number.isFinite(ap)) fa = ap;
-      }
-      this.farBid[k] = fb;
-      this.farAsk[k] = fa;
+    }
+    const bp0 = b.levels > 0 ? b.bidPx[0]! : null, ap0 = b.levels > 0 ? b.askPx[0]! : null;
+    for (let i = 0; i < n; i++) {
+      const bb = bp0 ? bp0[i]! : NaN, ba = ap0 ? ap0[i]! : NaN;
+      const okB = bb > 0 && bb < Infinity, okA = ba > 0 && ba < Infinity;
+      this.bestBid[k0 + i] = okB ? bb : 0;
+      this.bestAsk[k0 + i] = okA ? ba : 0;
       if (!okB || !okA) this.stats.oneSidedBooks++;
       else if (bb > ba) this.stats.crossedBooks++;
-      if (L > 0) {
-        const o = k * L;
-        for (let l = 0; l < L; l++) {
-          let bt = -1, bq = 0, at = -1, aq = 0;
-          if (l < useL) {
-            const bp = b.bidPx[l]![i]!, bqv = b.bidQty[l]![i]!;
-            if (bp > 0 && Number.isFinite(bp) && Number.isFinite(bqv)) { bt = encodeTick(bp, inv); bq = bqv; }
-            const ap = b.askPx[l]![i]!, aqv = b.askQty[l]![i]!;
-            if (ap > 0 && Number.isFinite(ap) && Number.isFinite(aqv)) { at = encodeTick(ap, inv); aq = aqv; }
+    }
+    const L = this.levels;
+    if (L > 0) {
+      const inv = 1 / this.tickSize;
+      for (let l = 0; l < L; l++) {
+        const have = l < b.levels;
+        const bp = have ? b.bidPx[l]! : null, bq = have ? b.bidQty[l]! : null;
+        const ap = have ? b.askPx[l]! : null, aq = have ? b.askQty[l]! : null;
+        for (let i = 0, o = k0 * L + l; i < n; i++, o += L) {
+          let bt = -1, bqv = 0, at = -1, aqv = 0;
+          if (have) {
+            const x = bp![i]!, qx = bq![i]!;
+            if (x > 0 && x < Infinity && qx === qx) { bt = encodeTick(x, inv); bqv = qx; }
+            const y = ap![i]!, qy = aq![i]!;
+            if (y > 0 && y < Infinity && qy === qy) { at = encodeTick(y, inv); aqv = qy; }
           }
-          this.bidTk[o + l] = bt;
-          this.bidQ[o + l] = bq;
-          this.askTk[o + l] = at;
-          this.askQ[o + l] = aq;
+          this.bidTk[o] = bt;
+          this.bidQ[o] = bqv;
+          this.askTk[o] = at;
+          this.askQ[o] = aqv;
         }
       }
-      this.nB++;
     }
+    this.nB += n;
   }
 
   addTrades(t: TradeBatch, source = "trades"): void {

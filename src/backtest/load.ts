@@ -10,6 +10,7 @@ import { DataError } from "../errors.ts";
 import { marketPath } from "../storage/layout.ts";
 import { describeParquet } from "../storage/read_parquet.ts";
 import { openBookSource, openFundingSource, openTradeSource, resolveSource, type SourceSpec } from "../storage/sources.ts";
+import type { BacktestCore } from "../core/backtest.ts";
 import { EventDataBuilder, type BuildStats, type EventData } from "./data.ts";
 
 export interface LoadSpec {
@@ -23,10 +24,17 @@ export interface LoadSpec {
   levels: number;
   tickSize: number;
   onProgress?: (phase: string, rows: number) => void;
+  /**
+   * Build straight into this core's memory when the row counts are known up front (Parquet, no
+   * time window), so the data set is held once; otherwise it is built in JS and copied by prepare().
+   */
+  core?: BacktestCore;
 }
 
 export interface Loaded {
   data: EventData;
+  /** True when `data` already lives in `spec.core` (adopted; no prepare() needed). */
+  inCore: boolean;
   stats: BuildStats;
   bookFiles: string[];
   tradeFiles: string[];
@@ -50,7 +58,10 @@ export async function loadEventData(spec: LoadSpec): Promise<Loaded> {
   const hint = spec.fromMs === undefined && spec.toMs === undefined
     ? { books: await rowHint(spec.books, "orderbook"), trades: await rowHint(spec.trades, "trades") }
     : {};
-  const b = new EventDataBuilder(spec.levels, spec.tickSize, hint);
+  const inCore = !!spec.core && (hint.books ?? 0) > 0 && (hint.trades ?? 0) > 0;
+  const b = inCore
+    ? new EventDataBuilder(spec.levels, spec.tickSize, {}, spec.core!.allocate(hint.books!, spec.levels, hint.trades!))
+    : new EventDataBuilder(spec.levels, spec.tickSize, hint);
   const books = openBookSource(spec.books, { ...window, seq: false });
   let rows = 0;
   for await (const batch of books) {
@@ -71,7 +82,12 @@ export async function loadEventData(spec: LoadSpec): Promise<Loaded> {
     for await (const batch of funding) b.addFunding(batch, funding.label);
     fundingFiles.push(...funding.files);
   }
-  return { data: b.build(), stats: b.stats, bookFiles: books.files, tradeFiles: trades.files, fundingFiles };
+  let data = b.build();
+  if (inCore) {
+    spec.core!.adopt(data);
+    data = spec.core!.dataViews();
+  }
+  return { data, inCore, stats: b.stats, bookFiles: books.files, tradeFiles: trades.files, fundingFiles };
 }
 
 function hasFunding(spec: SourceSpec): boolean {

@@ -62,6 +62,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
   const params = runParamsFromConfig(config, market, { capital: o.capital, orderNotional: o.notional });
   const bar = progressBar(!o.quiet);
   const spec: SourceSpec = { dataDir: o.dataDir, market: o.market };
+  const core = new BacktestCore();
   const loaded = await loadEventData({
     books: o.orderbookPath ?? spec,
     trades: o.tradesPath ?? spec,
@@ -71,6 +72,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
     levels: config.fill_model === "queue" ? config.max_depth_levels : 0,
     tickSize: market.tickSize,
     onProgress: (phase, rows) => bar.update(`read ${phase}`, null, `${rows.toLocaleString()} rows`),
+    core,
   });
   const d = loaded.data;
   const st = loaded.stats;
@@ -85,8 +87,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
   const t2 = performance.now();
 
   bar.update("simulate", null);
-  const core = new BacktestCore();
-  core.prepare(d);
+  if (!loaded.inCore) core.prepare(d);
   const result = core.run(schedule, params);
   const t3 = performance.now();
   bar.done();

@@ -3,7 +3,7 @@
  * instance once; `run(schedule, params)` then simulates as often as needed (a sweep pays the copy
  * once). Results are copied out, so they stay valid when the core's memory grows.
  */
-import type { EventData } from "../backtest/data.ts";
+import type { EventData, PreallocatedArrays } from "../backtest/data.ts";
 import {
   S, S_COUNT, F_COLS, Q_COLS, R_COLS, collectResult, fillCapacity, sampleCapacity, type RunResult,
 } from "../backtest/layout.ts";
@@ -49,9 +49,57 @@ export class BacktestCore {
     );
     this.data = d;
     this.ptrs = p;
+    this.farPtrs = null;
     this.scratch.params = this.c.alloc(PARAM_KEYS.length * 8);
     this.scratch.scalars = this.c.alloc(S_COUNT * 8);
   }
+
+  /**
+   * Allocates the book and trade arrays of a data set directly in core memory, for an
+   * EventDataBuilder to fill in place; then `adopt(builder.build())` makes it the prepared data
+   * without a copy (peak memory holds the data once). Funding rows are copied at adopt time.
+   */
+  allocate(nBooks: number, levels: number, nTrades: number): PreallocatedArrays {
+    this.c.reset();
+    this.dataBytes = 0;
+    const m = nBooks * levels;
+    const a = (bytes: number) => {
+      this.dataBytes += bytes;
+      return this.c.alloc(Math.max(bytes, 8));
+    };
+    const p = {
+      bookTs: a(8 * nBooks), bestBid: a(8 * nBooks), bestAsk: a(8 * nBooks), farBid: a(8 * nBooks), farAsk: a(8 * nBooks),
+      bidTk: a(4 * m), bidQ: a(4 * m), askTk: a(4 * m), askQ: a(4 * m),
+      trTs: a(8 * nTrades), trPx: a(8 * nTrades), trQty: a(8 * nTrades), trSide: a(nTrades),
+    };
+    this.pending = p;
+    const buf = this.c.memory.buffer;
+    return {
+      bookTs: new Float64Array(buf, p.bookTs, nBooks), bestBid: new Float64Array(buf, p.bestBid, nBooks), bestAsk: new Float64Array(buf, p.bestAsk, nBooks),
+      farBid: new Float64Array(buf, p.farBid, nBooks), farAsk: new Float64Array(buf, p.farAsk, nBooks),
+      bidTk: new Int32Array(buf, p.bidTk, m), bidQ: new Float32Array(buf, p.bidQ, m), askTk: new Int32Array(buf, p.askTk, m), askQ: new Float32Array(buf, p.askQ, m),
+      tradeTs: new Float64Array(buf, p.trTs, nTrades), tradePx: new Float64Array(buf, p.trPx, nTrades), tradeQty: new Float64Array(buf, p.trQty, nTrades), tradeSide: new Int8Array(buf, p.trSide, nTrades),
+    };
+  }
+
+  private pending: Omit<Ptrs, "fTs" | "fRate"> & { farBid: number; farAsk: number } | null = null;
+
+  /** Makes data built into `allocate()`d arrays the prepared data set (no copy of books/trades). */
+  adopt(d: EventData): void {
+    const q = this.pending;
+    if (!q) throw new Error("BacktestCore: allocate() first");
+    this.pending = null;
+    const fTs = this.allocCopy(d.fundingTs), fRate = this.allocCopy(d.fundingRate);
+    const p: Ptrs = { ...q, fTs, fRate };
+    this.c.btSetData(d.nBooks, d.levels, p.bookTs, p.bestBid, p.bestAsk, p.bidTk, p.bidQ, p.askTk, p.askQ, d.nTrades, p.trTs, p.trPx, p.trQty, p.trSide, d.nFunding, p.fTs, p.fRate);
+    this.ptrs = p;
+    this.farPtrs = { farBid: q.farBid, farAsk: q.farAsk };
+    this.data = { ...d };
+    this.scratch = { params: this.c.alloc(PARAM_KEYS.length * 8), sched: 0, schedCap: -1, fills: 0, fillCap: -1, samples: 0, sampleCap: -1, rows: 0, rowCap: -1, scalars: this.c.alloc(S_COUNT * 8) };
+    this.data = this.dataViews();
+  }
+
+  private farPtrs: { farBid: number; farAsk: number } | null = null;
 
   /**
    * The prepared data as views into core memory (no copy), e.g. for the TS reference after the
@@ -62,8 +110,10 @@ export class BacktestCore {
     if (!d || !p) throw new Error("BacktestCore: prepare() first");
     const buf = this.c.memory.buffer;
     const m = d.nBooks * d.levels;
+    const far = this.farPtrs;
     return {
       ...d,
+      ...(far ? { farBid: new Float64Array(buf, far.farBid, d.nBooks), farAsk: new Float64Array(buf, far.farAsk, d.nBooks) } : {}),
       bookTs: new Float64Array(buf, p.bookTs, d.nBooks), bestBid: new Float64Array(buf, p.bestBid, d.nBooks),
       bestAsk: new Float64Array(buf, p.bestAsk, d.nBooks), bidTk: new Int32Array(buf, p.bidTk, m), bidQ: new Float32Array(buf, p.bidQ, m),
       askTk: new Int32Array(buf, p.askTk, m), askQ: new Float32Array(buf, p.askQ, m),

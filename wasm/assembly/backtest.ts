@@ -60,6 +60,8 @@ let started: bool = false, firstTs: f64 = 0, prevTs: f64 = 0, nextSample: f64 = 
 let absInvTime: f64 = 0, limitTime: f64 = 0, bidTime: f64 = 0, askTime: f64 = 0, bothTime: f64 = 0, anyTime: f64 = 0;
 let haveBook: bool = false, lastBookTs: f64 = 0, warmupEnd: f64 = 0;
 let sp: i32 = 0, haveCal: bool = false, sigma: f64 = 0, kb: f64 = 0, ka: f64 = 0, nRows: i32 = 0;
+// last quote and its inputs: an unchanged (mid, inventory, calibration) gives the same quote
+let cMid: f64 = NaN, cInv: f64 = NaN, cBid: f64 = 0, cAsk: f64 = 0, cBidTk: f64 = 0, cAskTk: f64 = 0, cGamma: f64 = 0, cSpread: f64 = 0;
 
 // per-side order state, static memory (no heap: the host resets the heap between datasets)
 const ORD = memory.data(8 * 2 * 16);
@@ -343,14 +345,17 @@ function onBook(i: i32): void {
   let qb: f64 = 0, qa: f64 = 0, qg: f64 = 0, qs: f64 = 0;
   if (mid > 0) {
     quotes++;
-    computeQuote(mid, inv, sigma, kb, ka);
-    qb = qBid;
-    qa = qAsk;
-    qg = qGamma;
-    qs = qSpread;
-    const bt = qBidTk, at = qAskTk;
-    requoteSide(BID, qb, bt, ts);
-    requoteSide(ASK, qa, at, ts);
+    if (isRecal || mid != cMid || inv != cInv) {
+      computeQuote(mid, inv, sigma, kb, ka);
+      cMid = mid; cInv = inv;
+      cBid = qBid; cAsk = qAsk; cBidTk = qBidTk; cAskTk = qAskTk; cGamma = qGamma; cSpread = qSpread;
+    }
+    qb = cBid;
+    qa = cAsk;
+    qg = cGamma;
+    qs = cSpread;
+    requoteSide(BID, qb, cBidTk, ts);
+    requoteSide(ASK, qa, cAskTk, ts);
   }
   if (isRecal && nRows < rowCap) {
     const c = rowCap, k = nRows++;
@@ -391,6 +396,7 @@ function resetState(pb: usize): void {
   absInvTime = 0; limitTime = 0; bidTime = 0; askTime = 0; bothTime = 0; anyTime = 0;
   haveBook = false; lastBookTs = 0; warmupEnd = 0;
   sp = 0; haveCal = false; sigma = 0; kb = 0; ka = 0; nRows = 0;
+  cMid = NaN; cInv = NaN;
   memory.fill(ORD, 0, 8 * 2 * 16);
 }
 

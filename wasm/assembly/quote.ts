@@ -91,6 +91,25 @@ function sideSpreadReturn(gamma: f64, sigma: f64, T: f64, kappa: f64): f64 {
   return isFinite_(d) && d > 0 ? d : 0;
 }
 
+// One-entry memo per side: γ, σ and κ only change at recalibrations (and γ with inventory in the
+// scaled modes), so the two logs are usually skipped on a requote. Pure function → same bits.
+let mG0: f64 = NaN, mS0: f64 = NaN, mT0: f64 = NaN, mK0: f64 = NaN, mD0: f64 = 0;
+let mG1: f64 = NaN, mS1: f64 = NaN, mT1: f64 = NaN, mK1: f64 = NaN, mD1: f64 = 0;
+
+function sideSpreadBid(gamma: f64, sigma: f64, T: f64, kappa: f64): f64 {
+  if (gamma == mG0 && sigma == mS0 && T == mT0 && kappa == mK0) return mD0;
+  mD0 = sideSpreadReturn(gamma, sigma, T, kappa);
+  mG0 = gamma; mS0 = sigma; mT0 = T; mK0 = kappa;
+  return mD0;
+}
+
+function sideSpreadAsk(gamma: f64, sigma: f64, T: f64, kappa: f64): f64 {
+  if (gamma == mG1 && sigma == mS1 && T == mT1 && kappa == mK1) return mD1;
+  mD1 = sideSpreadReturn(gamma, sigma, T, kappa);
+  mG1 = gamma; mS1 = sigma; mT1 = T; mK1 = kappa;
+  return mD1;
+}
+
 function boundSpread(deltaPrice: f64, mid: f64): f64 {
   if (!(deltaPrice > 0)) return 0;
   let bps = (deltaPrice / mid) * 1e4;
@@ -114,8 +133,8 @@ export function computeQuote(mid: f64, inventory: f64, sigmaRaw: f64, kappaBid: 
   const q = isFinite_(inventory) ? inventory : 0;
   const gamma = selectGamma(sigma, mid, q);
   const T = horizon;
-  const deltaBid = boundSpread(sideSpreadReturn(gamma, sigma, T, kappaBid) * mid, mid);
-  const deltaAsk = boundSpread(sideSpreadReturn(gamma, sigma, T, kappaAsk) * mid, mid);
+  const deltaBid = boundSpread(sideSpreadBid(gamma, sigma, T, kappaBid) * mid, mid);
+  const deltaAsk = boundSpread(sideSpreadAsk(gamma, sigma, T, kappaAsk) * mid, mid);
   const invSigned = maxInventory > 0 ? Math.min(Math.max(q / maxInventory, -1), 1) : 0;
   let r = mid - invSigned * gamma * sigma * sigma * T * mid;
   if (!(r > 0) || !isFinite_(r)) r = mid;
