@@ -16,6 +16,7 @@ import { readFileSync } from "node:fs";
 import { Table as ArrowTable, tableFromIPC, type Schema, type Table } from "apache-arrow";
 import type { ParquetFile } from "parquet-wasm/esm";
 import { parquet } from "./parquet.ts";
+import { projectParquet } from "./projected_file.ts";
 import { ColumnTypeError, fieldKind, toCodes, toEpochMs, toFloat64, toInt64, toTriState } from "./arrow_read.ts";
 import { Side, TradeType, type BookBatch, type FundingBatch, type TradeBatch } from "./types.ts";
 
@@ -53,8 +54,8 @@ interface OpenFile {
  * they `unwrap()` decode errors, so a corrupt data page traps inside a wasm closure
  * ("unreachable") — an uncaught exception and a promise that never settles, which no caller can
  * catch — while the synchronous reader returns a normal error (test/storage/bad_input.test.ts).
- * Cost of that choice: parquet-wasm 0.8's `readParquet` ignores the `columns` option and decodes
- * every column, so column projection saves the conversion to typed arrays but not the decoding.
+ * parquet-wasm 0.8's `readParquet` ignores its `columns` option and decodes every column; column
+ * projection is restored by handing it a projected copy of the file (see readGroups).
  */
 async function openFile(path: string): Promise<OpenFile> {
   const pw = parquet();
@@ -71,8 +72,7 @@ async function openFile(path: string): Promise<OpenFile> {
     schema = tableFromIPC(pf.schema().intoIPCStream()).schema;
     if (!meta.has("market") && schema.fields.some((x) => x.name === "market") && groups.some((g) => g > 0)) {
       // DuckDB-written files carry no key-value metadata: take the market from the first row
-      cached = new Uint8Array(readFileSync(path));
-      const first = tableFromIPC(pw.readParquet(cached, { columns: ["market"], limit: 1, rowGroups: [0] }).intoIPCStream());
+      const first = readGroups(path, [groups.findIndex((g) => g > 0)], ["market"], schema.fields.length, { limit: 1 }, () => (cached ??= new Uint8Array(readFileSync(path))));
       const m = first.getChild("market")?.get(0);
       if (typeof m === "string") meta.set("market", m);
     }
@@ -89,15 +89,8 @@ async function openFile(path: string): Promise<OpenFile> {
     groups,
     *stream(columns: string[]) {
       let done = 0;
-      let bytes: Uint8Array;
-      try {
-        bytes = cached ?? new Uint8Array(readFileSync(path));
-        cached = null;
-      } catch (err) {
-        throw new PartError(path, `cannot read file (${oneLine(err)})`);
-      }
-      // parquet-wasm 0.8's readParquet ignores `columns` and decodes every column, so the budget
-      // is computed on the file's full width
+      const whole = () => (cached ??= new Uint8Array(readFileSync(path)));
+      // budget on the full width: the whole-file fallback of readGroups decodes every column
       const maxRows = Math.max(1, Math.floor(CALL_BUDGET_BYTES / (8 * Math.max(1, schema.fields.length))));
       for (let g = 0; g < groups.length; ) {
         const rowGroups = [g];
@@ -111,8 +104,7 @@ async function openFile(path: string): Promise<OpenFile> {
         if (rows === 0) continue;
         let table: Table;
         try {
-          const t = parquet().readParquet(bytes, { rowGroups, columns, batchSize: Math.max(1, biggest) });
-          table = tableFromIPC(t.intoIPCStream());
+          table = readGroups(path, rowGroups, columns, schema.fields.length, { batchSize: Math.max(1, biggest) }, whole);
         } catch (err) {
           throw new PartError(path, `read failed after ${done} rows (${oneLine(err)})`);
         }
@@ -121,12 +113,49 @@ async function openFile(path: string): Promise<OpenFile> {
           yield new ArrowTable(batch);
         }
       }
+      cached = null;
     },
     close() {
       if (open) file.free();
       open = false;
+      cached = null;
     },
   };
+}
+
+/**
+ * Row groups → Arrow table via the synchronous reader. When only some columns are wanted, the
+ * reader gets a projected copy of the file (projected_file.ts) — `readParquet` would otherwise
+ * decode every column. If that copy cannot be built or read, the whole file is read instead, so a
+ * part is only reported unreadable when the whole-file read fails too.
+ */
+/** How row groups were decoded in this process (tests and the bench check that projection is used). */
+export const readerStats = { projectedReads: 0, wholeFileReads: 0, projectionFallbacks: 0 };
+
+function readGroups(
+  path: string,
+  rowGroups: number[],
+  columns: string[],
+  totalColumns: number,
+  opts: { batchSize?: number; limit?: number },
+  whole: () => Uint8Array,
+): Table {
+  const pw = parquet();
+  if (columns.length < totalColumns) {
+    const projected = projectParquet(path, columns, rowGroups);
+    if (projected) {
+      try {
+        const t = tableFromIPC(pw.readParquet(projected, opts).intoIPCStream());
+        readerStats.projectedReads++;
+        return t;
+      } catch {
+        // fall back to the whole file below
+        readerStats.projectionFallbacks++;
+      }
+    }
+  }
+  readerStats.wholeFileReads++;
+  return tableFromIPC(pw.readParquet(whole(), { ...opts, rowGroups, columns }).intoIPCStream());
 }
 
 function oneLine(err: unknown): string {

@@ -1,0 +1,40 @@
+import { expect, test } from "bun:test";
+import { join } from "node:path";
+import { decodeOrderbookMessage } from "../../src/exchange/messages.ts";
+import { orderbookStreamUrl } from "../../src/exchange/urls.ts";
+import { receive, STANDX } from "./helpers.ts";
+
+const ROOT = join(import.meta.dir, "../..");
+
+test("`serve --port 0 --json` prints its URLs, serves the data dir, and stops on SIGTERM with exit 0", async () => {
+  const proc = Bun.spawn(
+    [process.execPath, "src/main.ts", "serve", "--data-dir", STANDX, "--port", "0", "--json", "--speed", "0", "--to", "1767653700000", "--skip-seq-every", "5"],
+    { cwd: ROOT, stdout: "pipe", stderr: "pipe" },
+  );
+  const reader = proc.stdout.getReader();
+  let out = "";
+  while (!out.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    out += new TextDecoder().decode(value);
+  }
+  const info = JSON.parse(out.split("\n")[0]) as { wsBase: string; restBase: string; markets: string[] };
+  expect(info.markets).toEqual(["BTC-USD"]);
+  expect(info.wsBase).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/stream\.extended\.exchange\/v1$/);
+  const r = await receive(orderbookStreamUrl(info.wsBase, "BTC-USD"), (f) => f.length >= 20);
+  const seqs = r.frames.map((f) => (decodeOrderbookMessage(f) as { value: { seq: number } }).value.seq);
+  expect(seqs[0]).toBe(1);
+  expect(seqs.some((s, i) => i > 0 && s - seqs[i - 1] === 2)).toBe(true); // the fault flag took effect
+  proc.kill("SIGTERM");
+  expect(await proc.exited).toBe(0);
+});
+
+test("`serve` with a bad flag value or missing data exits 2 / 3 with one line", async () => {
+  const run = (args: string[]) => Bun.spawnSync([process.execPath, "src/main.ts", "serve", ...args], { cwd: ROOT });
+  const bad = run(["--malformed-every", "0"]);
+  expect(bad.exitCode).toBe(2);
+  expect(bad.stderr.toString()).toContain("--malformed-every: expected a number > 0");
+  const missing = run(["--data-dir", "/nonexistent-dir", "--port", "0"]);
+  expect(missing.exitCode).toBe(3);
+  expect(missing.stderr.toString().trim().split("\n").length).toBe(1);
+});
