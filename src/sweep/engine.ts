@@ -1,8 +1,10 @@
 /**
- * One worker's backtest engine: market data loaded and copied into the WASM core once; each run
- * then only resolves its parameters and simulates. Calibration schedules are cached by their
- * calibration settings, so a sweep over quoting parameters (γ, T, spreads, fees, latency…)
- * calibrates once per worker, and a sweep over a calibration key calibrates once per value.
+ * The sweep's backtest engine. The market data are read once (main thread) and shared with the
+ * workers; each worker copies them into its own WASM core once, then every run only resolves its
+ * parameters and simulates. Calibration schedules are cached by their calibration settings: the
+ * first combination's schedule is built once before the workers start, so a sweep over quoting
+ * parameters (γ, T, spreads, fees, latency…) calibrates exactly once; a sweep over a calibration
+ * key calibrates once per value and worker.
  */
 import { buildSchedule, type CalibratedSchedule } from "../backtest/calibrate.ts";
 import type { EventData } from "../backtest/data.ts";
@@ -41,45 +43,71 @@ export function metricsOf(s: Summary): RunMetrics {
   };
 }
 
-export class SweepEngine {
-  private readonly schedules = new Map<string, CalibratedSchedule>();
+/** Loads the market data of a sweep (once, in the main thread). */
+export async function loadSweepData(source: SweepSource, base: Config): Promise<EventData> {
+  const market = resolveMarket(base, source.market, readMarketInfo(source.dataDir, source.market));
+  const spec: SourceSpec = { dataDir: source.dataDir, market: source.market };
+  const explicit = source.orderbook !== undefined || source.trades !== undefined;
+  const loaded = await loadEventData({
+    books: source.orderbook ?? spec,
+    trades: source.trades ?? spec,
+    funding: explicit ? null : spec,
+    fromMs: source.fromMs,
+    toMs: source.toMs,
+    levels: base.fill_model === "queue" ? base.max_depth_levels : 0,
+    tickSize: market.tickSize,
+  });
+  return loaded.data;
+}
 
-  private constructor(
+type Typed = Float64Array | Float32Array | Int32Array | Int8Array;
+
+/** The same typed arrays backed by SharedArrayBuffers, so every worker sees them without a copy. */
+export function shareArrays<T extends object>(x: T): T {
+  const out = { ...x } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(x)) {
+    if (ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v.buffer instanceof SharedArrayBuffer)) {
+      const a = v as Typed;
+      const C = a.constructor as new (b: SharedArrayBuffer) => Typed;
+      const copy = new C(new SharedArrayBuffer(a.byteLength));
+      copy.set(a as never);
+      out[k] = copy;
+    }
+  }
+  return out as T;
+}
+
+export const scheduleKey = (config: Config) => JSON.stringify(engineOptionsFromConfig(config));
+
+export class SweepEngine {
+  private readonly core = new BacktestCore();
+
+  /** `data` and the initial schedules may be shared (SharedArrayBuffer): nothing here writes to them. */
+  constructor(
     private readonly source: SweepSource,
     private readonly data: EventData,
-    private readonly core: BacktestCore,
-  ) {}
-
-  static async load(source: SweepSource, base: Config): Promise<SweepEngine> {
-    const market = resolveMarket(base, source.market, readMarketInfo(source.dataDir, source.market));
-    const spec: SourceSpec = { dataDir: source.dataDir, market: source.market };
-    const explicit = source.orderbook !== undefined || source.trades !== undefined;
-    const loaded = await loadEventData({
-      books: source.orderbook ?? spec,
-      trades: source.trades ?? spec,
-      funding: explicit ? null : spec,
-      fromMs: source.fromMs,
-      toMs: source.toMs,
-      levels: base.fill_model === "queue" ? base.max_depth_levels : 0,
-      tickSize: market.tickSize,
-    });
-    const core = new BacktestCore();
-    core.prepare(loaded.data);
-    return new SweepEngine(source, loaded.data, core);
+    private readonly schedules = new Map<string, CalibratedSchedule>(),
+  ) {
+    this.core.prepare(data);
   }
 
   get events(): number {
     return this.data.nBooks + this.data.nTrades + this.data.nFunding;
   }
 
-  run(config: Config): RunMetrics {
-    const opts = engineOptionsFromConfig(config);
-    const key = JSON.stringify(opts);
+  /** The calibration schedule for this config's calibration settings (built once, then cached). */
+  schedule(config: Config): CalibratedSchedule {
+    const key = scheduleKey(config);
     let schedule = this.schedules.get(key);
     if (!schedule) {
-      schedule = buildSchedule(this.data, opts);
+      schedule = buildSchedule(this.data, engineOptionsFromConfig(config));
       this.schedules.set(key, schedule);
     }
+    return schedule;
+  }
+
+  run(config: Config): RunMetrics {
+    const schedule = this.schedule(config);
     const market = resolveMarket(config, this.source.market, readMarketInfo(this.source.dataDir, this.source.market));
     const params = runParamsFromConfig(config, market);
     return metricsOf(summarize(this.core.run(schedule, params), params));

@@ -1,10 +1,14 @@
 /**
- * Runs sweep combinations on Bun workers. Each worker loads the market data once, then takes
+ * Runs sweep combinations on Bun workers. The market data are read once and shared
+ * (SharedArrayBuffer); each worker copies them into its WASM core once, then takes
  * combinations one at a time from a shared queue (dynamic scheduling: fast and slow runs balance
  * out). Results are stored by combination index, so the outcome does not depend on the thread
  * count or on which worker finished first.
  */
+import { buildSchedule, type CalibratedSchedule } from "../backtest/calibrate.ts";
 import type { Config } from "../config/schema.ts";
+import { engineOptionsFromConfig } from "../model/engine.ts";
+import { loadSweepData, scheduleKey, shareArrays } from "./engine.ts";
 import { AppError } from "../errors.ts";
 import { log } from "../log.ts";
 import type { FromWorker, SweepSource, ToWorker } from "./protocol.ts";
@@ -21,22 +25,50 @@ export interface PoolOptions {
 
 export interface PoolResult {
   rows: SweepRow[];
-  /** Slowest worker's data-loading time. */
+  /** Reading the data (once). */
   loadMs: number;
+  /** Calibrating the first combination (once). */
+  calibrateMs: number;
+  /** Slowest worker's copy of the data into its WASM core. */
+  prepareMs: number;
+  /** Sum of the simulation times of all runs (excluding loading and the first calibration). */
+  runMs: number;
   wallMs: number;
 }
 
-// The worker must be a separate bundle entry point for `bun build --compile` (see docs/sweep.md).
-const WORKER_URL = new URL("./worker.ts", import.meta.url).href;
+/**
+ * The worker is a separate entry point. From sources it sits next to this file. In a binary built
+ * with `bun build --compile src/main.ts src/sweep/worker.ts`, every module's import.meta.url is the
+ * executable itself and entry points are named relative to their common root (src/), so the worker
+ * is `./sweep/worker.ts` (see docs/sweep.md).
+ */
+export function workerUrl(): string {
+  const compiled = import.meta.path.includes("$bunfs") || import.meta.path.includes("~BUN");
+  return compiled ? "./sweep/worker.ts" : new URL("./worker.ts", import.meta.url).href;
+}
+
+function applyValues(base: Config, keys: string[], values: number[]): Config {
+  const c: Config = { ...base };
+  keys.forEach((k, i) => ((c as Record<string, unknown>)[k] = values[i]));
+  return c;
+}
 
 export async function runPool(opts: PoolOptions): Promise<PoolResult> {
   const t0 = performance.now();
+  // Read once and calibrate the first combination once, here; the workers share both.
+  const data = shareArrays(await loadSweepData(opts.source, opts.config));
+  const t1 = performance.now();
+  const first = applyValues(opts.config, opts.keys, opts.combos[0]);
+  const schedules: [string, CalibratedSchedule][] = [[scheduleKey(first), shareArrays(buildSchedule(data, engineOptionsFromConfig(first)))]];
+  const t2 = performance.now();
+  log.debug(`sweep data: ${data.nBooks} book rows, ${data.nTrades} trades read in ${(t1 - t0).toFixed(0)} ms; first calibration ${(t2 - t1).toFixed(0)} ms`);
   const total = opts.combos.length;
   const rows: SweepRow[] = new Array(total);
   const threads = Math.max(1, Math.min(opts.threads, total));
   let next = 0;
   let done = 0;
-  let loadMs = 0;
+  let prepareMs = 0;
+  let runMs = 0;
   const workers: Worker[] = [];
 
   try {
@@ -48,15 +80,18 @@ export async function runPool(opts: PoolOptions): Promise<PoolResult> {
         w.postMessage({ type: "run", index, values: opts.combos[index] } satisfies ToWorker);
       };
       for (let k = 0; k < threads; k++) {
-        const w = new Worker(WORKER_URL);
+        const w = new Worker(workerUrl());
         workers.push(w);
-        w.onerror = (e) => fail(new AppError(`sweep worker ${k} failed: ${e.message ?? e}`));
+        w.onerror = (e) => {
+          const msg = String(e.message ?? e);
+          const hint = /ModuleNotFound/.test(msg) ? " (a compiled binary needs src/sweep/worker.ts as an extra entry point of bun build --compile)" : "";
+          fail(new AppError(`sweep worker ${k} failed: ${msg.split("\n")[0]}${hint}`));
+        };
         w.onmessage = (e: MessageEvent<FromWorker>) => {
           const m = e.data;
           switch (m.type) {
             case "ready":
-              loadMs = Math.max(loadMs, m.loadMs);
-              log.debug(`worker ${k} ready: ${m.events} events in ${m.loadMs.toFixed(0)} ms`);
+              prepareMs = Math.max(prepareMs, m.prepareMs);
               dispatch(w);
               return;
             case "init_error":
@@ -69,6 +104,7 @@ export async function runPool(opts: PoolOptions): Promise<PoolResult> {
                   ? { index: m.index, values: opts.combos[m.index], metrics: m.metrics }
                   : { index: m.index, values: opts.combos[m.index], metrics: null, error: m.message };
               rows[m.index] = row;
+              if (m.type === "result") runMs += m.ms;
               done++;
               opts.onResult?.(row, done, total);
               if (done === total) resolve();
@@ -77,11 +113,11 @@ export async function runPool(opts: PoolOptions): Promise<PoolResult> {
             }
           }
         };
-        w.postMessage({ type: "init", source: opts.source, config: opts.config, keys: opts.keys, logLevel: log.level } satisfies ToWorker);
+        w.postMessage({ type: "init", source: opts.source, data, schedules, config: opts.config, keys: opts.keys, logLevel: log.level } satisfies ToWorker);
       }
     });
   } finally {
     for (const w of workers) w.terminate();
   }
-  return { rows, loadMs, wallMs: performance.now() - t0 };
+  return { rows, loadMs: t1 - t0, calibrateMs: t2 - t1, prepareMs, runMs, wallMs: performance.now() - t0 };
 }

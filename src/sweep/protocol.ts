@@ -1,8 +1,10 @@
 /** Messages between the sweep's main thread and its workers (structured-clone friendly). */
+import type { CalibratedSchedule } from "../backtest/calibrate.ts";
+import type { EventData } from "../backtest/data.ts";
 import type { Config } from "../config/schema.ts";
 import type { RunMetrics } from "./rank.ts";
 
-/** Where a worker loads its market data from (once, at init). */
+/** Where the sweep's market data come from. */
 export interface SweepSource {
   dataDir: string;
   market: string;
@@ -16,6 +18,10 @@ export interface SweepSource {
 export interface InitMsg {
   type: "init";
   source: SweepSource;
+  /** Shared (SharedArrayBuffer-backed) event data. */
+  data: EventData;
+  /** Schedules already built, by calibration-settings key (shared arrays). */
+  schedules: [string, CalibratedSchedule][];
   config: Config;
   keys: string[];
   logLevel: number;
@@ -28,7 +34,7 @@ export interface RunMsg {
 export type ToWorker = InitMsg | RunMsg;
 
 export type FromWorker =
-  | { type: "ready"; loadMs: number; events: number }
+  | { type: "ready"; prepareMs: number }
   | { type: "init_error"; message: string; exitCode: number }
   | { type: "result"; index: number; metrics: RunMetrics; ms: number }
   | { type: "run_error"; index: number; message: string };

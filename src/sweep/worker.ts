@@ -1,6 +1,7 @@
 /**
- * Sweep worker: loads the market data once (init), then runs one combination per message.
- * Entry point of its own: `bun build --compile` must be given this file as an extra entry point.
+ * Sweep worker: takes the shared market data once (init: copied into its WASM core), then runs one
+ * combination per message. An entry point of its own: `bun build --compile` must be given this
+ * file as an extra entry point (docs/sweep.md).
  */
 import type { Config } from "../config/schema.ts";
 import { AppError, ExitCode, describeError } from "../errors.ts";
@@ -16,6 +17,12 @@ let keys: string[] = [];
 
 const send = (m: FromWorker) => self.postMessage(m);
 
+function withValues(values: number[]): Config {
+  const config: Config = { ...base! };
+  keys.forEach((k, i) => ((config as Record<string, unknown>)[k] = values[i]));
+  return config;
+}
+
 self.onmessage = async (e: MessageEvent<ToWorker>) => {
   const m = e.data;
   if (m.type === "init") {
@@ -24,8 +31,8 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
     keys = m.keys;
     const t0 = performance.now();
     try {
-      engine = await SweepEngine.load(m.source, m.config);
-      send({ type: "ready", loadMs: performance.now() - t0, events: engine.events });
+      engine = new SweepEngine(m.source, m.data, new Map(m.schedules));
+      send({ type: "ready", prepareMs: performance.now() - t0 });
     } catch (err) {
       send({ type: "init_error", message: describeError(err), exitCode: err instanceof AppError ? err.exitCode : ExitCode.runtime });
     }
@@ -33,9 +40,7 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
   }
   const t0 = performance.now();
   try {
-    const config: Config = { ...base! };
-    keys.forEach((k, i) => ((config as Record<string, unknown>)[k] = m.values[i]));
-    const metrics = engine!.run(config);
+    const metrics = engine!.run(withValues(m.values));
     send({ type: "result", index: m.index, metrics, ms: performance.now() - t0 });
   } catch (err) {
     send({ type: "run_error", index: m.index, message: describeError(err) });
