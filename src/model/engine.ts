@@ -20,7 +20,7 @@ import {
   type CombinedIntensity, type FitSource,
 } from "./intensity.ts";
 import { RingColumns } from "./ring.ts";
-import { GARCH_MIN_SAMPLES, garchFit, validPrice } from "./volatility.ts";
+import { GARCH_MIN_SAMPLES, GARCH_RIDGE_SEEDS, garchFit, validPrice, type GarchFit } from "./volatility.ts";
 
 export type VolatilityModel = "garch" | "realized" | "ewma";
 
@@ -43,6 +43,8 @@ export interface EngineOptions {
   maxVolatility: number;
   /** Windowed GARCH: full coarse grid every N-th calibration, warm-started refinement in between (1 = always full). */
   garchFullGridEvery: number;
+  /** Warm calibrations also scan every n-th coarse-grid α and β (0 = none) before the walk. */
+  garchWarmStride: number;
   /**
    * `binned`: exposure integral from log-bucketed power sums (exposure_histogram.ts, < 1e-11
    * relative per term; κ then agrees with `exact` to the golden-section resolution, ~1e-6).
@@ -66,6 +68,7 @@ export function engineOptionsFromConfig(config: Config): EngineOptions {
     minVolatility: config.min_volatility,
     maxVolatility: config.max_volatility,
     garchFullGridEvery: config.garch_full_history ? 1 : 60,
+    garchWarmStride: 0,
     exposureMode: config.garch_full_history ? "exact" : "binned",
   };
 }
@@ -90,6 +93,8 @@ export interface CalibrationResult {
   nTradesBid: number;
   nTradesAsk: number;
   nPrices: number;
+  /** The GARCH fit behind σ when sigmaSource is "garch" (α, β, log-likelihood, variance). */
+  garch: GarchFit | null;
 }
 
 // Column indices of the ring buffers.
@@ -121,6 +126,9 @@ export class CalibrationEngine {
   private gNext = 0;
   private scratch = new Float64Array(4096);
   private garchPrev: { alpha: number; beta: number } | null = null;
+  /** Winner of the last full-grid search: a second seed, so a warm walk cannot stay lost in a worse basin. */
+  private garchLastFull: { alpha: number; beta: number } | null = null;
+  private lenAtFull = 0;
   private sinceFullGrid = Infinity;
   // Intensity state.
   private trades = new RingColumns(3, 4096);
@@ -198,9 +206,13 @@ export class CalibrationEngine {
     // --- volatility ---
     let raw: number | null = null;
     let src: SigmaSource = "none";
+    let garch: GarchFit | null = null;
     if (o.volatilityModel === "garch") {
-      raw = this.garchSigma();
-      if (raw !== null) src = "garch";
+      garch = this.garchSigma();
+      if (garch) {
+        raw = Math.sqrt(garch.variance);
+        src = "garch";
+      }
     } else if (o.volatilityModel === "ewma") {
       raw = this.ewmaSigma();
       if (raw !== null) src = "ewma";
@@ -246,7 +258,7 @@ export class CalibrationEngine {
       ts: now, sigma, sigmaRaw: raw, sigmaSource: src,
       kappaBid: it.kappaBid, aBid: it.aBid, kappaAsk: it.kappaAsk, aAsk: it.aAsk,
       bidSource: it.bidSource, askSource: it.askSource,
-      nTradesBid: nB, nTradesAsk: nA, nPrices: this.prices.length,
+      nTradesBid: nB, nTradesAsk: nA, nPrices: this.prices.length, garch,
     };
     return this.last;
   }
@@ -304,7 +316,7 @@ export class CalibrationEngine {
     this.gSeriesP = p;
   }
 
-  private garchSigma(): number | null {
+  private garchSigma(): GarchFit | null {
     const o = this.opts;
     const samples = o.garchFullHistory ? this.totalValidPrices : this.prices.length;
     if (samples < GARCH_MIN_SAMPLES) return null;
@@ -316,12 +328,20 @@ export class CalibrationEngine {
     const tail = Math.log(this.gLastP / this.gSeriesP);
     let len = this.grid.length;
     if (Number.isFinite(tail)) r[len++] = tail;
-    const full = this.garchPrev === null || this.sinceFullGrid + 1 >= o.garchFullGridEvery;
-    const fit = garchFit(r, 0, len, full ? undefined : this.garchPrev!, !o.garchFullHistory);
+    // Full grid: first time, every N-th calibration, and whenever the window has grown by a
+    // quarter since the last full grid (while it fills, the likelihood surface changes fast and
+    // the grid is cheap because the window is short).
+    const full = this.garchPrev === null || this.sinceFullGrid + 1 >= o.garchFullGridEvery || len > 1.25 * this.lenAtFull;
+    const seeds = full ? undefined : [this.garchPrev!, ...(this.garchLastFull ? [this.garchLastFull] : []), ...GARCH_RIDGE_SEEDS];
+    const fit = garchFit(r, 0, len, seeds, !o.garchFullHistory, o.garchWarmStride);
     this.sinceFullGrid = full ? 0 : this.sinceFullGrid + 1;
     if (!fit) return null;
     this.garchPrev = { alpha: fit.alpha, beta: fit.beta };
-    return Math.sqrt(fit.variance);
+    if (full) {
+      this.garchLastFull = this.garchPrev;
+      this.lenAtFull = len;
+    }
+    return fit;
   }
 
   private realizedSigma(): number | null {

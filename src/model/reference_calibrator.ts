@@ -7,7 +7,7 @@
  */
 import { combineSides, exposures, fitSide, tradeSums, type BookPoint, type CombinedIntensity } from "./intensity.ts";
 import type { CalibrationResult, EngineOptions, SigmaSource } from "./engine.ts";
-import { GARCH_MIN_SAMPLES, ewmaVolatility, garchFit, realizedVolatility, resampleReturns, validPrice } from "./volatility.ts";
+import { GARCH_MIN_SAMPLES, GARCH_RIDGE_SEEDS, ewmaVolatility, garchFit, realizedVolatility, resampleReturns, validPrice, type GarchFit } from "./volatility.ts";
 
 export class ReferenceCalibrator {
   private pts: number[] = [];
@@ -19,6 +19,8 @@ export class ReferenceCalibrator {
   private lastCal: number | null = null;
   private intensity: CombinedIntensity | null = null;
   private garchPrev: { alpha: number; beta: number } | null = null;
+  private garchLastFull: { alpha: number; beta: number } | null = null;
+  private lenAtFull = 0;
   private sinceFullGrid = Infinity;
   last: CalibrationResult | null = null;
 
@@ -66,17 +68,25 @@ export class ReferenceCalibrator {
     const nPrices = this.pts.length - p0;
     let raw: number | null = null;
     let src: SigmaSource = "none";
+    let garch: GarchFit | null = null;
     if (o.volatilityModel === "garch") {
       const samples = o.garchFullHistory ? this.pts.length : nPrices;
       if (samples >= GARCH_MIN_SAMPLES) {
         const g = resampleReturns(this.pts, this.pxs, 1000, o.garchFullHistory ? Infinity : o.maxGapMs);
         let k0 = 0;
         if (!o.garchFullHistory) while (k0 < g.length && g.bucketTs[k0] < lim) k0++;
-        const full = this.garchPrev === null || this.sinceFullGrid + 1 >= o.garchFullGridEvery;
-        const fit = garchFit(g.ret, k0, g.length, full ? undefined : this.garchPrev!, !o.garchFullHistory);
+        const len = g.length - k0;
+        const full = this.garchPrev === null || this.sinceFullGrid + 1 >= o.garchFullGridEvery || len > 1.25 * this.lenAtFull;
+        const seeds = full ? undefined : [this.garchPrev!, ...(this.garchLastFull ? [this.garchLastFull] : []), ...GARCH_RIDGE_SEEDS];
+        const fit = garchFit(g.ret, k0, g.length, seeds, !o.garchFullHistory, o.garchWarmStride);
         this.sinceFullGrid = full ? 0 : this.sinceFullGrid + 1;
         if (fit) {
           this.garchPrev = { alpha: fit.alpha, beta: fit.beta };
+          if (full) {
+            this.garchLastFull = this.garchPrev;
+            this.lenAtFull = len;
+          }
+          garch = fit;
           raw = Math.sqrt(fit.variance);
           src = "garch";
         }
@@ -115,7 +125,7 @@ export class ReferenceCalibrator {
       ts: now, sigma, sigmaRaw: raw, sigmaSource: src,
       kappaBid: it.kappaBid, aBid: it.aBid, kappaAsk: it.kappaAsk, aAsk: it.aAsk,
       bidSource: it.bidSource, askSource: it.askSource,
-      nTradesBid: ts.nBid, nTradesAsk: ts.nAsk, nPrices,
+      nTradesBid: ts.nBid, nTradesAsk: ts.nAsk, nPrices, garch,
     };
     return this.last;
   }

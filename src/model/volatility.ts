@@ -178,6 +178,15 @@ export function garchLogLikBlocked(r: ArrayLike<number>, from: number, to: numbe
   return -0.5 * ((to - from) * LN_2PI + sumLog + sumQ);
 }
 
+/**
+ * Extra seeds of a warm-started search: coarse-grid points on the persistent ridge α + β ≈ 0.98
+ * where GARCH optima of intraday returns usually sit, so a walk left in another basin by a
+ * regime change can jump back without waiting for the next full grid.
+ */
+export const GARCH_RIDGE_SEEDS: readonly { alpha: number; beta: number }[] = [
+  { alpha: 0.02, beta: 0.96 }, { alpha: 0.04, beta: 0.94 }, { alpha: 0.06, beta: 0.92 }, { alpha: 0.1, beta: 0.88 }, { alpha: 0.2, beta: 0.78 },
+];
+
 const REFINE = [-0.02, -0.01, -0.005, 0, 0.005, 0.01, 0.02];
 
 /**
@@ -185,12 +194,13 @@ const REFINE = [-0.02, -0.01, -0.005, 0, 0.005, 0.01, 0.02];
  * (j = 0..49, inner), then the greedy 7×7 refinement walk whose offsets are relative to the best
  * so far (updated immediately); "better" is strictly greater ℓ.
  *
- * `start`, when given, replaces the coarse grid by the refinement walk from that (α, β) with its
- * own ℓ as the bar to beat (warm start from the previous calibration; see docs/model.md).
+ * `start`, when given, replaces the full coarse grid by these seeds (plus every `stride`-th grid
+ * point when stride > 0); the walk then starts from the best of them, with its ℓ as the bar to
+ * beat (warm start from previous calibrations; see docs/model.md).
  * `blockedLog` selects `garchLogLikBlocked` (windowed engine only).
  * Null with fewer than 5 returns or a non-positive mean square.
  */
-export function garchFit(r: ArrayLike<number>, from = 0, to = r.length, start?: { alpha: number; beta: number }, blockedLog = false): GarchFit | null {
+export function garchFit(r: ArrayLike<number>, from = 0, to = r.length, start?: readonly { alpha: number; beta: number }[], blockedLog = false, stride = 0): GarchFit | null {
   if (to - from < 5) return null;
   const vbar = meanSquare(r, from, to);
   if (!(vbar > 0)) return null;
@@ -200,16 +210,12 @@ export function garchFit(r: ArrayLike<number>, from = 0, to = r.length, start?: 
   let bestB = 0.85;
   let bestV = vbar;
   let bestL = -Infinity;
-  if (start) {
-    bestA = start.alpha;
-    bestB = start.beta;
-    bestL = garchLogLik(r, from, to, vbar, bestA, bestB, out);
-    if (bestL > -Infinity) bestV = out[0];
-    else bestL = -Infinity;
-  } else {
-    for (let i = 0; i <= 25; i++) {
+  // The coarse grid: every point (literal), or every `stride`-th α and β (warm mode).
+  const step = start ? stride : 1;
+  if (step > 0) {
+    for (let i = 0; i <= 25; i += step) {
       const a = i * 0.02;
-      for (let j = 0; j <= 49; j++) {
+      for (let j = 0; j <= 49; j += step) {
         const b = j * 0.02;
         if (a + b >= 0.999) continue;
         const l = garchLogLik(r, from, to, vbar, a, b, out);
@@ -220,6 +226,15 @@ export function garchFit(r: ArrayLike<number>, from = 0, to = r.length, start?: 
           bestV = out[0];
         }
       }
+    }
+  }
+  for (const st of start ?? []) {
+    const l = garchLogLik(r, from, to, vbar, st.alpha, st.beta, out);
+    if (l > bestL) {
+      bestL = l;
+      bestA = st.alpha;
+      bestB = st.beta;
+      bestV = out[0];
     }
   }
   for (const da of REFINE) {

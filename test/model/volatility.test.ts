@@ -80,7 +80,7 @@ describe("GARCH", () => {
     // iid returns: the forecast is close to the sample variance (relative s.e. of σ̂ ≈ 1/√(2n) ≈ 1.2 %).
     expect(Math.abs(Math.sqrt(fit.variance) / sigma - 1)).toBeLessThan(0.06);
     // warm start from the coarse optimum ends at a likelihood at least as good
-    const warm = garchFit(r, 0, r.length, { alpha: fit.alpha, beta: fit.beta })!;
+    const warm = garchFit(r, 0, r.length, [{ alpha: fit.alpha, beta: fit.beta }])!;
     expect(warm.logLik).toBeGreaterThanOrEqual(fit.logLik);
   });
 });
