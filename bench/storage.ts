@@ -173,7 +173,7 @@ const lines = results.map((x) => [
   x.fileBytes ? `${f(x.rawBytes / x.fileBytes, 2)}×` : "",
 ]);
 printTable(head, lines);
-console.log("\nProjected read (timestamp_ms + bid/ask price/qty level 0), ours vs DuckDB on the same files:");
+console.log("\nProjected read (timestamp_ms + bid/ask price/qty level 0), ours vs DuckDB on the same files:\n");
 printTable(
   ["case", "ours ms", "DuckDB 1 thread ms", "DuckDB default ms", "ours / DuckDB(1)", "ours / DuckDB(default)"],
   ratios.map((x) => [x.case, f(x.ours, 1), f(x.duck1, 1), f(x.duckN, 1), `${f(x.ours / x.duck1, 2)}×`, `${f(x.ours / x.duckN, 2)}×`]),

@@ -12,7 +12,7 @@
  * (the source layer reports and skips it). Missing book levels are NaN: a level is present only if
  * its price is a positive number and its quantity is not null (as the original loader decided).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { Table as ArrowTable, tableFromIPC, type Schema, type Table } from "apache-arrow";
 import type { ParquetFile } from "parquet-wasm/esm";
 import { parquet } from "./parquet.ts";
@@ -72,7 +72,7 @@ async function openFile(path: string): Promise<OpenFile> {
     schema = tableFromIPC(pf.schema().intoIPCStream()).schema;
     if (!meta.has("market") && schema.fields.some((x) => x.name === "market") && groups.some((g) => g > 0)) {
       // DuckDB-written files carry no key-value metadata: take the market from the first row
-      const first = readGroups(path, [groups.findIndex((g) => g > 0)], ["market"], schema.fields.length, { limit: 1 }, () => (cached ??= new Uint8Array(readFileSync(path))));
+      const first = readGroups(path, [groups.findIndex((g) => g > 0)], ["market"], schema.fields.length, { limit: 1 }, () => (cached ??= readWholeFile(path)));
       const m = first.getChild("market")?.get(0);
       if (typeof m === "string") meta.set("market", m);
     }
@@ -89,7 +89,7 @@ async function openFile(path: string): Promise<OpenFile> {
     groups,
     *stream(columns: string[]) {
       let done = 0;
-      const whole = () => (cached ??= new Uint8Array(readFileSync(path)));
+      const whole = () => (cached ??= readWholeFile(path));
       // budget on the full width: the whole-file fallback of readGroups decodes every column
       const maxRows = Math.max(1, Math.floor(CALL_BUDGET_BYTES / (8 * Math.max(1, schema.fields.length))));
       for (let g = 0; g < groups.length; ) {
@@ -129,6 +129,15 @@ async function openFile(path: string): Promise<OpenFile> {
  * decode every column. If that copy cannot be built or read, the whole file is read instead, so a
  * part is only reported unreadable when the whole-file read fails too.
  */
+/** Largest file decoded as a whole (it is copied into wasm memory, which is capped at 4 GiB). */
+const MAX_WHOLE_FILE_BYTES = 1 << 30;
+
+function readWholeFile(path: string): Uint8Array {
+  const size = statSync(path).size;
+  if (size > MAX_WHOLE_FILE_BYTES) throw new Error(`file of ${(size / 2 ** 30).toFixed(1)} GiB is too large to decode whole (limit 1 GiB); split it into parts`);
+  return new Uint8Array(readFileSync(path));
+}
+
 /** How row groups were decoded in this process (tests and the bench check that projection is used). */
 export const readerStats = { projectedReads: 0, wholeFileReads: 0, projectionFallbacks: 0 };
 
