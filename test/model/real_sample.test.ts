@@ -3,7 +3,7 @@ import { join } from "node:path";
 import * as v from "valibot";
 import { resolveMarket } from "../../src/config/market.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
-import { engineOptionsFromConfig } from "../../src/model/engine.ts";
+import { engineOptionsFromConfig, type EngineOptions } from "../../src/model/engine.ts";
 import { quoteParamsFromConfig } from "../../src/model/quote.ts";
 import { SpreadSeries, spreadQuoteParams } from "../../src/model/spread_series.ts";
 import { forEachEvent, mergeChunks } from "../../src/storage/merge.ts";
@@ -11,9 +11,9 @@ import { openBookSource, openTradeSource } from "../../src/storage/sources.ts";
 
 const D = join(import.meta.dir, "../../../shared/data/standx-btc-usd-2h");
 
-async function run(overrides: Record<string, unknown>) {
+async function run(overrides: Record<string, unknown>, engine: Partial<EngineOptions> = {}) {
   const config = v.parse(ConfigSchema, overrides);
-  const s = new SpreadSeries(engineOptionsFromConfig(config), spreadQuoteParams(quoteParamsFromConfig(config, resolveMarket(config, "BTC-USD", { name: "BTC-USD", tick_size: 0.1 }))), 1000);
+  const s = new SpreadSeries({ ...engineOptionsFromConfig(config), ...engine }, spreadQuoteParams(quoteParamsFromConfig(config, resolveMarket(config, "BTC-USD", { name: "BTC-USD", tick_size: 0.1 }))), 1000);
   for await (const c of mergeChunks(openBookSource(join(D, "orderbook.parquet")), openTradeSource(join(D, "trades.parquet")))) {
     forEachEvent(c, (i) => s.onBook(c.book, i), (j) => s.onTrade(c.trades, j));
   }
@@ -35,6 +35,7 @@ async function run(overrides: Record<string, unknown>) {
 describe("calibration on the real StandX BTC-USD sample", async () => {
   const garch = await run({});
   const realized = await run({ volatility_model: "realized" });
+  const literal = await run({}, { garchFullGridEvery: 1 });
 
   test("every calibration gives finite, positive parameters and a valid quote", () => {
     expect(garch.length).toBeGreaterThan(100);
@@ -72,5 +73,20 @@ describe("calibration on the real StandX BTC-USD sample", async () => {
     expect(median).toBeLessThan(2);
     expect(ratios[0]).toBeGreaterThan(0.05);
     expect(ratios[ratios.length - 1]).toBeLessThan(20);
+  });
+
+  test("the warm-started GARCH search is as good as the literal full grid (likelihood-ratio sense)", () => {
+    // Both maximise the same likelihood on the same window; 2Δℓ < χ²₂(95 %) = 5.99 means the
+    // two (α, β) are statistically indistinguishable.
+    expect(literal.length).toBe(garch.length);
+    let exact = 0;
+    garch.forEach((r, i) => {
+      const l = literal[i];
+      expect(l.ts).toBe(r.ts);
+      if (!r.cal.garch || !l.cal.garch) return;
+      expect(r.cal.garch.logLik).toBeGreaterThan(l.cal.garch.logLik - 3);
+      if (r.cal.garch.logLik >= l.cal.garch.logLik) exact++;
+    });
+    expect(exact).toBeGreaterThan(garch.length / 2);
   });
 });
