@@ -44,7 +44,7 @@ interface OpenFile {
   /** Row counts per row group. */
   groups: number[];
   stream(columns: string[]): Generator<Table>;
-  /** Frees the wasm handle; idempotent. */
+  /** Drops cached file bytes; idempotent. */
   close(): void;
 }
 
@@ -59,16 +59,23 @@ interface OpenFile {
  */
 async function openFile(path: string): Promise<OpenFile> {
   const pw = parquet();
-  let pf: ParquetFile;
   let schema: Schema;
   let meta: Map<string, string>;
   const groups: number[] = [];
   let cached: Uint8Array | null = null;
+  let handle: ParquetFile | undefined;
   try {
-    pf = await pw.ParquetFile.fromFile(Bun.file(path));
+    const pf = (handle = await pw.ParquetFile.fromFile(Bun.file(path)));
+    // wasm-side objects are freed explicitly: thousands of parts must not leak footers
     const md = pf.metadata();
-    meta = new Map(md.fileMetadata().keyValueMetadata() as Map<string, string>);
-    for (const rg of md.rowGroups()) groups.push(rg.numRows());
+    const fmd = md.fileMetadata();
+    meta = new Map(fmd.keyValueMetadata() as Map<string, string>);
+    fmd.free();
+    for (const rg of md.rowGroups()) {
+      groups.push(rg.numRows());
+      rg.free();
+    }
+    md.free();
     schema = tableFromIPC(pf.schema().intoIPCStream()).schema;
     if (!meta.has("market") && schema.fields.some((x) => x.name === "market") && groups.some((g) => g > 0)) {
       // DuckDB-written files carry no key-value metadata: take the market from the first row
@@ -78,9 +85,10 @@ async function openFile(path: string): Promise<OpenFile> {
     }
   } catch (err) {
     throw new PartError(path, `unreadable Parquet (${oneLine(err)})`);
+  } finally {
+    // only the footer is needed from the async handle; data goes through readParquet
+    handle?.free();
   }
-  const file = pf;
-  let open = true;
   return {
     schema,
     names: new Set(schema.fields.map((f) => f.name)),
@@ -116,19 +124,11 @@ async function openFile(path: string): Promise<OpenFile> {
       cached = null;
     },
     close() {
-      if (open) file.free();
-      open = false;
       cached = null;
     },
   };
 }
 
-/**
- * Row groups → Arrow table via the synchronous reader. When only some columns are wanted, the
- * reader gets a projected copy of the file (projected_file.ts) — `readParquet` would otherwise
- * decode every column. If that copy cannot be built or read, the whole file is read instead, so a
- * part is only reported unreadable when the whole-file read fails too.
- */
 /** Largest file decoded as a whole (it is copied into wasm memory, which is capped at 4 GiB). */
 const MAX_WHOLE_FILE_BYTES = 1 << 30;
 
@@ -141,6 +141,12 @@ function readWholeFile(path: string): Uint8Array {
 /** How row groups were decoded in this process (tests and the bench check that projection is used). */
 export const readerStats = { projectedReads: 0, wholeFileReads: 0, projectionFallbacks: 0 };
 
+/**
+ * Row groups → Arrow table via the synchronous reader. When only some columns are wanted, the
+ * reader gets a projected copy of the file (projected_file.ts) — `readParquet` would otherwise
+ * decode every column. If that copy cannot be built or read, the whole file is read instead, so a
+ * part is only reported unreadable when the whole-file read fails too.
+ */
 function readGroups(
   path: string,
   rowGroups: number[],
