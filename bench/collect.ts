@@ -9,7 +9,7 @@
  * the 6,184 trades as one trade per publicTrades frame.
  *
  * Phases: (1) book only, 3 passes; (2) trades only, 10 passes; (3) long replay, book + trades,
- * REPEAT passes (default 10 ≈ 20 h of exchange time at the recorded rate) with RSS sampled every
+ * REPEAT passes (default 30 ≈ 60 h of exchange time at the recorded rate) with RSS sampled every
  * 250 ms. `bun bench/collect.ts [repeat]`.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -134,23 +134,70 @@ interface PhaseResult {
   rows: number;
 }
 
-async function phase(name: string, bookPasses: number, tradePasses: number): Promise<PhaseResult> {
-  const child = Bun.spawn([process.execPath, import.meta.path, "--feed", String(bookPasses), String(tradePasses)], { stdout: "pipe", stderr: "inherit" });
-  const reader = child.stdout.getReader();
+interface Feed {
+  wsBase: string;
+  restBase: string;
+  bookFrames: number;
+  tradeFrames: number;
+  stop(): Promise<void>;
+}
+
+/** Reads the first stdout line of a child process (its JSON handshake). */
+async function firstLine(child: ReturnType<typeof Bun.spawn>): Promise<string> {
+  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
   let text = "";
   while (!text.includes("\n")) {
     const { value, done } = await reader.read();
     if (done) throw new Error("feeder exited early");
     text += new TextDecoder().decode(value);
   }
-  const info = JSON.parse(text.trim()) as { port: number; bookFrames: number; tradeFrames: number };
+  reader.releaseLock();
+  return text.split("\n")[0];
+}
+
+/** This script's own feeder: pre-encoded frames, as fast as the socket drains. */
+async function ownFeed(bookPasses: number, tradePasses: number): Promise<Feed> {
+  const child = Bun.spawn([process.execPath, import.meta.path, "--feed", String(bookPasses), String(tradePasses)], { stdout: "pipe", stderr: "inherit" });
+  const info = JSON.parse(await firstLine(child)) as { port: number; bookFrames: number; tradeFrames: number };
+  return {
+    wsBase: `ws://127.0.0.1:${info.port}/stream.extended.exchange/v1`,
+    restBase: `http://127.0.0.1:${info.port}/api/v1`,
+    bookFrames: info.bookFrames,
+    tradeFrames: info.tradeFrames,
+    stop: async () => {
+      child.kill();
+      await child.exited;
+    },
+  };
+}
+
+/** The project's `extended-mm serve --speed 0 --loop` (replay as fast as the client reads). */
+async function serveFeed(bookFrames: number): Promise<Feed> {
+  const main = join(import.meta.dir, "../src/main.ts");
+  const child = Bun.spawn([process.execPath, main, "serve", "--data-dir", DATA, "--port", "0", "--speed", "0", "--loop", "--json", "--log-level", "warn"], {
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+  const info = JSON.parse(await firstLine(child)) as { wsBase: string; restBase: string };
+  return {
+    ...info,
+    bookFrames,
+    tradeFrames: 0,
+    stop: async () => {
+      child.kill();
+      await child.exited;
+    },
+  };
+}
+
+async function phase(name: string, feed: Feed): Promise<PhaseResult> {
   const dir = mkdtempSync(join(tmpdir(), "emm-bench-collect-"));
   const config = defaultConfig({
-    ws_base: `ws://127.0.0.1:${info.port}/stream.extended.exchange/v1`,
-    rest_base: `http://127.0.0.1:${info.port}/api/v1`,
+    ws_base: feed.wsBase,
+    rest_base: feed.restBase,
     markets: [MARKET],
-    collect_orderbook: bookPasses > 0,
-    collect_trades: tradePasses > 0,
+    collect_orderbook: feed.bookFrames > 0,
+    collect_trades: feed.tradeFrames > 0,
     collect_funding: false,
     health_log_seconds: 3600,
     idle_timeout_seconds: 30,
@@ -161,7 +208,7 @@ async function phase(name: string, bookPasses: number, tradePasses: number): Pro
   const sampler = setInterval(() => rss.push(process.memoryUsage().rss), 250);
   const t0 = performance.now();
   const run = runCollector({ config, dataDir: dir, markets: [MARKET], signal: ac.signal, onStarted: (cs) => (col = cs[0]) });
-  const want = info.bookFrames + info.tradeFrames;
+  const want = feed.bookFrames + feed.tradeFrames;
   const seen = () => (col ? (col.book?.applied ?? 0) + (col.trades?.stored ?? 0) : 0);
   while (seen() < want) await Bun.sleep(2);
   ac.abort();
@@ -171,31 +218,36 @@ async function phase(name: string, bookPasses: number, tradePasses: number): Pro
   rss.push(process.memoryUsage().rss);
   const c = col! as MarketCollector;
   const rows = (c.bookSink?.rowsPublished ?? 0) + (c.tradeSink?.rowsPublished ?? 0);
-  child.kill();
-  await child.exited;
+  await feed.stop();
   rmSync(dir, { recursive: true, force: true });
-  const rate = want / seconds;
-  console.log(`${name.padEnd(34)} ${String(want).padStart(8)} frames  ${seconds.toFixed(2).padStart(7)} s  ${Math.round(rate).toLocaleString("en").padStart(8)} msg/s  rows in parts ${rows}`);
-  return { frames: want, seconds, rate, rss, rows };
+  const frames = seen();
+  const rate = frames / seconds;
+  console.log(`${name.padEnd(40)} ${String(frames).padStart(8)} frames  ${seconds.toFixed(2).padStart(7)} s  ${Math.round(rate).toLocaleString("en").padStart(8)} msg/s  rows in parts ${rows}`);
+  return { frames, seconds, rate, rss, rows };
 }
 
 if (process.argv[2] === "--feed") {
   await feed(Number(process.argv[3]), Number(process.argv[4]));
 } else {
   setLogLevel("warn");
-  const repeat = Number(process.argv[2] ?? 10);
+  const repeat = Number(process.argv[2] ?? 30);
   const mb = (x: number) => `${(x / 2 ** 20).toFixed(0)} MiB`;
   console.log("collector end to end over loopback (decode, exact merge, journal + fdatasync, Parquet parts)");
-  const book = await phase("book (SNAPSHOT+DELTA, 20 lv)", 3, 0);
-  const trades = await phase("trades (1 trade per frame)", 0, 10);
-  const long = await phase(`long replay ×${repeat} (book + trades)`, repeat, repeat);
+  const book = await phase("book (SNAPSHOT+DELTA, 20 lv), own feeder", await ownFeed(3, 0));
+  const viaServe = await phase("book via `extended-mm serve --speed 0`", await serveFeed(3 * 22_293));
+  const trades = await phase("trades (1 trade per frame), own feeder", await ownFeed(0, 10));
+  const long = await phase(`long replay ×${repeat} (book + trades)`, await ownFeed(repeat, repeat));
+  // The first quarter is warm-up (wasm memory and JIT grow to their working size); flat memory
+  // means the second quarter and the last quarter peak at the same level.
   const n = long.rss.length;
-  const early = Math.max(...long.rss.slice(0, Math.max(1, Math.floor(n / 4))));
+  const early = Math.max(...long.rss.slice(Math.floor(n / 4), Math.max(Math.floor(n / 4) + 1, Math.floor(n / 2))));
   const late = Math.max(...long.rss.slice(Math.floor((3 * n) / 4)));
+  if (process.env.BENCH_RSS) console.log(long.rss.map((x) => (x / 2 ** 20).toFixed(0)).join(" "));
   console.log(`book: ${Math.round(book.rate).toLocaleString("en")} msg/s vs target 20,000 → ${(book.rate / 20_000).toFixed(2)}× target`);
+  console.log(`book via serve (server and collector each on their own process): ${Math.round(viaServe.rate).toLocaleString("en")} msg/s → ${(viaServe.rate / 20_000).toFixed(2)}× target`);
   console.log(`trades: ${Math.round(trades.rate).toLocaleString("en")} msg/s`);
   console.log(
     `memory over the long replay (${long.frames.toLocaleString("en")} frames, ${long.seconds.toFixed(1)} s): peak RSS ${mb(Math.max(...long.rss))}, ` +
-      `max in first quarter ${mb(early)}, max in last quarter ${mb(late)} → last/first ${(late / early).toFixed(2)}`,
+      `max in 2nd quarter ${mb(early)}, max in last quarter ${mb(late)} → last/2nd ${(late / early).toFixed(2)}`,
   );
 }
