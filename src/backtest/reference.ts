@@ -80,23 +80,24 @@ export function runReference(d: EventData, s: Schedule, pb: Float64Array, out: R
   const oFront = [0, 0], oPrev = [0, 0], oTraded = [0, 0], lastFillTs = [0, 0];
   const pLive = [0, 0], pPx = [0, 0], pTk = [0, 0], pSize = [0, 0], pQuoteTs = [0, 0], pLiveTs = [0, 0];
 
-  /** Displayed size at tick `tk` on `side` in book row `row`; −1 when the price lies beyond the recorded depth. */
+  /**
+   * Displayed size at tick `tk` on `side` in book row `row`: the level's size, 0 when the recorded
+   * book reaches past `tk` without a level there, −1 when `tk` lies beyond the recorded depth
+   * (unknown). Levels are best-first, so the scan stops at the first level past our price.
+   */
   function levelQty(side: number, tk: number, row: number): number {
     if (L === 0 || row < 0) return -1;
     const tks = side === BID ? d.bidTk : d.askTk;
     const qs = side === BID ? d.bidQ : d.askQ;
     const o = row * L;
-    let deepest = -1;
     for (let l = 0; l < L; l++) {
       const v = tks[o + l]!;
       if (v === -1) continue;
       if (v === tk) return qs[o + l]!;
       const t = v >= 0 ? v : -v - 1.5; // off-grid level between two ticks (data.ts encodeTick)
-      if (deepest < 0 || (side === BID ? t < deepest : t > deepest)) deepest = t;
+      if (side === BID ? t < tk : t > tk) return 0;
     }
-    if (deepest < 0) return -1;
-    if (side === BID ? tk < deepest : tk > deepest) return -1;
-    return 0;
+    return -1;
   }
 
   function record(ts: number, side: number, px: number, size: number, fee: number, trade: number): void {

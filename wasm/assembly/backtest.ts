@@ -81,17 +81,14 @@ function levelQty(side: i32, tk: f64, row: i32): f64 {
   const tks = side == BID ? bidTk : askTk;
   const qs = side == BID ? bidQ : askQ;
   const o = row * L;
-  let deepest: f64 = -1;
   for (let l = 0; l < L; l++) {
     const v = <f64>load<i32>(tks + (<usize>(o + l) << 2));
     if (v == -1) continue;
     if (v == tk) return <f64>load<f32>(qs + (<usize>(o + l) << 2));
     const t = v >= 0 ? v : -v - 1.5;
-    if (deepest < 0 || (side == BID ? t < deepest : t > deepest)) deepest = t;
+    if (side == BID ? t < tk : t > tk) return 0;
   }
-  if (deepest < 0) return -1;
-  if (side == BID ? tk < deepest : tk > deepest) return -1;
-  return 0;
+  return -1;
 }
 
 function record(ts: f64, side: f64, px: f64, size: f64, fee: f64, trade: f64): void {
