@@ -49,6 +49,7 @@ describe("legacy trades.csv", () => {
       ["badid.csv", [head, ok.replace("1992214670521405446", "1.5e18")].join("\n"), "badid.csv:2: bad trade_id"],
       ["fields.csv", [head, ok, "1,2,3"].join("\n"), "fields.csv:3: expected 8 fields"],
       ["empty.csv", "", "empty CSV"],
+      ["headeronly.csv", head + "\n", "headeronly.csv: no data rows"],
     ];
     for (const [name, text, msg] of cases) {
       const p = join(dir, name);
