@@ -8,9 +8,10 @@ let bin = "";
 let work = "";
 const run = (args: string[]) => runBinary(bin, args, work);
 
+// Building takes seconds, more on a loaded machine: the hook gets its own generous timeout.
 beforeAll(() => {
   ({ bin, dir: work } = compiledBinary());
-});
+}, 180_000);
 
 describe("compiled binary", () => {
   test("runs from a directory without node_modules", () => {
