@@ -16,7 +16,7 @@
 import type { Config } from "../config/schema.ts";
 import { ExposureHistogram } from "./exposure_histogram.ts";
 import {
-  DEFAULT_A, DEFAULT_KAPPA, combineSides, fitSide, tradeDelta, usableRange,
+  combineSides, fitSide, tradeDelta, usableRange,
   type CombinedIntensity, type FitSource,
 } from "./intensity.ts";
 import { RingColumns } from "./ring.ts";
@@ -262,9 +262,6 @@ export class CalibrationEngine {
     };
     return this.last;
   }
-
-  /** Defaults before any calibration, for callers that need a value anyway. */
-  static readonly DEFAULTS = { kappa: DEFAULT_KAPPA, a: DEFAULT_A };
 
   // ---------------------------------------------------------------- prices and volatility
 
