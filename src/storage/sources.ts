@@ -171,7 +171,8 @@ function makeSource<T extends { length: number; timestampMs: Float64Array }>(
         opts.onSkip?.(part);
       }
     }
-    if (readable === 0) throw new DataError(`no readable ${stream} file in ${label} (${skipped.length} skipped: ${skipped.map((s) => basename(s.path)).slice(0, 3).join(", ")})`);
+    // every part that was opened failed (parts outside the time window are not opened)
+    if (readable === 0 && skipped.length > 0) throw new DataError(`no readable ${stream} file in ${label} (${skipped.length} skipped: ${skipped.map((s) => basename(s.path)).slice(0, 3).join(", ")})`);
   }
   return { files, skipped, label, [Symbol.asyncIterator]: iterate };
 }
