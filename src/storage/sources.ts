@@ -153,7 +153,7 @@ function makeSource<T extends { length: number; timestampMs: Float64Array }>(
       const start = partStartMs(path);
       if (opts.toMs !== undefined && start !== null && start >= opts.toMs) break;
       const next = k + 1 < r.files.length ? partStartMs(r.files[k + 1]) : null;
-      if (opts.fromMs !== undefined && next !== null && start !== null && next <= opts.fromMs) {
+      if (opts.fromMs !== undefined && next !== null && start !== null && next < opts.fromMs) {
         readable++;
         continue;
       }

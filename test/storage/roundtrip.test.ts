@@ -155,6 +155,16 @@ describe("write → read round trip (property, seeded)", () => {
     // a window before the first part or after the last gives an empty stream, not an error
     expect(await collect(openTradeSource(d, { toMs: whole.timestampMs[0] }))).toEqual([]);
     expect(await collect(openTradeSource(d, { fromMs: whole.timestampMs[whole.length - 1] + 1 }))).toEqual([]);
+    // a part whose last row has the next part's first timestamp: fromMs = that timestamp keeps both rows
+    const e = join(dir, "tf-tie");
+    const a1 = randomTrades(r, 3, "BTC-USD", 5_000);
+    a1.timestampMs.set([5_000, 6_000, 7_000]);
+    const a2 = randomTrades(r, 2, "BTC-USD", 7_000);
+    a2.timestampMs.set([7_000, 8_000]);
+    await writeTradePart(join(e, partName(5_000, 0)), a1);
+    await writeTradePart(join(e, partName(7_000, 1)), a2);
+    const tie = await collect(openTradeSource(e, { fromMs: 7_000 }));
+    expect(tie.flatMap((x) => Array.from(x.timestampMs))).toEqual([7_000, 7_000, 8_000]);
     for (let k = 0; k < 5; k++) {
       const a = whole.timestampMs[Math.floor(r() * whole.length)];
       const b = a + Math.floor(r() * 30_000);
