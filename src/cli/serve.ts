@@ -37,6 +37,11 @@ export default defineCommand({
     "stall-after": { type: "string", description: "Fault: a connection goes silent (no data, pings or pongs) after this many replay seconds", valueHint: "s" },
     "ping-interval": { type: "string", description: "Seconds between server pings (default 15, like the exchange)", valueHint: "s" },
     "snapshot-interval": { type: "string", description: "Replay seconds between SNAPSHOTs on a connection (default 60)", valueHint: "s" },
+    "snapshot-mode": {
+      type: "string",
+      description: "replace: a periodic SNAPSHOT carries the next row (one message per row); resync: an extra SNAPSHOT of the current book (default replace)",
+      valueHint: "mode",
+    },
     "allow-no-user-agent": { type: "boolean", description: "Accept clients without a User-Agent (the exchange refuses them)" },
   },
   async run({ args, rawArgs }) {
@@ -67,6 +72,8 @@ export default defineCommand({
     };
     const pingS = positive("ping-interval", args["ping-interval"], false) ?? 15;
     const snapS = positive("snapshot-interval", args["snapshot-interval"], false) ?? 60;
+    const mode = args["snapshot-mode"] ?? "replace";
+    if (mode !== "replace" && mode !== "resync") throw new UsageError(`--snapshot-mode: expected replace or resync, got ${JSON.stringify(mode)}`);
     const fromMs = timeArg("from", args.from);
     const toMs = timeArg("to", args.to);
     if (fromMs !== undefined && toMs !== undefined && toMs <= fromMs) throw new UsageError("--to: must be after --from");
@@ -79,6 +86,7 @@ export default defineCommand({
       faults,
       pingIntervalMs: pingS * 1000,
       snapshotIntervalMs: snapS * 1000,
+      snapshotMode: mode,
       requireUserAgent: !args["allow-no-user-agent"],
     });
     const info = { url: server.url, wsBase: server.wsBase, restBase: server.restBase, markets: server.markets };

@@ -39,6 +39,16 @@ export interface ServeOptions {
   pongTimeoutMs?: number;
   /** Replay time between SNAPSHOTs on a connection; default 60 000 ms. */
   snapshotIntervalMs?: number;
+  /**
+   * What a periodic SNAPSHOT carries:
+   * - "replace" (default): the SNAPSHOT takes the place of the DELTA of the row that is due, so
+   *   there is exactly one message per recorded row and seq n is row n−1 of the replay (a
+   *   recorder stores each source row once).
+   * - "resync": an extra SNAPSHOT of the book the client should already have (the last row sent,
+   *   with that row's ts), sent before the next row's DELTA — what a checker comparing its
+   *   delta-built book with each SNAPSHOT (verify --live, the original verify_orderbook) expects.
+   */
+  snapshotMode?: "replace" | "resync";
   /** Reject requests and handshakes without User-Agent (HTTP 403), as the exchange's firewall. Default true. */
   requireUserAgent?: boolean;
   /** Most trades `GET /info/markets/{m}/trades` returns (the latest ones); default 1000. */
@@ -133,6 +143,7 @@ export async function startServer(opts: ServeOptions): Promise<ReplayServer> {
   const pingMs = opts.pingIntervalMs ?? 15_000;
   const pongTimeoutMs = opts.pongTimeoutMs ?? 10_000;
   const snapMs = opts.snapshotIntervalMs ?? 60_000;
+  const resync = (opts.snapshotMode ?? "replace") === "resync";
   const requireUA = opts.requireUserAgent ?? true;
   const restLimit = opts.restTradesLimit ?? 1000;
   const highWater = opts.highWaterBytes ?? 1 << 20;
@@ -220,7 +231,16 @@ export async function startServer(opts: ServeOptions): Promise<ReplayServer> {
     const fr = frontier.get(tl)!;
     if (g > fr[c.ev]) fr[c.ev] = g;
     if (c.ev === "book") {
-      const snapshot = c.prevG < 0 || c.depth1 || t - c.lastSnapT >= snapMs;
+      if (resync && c.prevG >= 0 && !c.depth1 && t - c.lastSnapT >= snapMs) {
+        // re-send the state the client should hold, then carry on with this row's DELTA
+        const ts = tl.timeOf("book", c.prevG);
+        const lv = tl.snapshot(c.prevG);
+        c.lastSnapT = t;
+        stats.bookMessages++;
+        sendData(c, encodeOrderbookMessage({ ts, type: "SNAPSHOT", market: tl.market, seq: ++c.seq, bids: lv.bids, asks: lv.asks }), ts);
+        if (c.closed) return;
+      }
+      const snapshot = c.prevG < 0 || c.depth1 || (!resync && t - c.lastSnapT >= snapMs);
       const lv = snapshot ? tl.snapshot(g, c.depth1 ? 1 : Infinity) : tl.delta(c.prevG, g);
       c.prevG = g;
       c.seq++;

@@ -65,6 +65,37 @@ describe("replay of the real StandX book", () => {
     expect(snapshots).toBeGreaterThanOrEqual(4);
   });
 
+  test("resync mode: every periodic SNAPSHOT equals the delta-built book, and every DELTA still lands on its row", async () => {
+    const srv = await startServer({ source: { memory: [{ market: "BTC-USD", book }] }, speed: 0, closeAtEnd: true, snapshotMode: "resync", snapshotIntervalMs: 20_000 });
+    try {
+      const r = await receive(orderbookStreamUrl(srv.wsBase, "BTC-USD"), () => false, 30_000);
+      const client = new ClientBook(DecimalScale.ofDecimals(1), DecimalScale.ofDecimals(8));
+      const rowOf = new Map<number, number>();
+      for (let i = 0; i < book.length; i++) rowOf.set(book.timestampMs[i], i);
+      let resyncs = 0;
+      for (let k = 0; k < r.frames.length; k++) {
+        const d = decodeOrderbookMessage(r.frames[k]);
+        if (!d.ok) throw new Error(d.error);
+        expect(d.value.seq).toBe(k + 1);
+        if (d.value.type === "SNAPSHOT" && k > 0) {
+          const before = client.top(1000);
+          const fresh = new ClientBook(client.px, client.qty);
+          fresh.apply(d.value);
+          expect(fresh.top(1000)).toEqual(before);
+          resyncs++;
+        }
+        client.apply(d.value);
+        const i = rowOf.get(d.value.ts)!;
+        expect(client.top(20).bids[19]).toEqual([book.bidPx[19][i], book.bidQty[19][i]]);
+        expect(client.top(20).asks[0]).toEqual([book.askPx[0][i], book.askQty[0][i]]);
+      }
+      expect(resyncs).toBeGreaterThanOrEqual(8);
+      expect(r.frames.length).toBe(book.length + resyncs);
+    } finally {
+      await srv.stop();
+    }
+  });
+
   test("trades arrive exactly once, in order, with ids and values intact", async () => {
     const want: { T: number; p: number; q: number; side: string; id: bigint }[] = [];
     for (let i = 0; i < trades.length; i++) {
