@@ -138,13 +138,11 @@ function makeSource<T extends { length: number; timestampMs: Float64Array }>(
     const r = resolveSource(spec, stream);
     files.push(...r.files);
     if (r.kind === "csv") {
-      let rows = 0;
+      // a header-only CSV is a valid, empty stream (e.g. a period without trades)
       for await (const b of readCsv!(r.files[0])) {
-        rows += b.length;
         const out = filter(b);
         if (out) yield out;
       }
-      if (rows === 0) throw new DataError(`${r.files[0]}: no data rows (header only)`);
       return;
     }
     let readable = 0;
