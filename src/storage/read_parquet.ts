@@ -103,16 +103,16 @@ async function openFile(path: string): Promise<OpenFile> {
       for (let g = 0; g < groups.length; ) {
         const rowGroups = [g];
         let rows = groups[g];
-        let biggest = groups[g];
         for (g++; g < groups.length && rows + groups[g] <= maxRows; g++) {
           rowGroups.push(g);
           rows += groups[g];
-          biggest = Math.max(biggest, groups[g]);
         }
         if (rows === 0) continue;
         let table: Table;
         try {
-          table = readGroups(path, rowGroups, columns, schema.fields.length, { batchSize: Math.max(1, biggest) }, whole);
+          // one batch per call: files with tiny row groups (the original collector wrote one per
+          // 100-row flush) still come out in large batches
+          table = readGroups(path, rowGroups, columns, schema.fields.length, { batchSize: Math.max(1, rows) }, whole);
         } catch (err) {
           throw new PartError(path, `read failed after ${done} rows (${oneLine(err)})`);
         }
