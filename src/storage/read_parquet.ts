@@ -1,5 +1,6 @@
 /**
- * One Parquet file → batches, row group by row group, reading only the projected columns.
+ * One Parquet file → batches (one per run of row groups that decodes to ≤ 64 MB; a standard part is
+ * one batch), reading only the projected columns.
  *
  *   readBookFile(path, { levels?, seq? })  → AsyncGenerator<BookBatch>
  *   readTradeFile(path)                    → AsyncGenerator<TradeBatch>

@@ -2,7 +2,7 @@
  * Entry points for reading market data, whatever form it is stored in.
  *
  *   const src = openBookSource(spec, { levels: 1, fromMs, toMs, onSkip });
- *   for await (const batch of src) { ... }     // BookBatch, stored order, row group by row group
+ *   for await (const batch of src) { ... }     // BookBatch, stored order, bounded batches
  *   src.skipped                                 // [{ path, reason }] of parts that were skipped
  *   openTradeSource(spec, opts) / openFundingSource(spec, opts) likewise.
  *
