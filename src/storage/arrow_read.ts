@@ -47,6 +47,19 @@ function numericInto(d: Data, name: string, out: Float64Array, at: number): void
     const v = d.values as ArrayLike<number | bigint>;
     if (v instanceof BigInt64Array || v instanceof BigUint64Array) int64ToF64(v, d.offset, n, out, at, 1, v instanceof BigInt64Array);
     else for (let i = 0; i < n; i++) out[at + i] = v[d.offset + i] as number;
+  } else if (t.typeId === Type.Decimal) {
+    // DECIMAL (e.g. DuckDB numeric literals): little-endian two's-complement words; the unscaled
+    // integer is exact as a double below 2^53 and the division by 10^scale is correctly rounded
+    const { scale, bitWidth } = t as unknown as { scale: number; bitWidth: number };
+    const words = bitWidth / 32;
+    const v = d.values as Uint32Array;
+    const div = 10 ** scale;
+    for (let i = 0; i < n; i++) {
+      const base = (d.offset + i) * words;
+      let x = (v[base + words - 1] | 0) * 2 ** (32 * (words - 1));
+      for (let k = words - 2; k >= 0; k--) x += v[base + k] * 2 ** (32 * k);
+      out[at + i] = x / div;
+    }
   } else {
     throw new ColumnTypeError(`column ${name} has type ${t}, expected a number`);
   }
@@ -165,6 +178,7 @@ export function fieldKind(f: Field): "timestamp" | "int" | "float" | "string" | 
     case Type.Int:
       return "int";
     case Type.Float:
+    case Type.Decimal:
       return "float";
     case Type.Utf8:
     case Type.LargeUtf8:

@@ -129,6 +129,18 @@ describe("we read DuckDB-written files", () => {
     expect(t.side[5]).toBe(Side.unknown);
   });
 
+  test("DECIMAL columns (DuckDB numeric literals) are read as doubles", async () => {
+    const d = join(dir, "duck-decimal");
+    mkdirSync(d, { recursive: true });
+    await con.run(`COPY (SELECT 1700000000000 + i AS timestamp_ms, 94125.23 + i / 100 AS price, (-0.001 * i)::DECIMAL(18,3) AS quantity,
+        (i * 1.5)::DECIMAL(38,4) AS wide FROM range(300) t(i)) TO '${d}/t.parquet' (FORMAT parquet)`);
+    const t = concatTrades(await collect(openTradeSource(join(d, "t.parquet"))));
+    const want = (await rows(`SELECT price::DOUBLE, quantity::DOUBLE FROM '${d}/t.parquet'`)) as number[][];
+    expect(Array.from(t.price)).toEqual(want.map((x) => x[0]));
+    expect(Array.from(t.quantity)).toEqual(want.map((x) => x[1]));
+    expect(t.quantity[7]).toBe(-0.007);
+  });
+
   test("shared StandX 2-hour files match DuckDB's view of them", async () => {
     const base = join(SHARED_DATA, "standx-btc-usd-2h");
     const ob = join(base, "orderbook.parquet");
