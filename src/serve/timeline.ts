@@ -99,7 +99,7 @@ export class MarketTimeline {
           for (let r = 0; r < book.length; r++) {
             const x = arr[r];
             if (x === x) {
-              const d = decimalsOf(x);
+              const d = fastDecimals(x);
               if (isPx) pxDec = Math.max(pxDec, d);
               else qDec = Math.max(qDec, d);
             }
@@ -131,8 +131,8 @@ export class MarketTimeline {
             const p = srcPx[l][r];
             const q = srcQ[l][r];
             if (!(p > 0) || !(q > 0)) continue; // absent (or empty) level
-            const pu = px.stepsOfNumber(p);
-            const qu = qs.stepsOfNumber(q);
+            const pu = unitsOf(p, px);
+            const qu = unitsOf(q, qs);
             if (pu === null || qu === null) throw new DataError(`${src.market}: row ${r} ${side} level ${l}: ${p}/${q} exceed exact range`);
             dstPx[r * L + l] = pu;
             dstQ[r * L + l] = qu;
@@ -141,6 +141,10 @@ export class MarketTimeline {
       };
       fill(book.bidPx, book.bidQty, this.bidPx, this.bidQ, "bid");
       fill(book.askPx, book.askQty, this.askPx, this.askQ, "ask");
+      for (let r = 0; r < n; r++) {
+        compactRow(this.bidPx, this.bidQ, r, L, true);
+        compactRow(this.askPx, this.askQ, r, L, false);
+      }
     }
 
     // trades
@@ -266,17 +270,38 @@ export class MarketTimeline {
     const L = this.levels;
     const px = side === "b" ? this.bidPx : this.askPx;
     const q = side === "b" ? this.bidQ : this.askQ;
-    const pairs: [number, number][] = [];
-    for (let l = 0; l < L; l++) {
+    const out: Level[] = [];
+    // rows are compacted best-first at load (compactRow): stop at the first absent level
+    for (let l = 0; l < L && out.length < depth; l++) {
       const p = px[i * L + l];
-      if (p === p) pairs.push([p, q[i * L + l]]);
+      if (p !== p) break;
+      out.push({ p: this.priceText(p), q: this.qtyText(q[i * L + l]) });
     }
-    // stored rows are best-first already; sorting guards against sources that are not
-    pairs.sort(side === "b" ? (x, y) => y[0] - x[0] : (x, y) => x[0] - y[0]);
-    const n = Math.min(depth, pairs.length);
-    const out = new Array<Level>(n);
-    for (let k = 0; k < n; k++) out[k] = { p: this.priceScale.format(pairs[k][0]), q: this.sizeScale.format(pairs[k][1]) };
     return out;
+  }
+
+  private readonly pxCache = new Map<number, string>();
+  private readonly qCache = new Map<number, string>();
+
+  /** Formatting dominates delta encoding; prices and sizes repeat a lot, so texts are cached. */
+  private priceText(units: number): string {
+    let t = this.pxCache.get(units);
+    if (t === undefined) {
+      if (this.pxCache.size > 100_000) this.pxCache.clear();
+      t = this.priceScale.format(units);
+      this.pxCache.set(units, t);
+    }
+    return t;
+  }
+
+  private qtyText(units: number): string {
+    let t = this.qCache.get(units);
+    if (t === undefined) {
+      if (this.qCache.size > 200_000) this.qCache.clear();
+      t = this.sizeScale.format(units);
+      this.qCache.set(units, t);
+    }
+    return t;
   }
 
   /** Levels of a SNAPSHOT of row g (absolute sizes, best first), `depth` levels per side at most. */
@@ -296,29 +321,32 @@ export class MarketTimeline {
   }
 
   private sideDelta(a: number, b: number, px: Float64Array, q: Float64Array, desc: boolean): Level[] {
+    // both rows are compacted best-first, so one merge pass yields the changes in book order
     const L = this.levels;
-    const changes: [price: number, dq: number, c: number][] = [];
-    const old = new Map<number, number>();
-    for (let l = 0; l < L; l++) {
-      const p = px[a * L + l];
-      if (p === p) old.set(p, q[a * L + l]);
-    }
-    for (let l = 0; l < L; l++) {
-      const p = px[b * L + l];
-      if (p !== p) continue;
-      const nq = q[b * L + l];
-      const oq = old.get(p);
-      if (oq === undefined) changes.push([p, nq, nq]);
-      else {
-        if (oq !== nq) changes.push([p, nq - oq, nq]);
-        old.delete(p);
+    const out: Level[] = [];
+    let i = 0;
+    let j = 0;
+    const ao = a * L;
+    const bo = b * L;
+    for (;;) {
+      const pa = i < L ? px[ao + i] : NaN;
+      const pb = j < L ? px[bo + j] : NaN;
+      const hasA = pa === pa;
+      const hasB = pb === pb;
+      if (!hasA && !hasB) break;
+      if (hasA && hasB && pa === pb) {
+        const oq = q[ao + i++];
+        const nq = q[bo + j++];
+        if (oq !== nq) out.push({ p: this.priceText(pb), q: this.qtyText(nq - oq), c: this.qtyText(nq) });
+      } else if (hasB && (!hasA || (desc ? pb > pa : pb < pa))) {
+        const nq = q[bo + j++];
+        out.push({ p: this.priceText(pb), q: this.qtyText(nq), c: this.qtyText(nq) });
+      } else {
+        const oq = q[ao + i++];
+        out.push({ p: this.priceText(pa), q: this.qtyText(-oq), c: "0" });
       }
     }
-    for (const [p, oq] of old) changes.push([p, -oq, 0]);
-    changes.sort(desc ? (x, y) => y[0] - x[0] : (x, y) => x[0] - y[0]);
-    const ps = this.priceScale;
-    const qs = this.sizeScale;
-    return changes.map(([p, dq, c]) => ({ p: ps.format(p), q: qs.format(dq), c: qs.format(c) }));
+    return out;
   }
 
   /** Best bid/ask (as numbers) of row g; NaN when a side is empty. */
@@ -371,5 +399,42 @@ export class MarketTimeline {
     const n = this.fundingRows;
     const loop = Math.floor(g / n);
     return { T: this.fundingTs[g - loop * n] + loop * this.loopSpanMs, rate: this.fundingRate[g - loop * n] };
+  }
+}
+
+/** Decimals of a double's shortest text, without building the text in the common case. */
+function fastDecimals(x: number): number {
+  let m = 1;
+  for (let k = 0; k <= 12; k++, m *= 10) {
+    if (Math.round(x * m) / m === x) return k;
+  }
+  return decimalsOf(x);
+}
+
+/** Integer units of a double on a 10^-k grid (exact check; the text path as fallback). */
+function unitsOf(x: number, scale: DecimalScale): number | null {
+  const m = 10 ** scale.decimals;
+  const n = Math.round(x * m);
+  if (Number.isSafeInteger(n) && n / m === x && scale.stepUnits === 1) return n;
+  return scale.stepsOfNumber(x);
+}
+
+/** Sorts one row's levels best-first and moves absent (NaN) levels to the end, in place. */
+function compactRow(px: Float64Array, q: Float64Array, r: number, L: number, desc: boolean): void {
+  const o = r * L;
+  let sorted = true;
+  let seenGap = false;
+  for (let l = 0; l < L; l++) {
+    const p = px[o + l];
+    if (p !== p) seenGap = true;
+    else if (seenGap || (l > 0 && (desc ? p >= px[o + l - 1] : p <= px[o + l - 1]))) sorted = false;
+  }
+  if (sorted) return;
+  const pairs: [number, number][] = [];
+  for (let l = 0; l < L; l++) if (px[o + l] === px[o + l]) pairs.push([px[o + l], q[o + l]]);
+  pairs.sort(desc ? (x, y) => y[0] - x[0] : (x, y) => x[0] - y[0]);
+  for (let l = 0; l < L; l++) {
+    px[o + l] = l < pairs.length ? pairs[l][0] : NaN;
+    q[o + l] = l < pairs.length ? pairs[l][1] : NaN;
   }
 }
