@@ -64,6 +64,24 @@ describe("unreadable parts are reported by name and skipped", () => {
     expect(src.skipped[0].reason).toContain("missing column price");
   });
 
+  test("a column of the wrong type (prices as strings) is a skipped part naming the column", async () => {
+    const n = 2;
+    const table = tableOf(
+      [
+        ["timestamp_ms", timestampMsData(new Float64Array([1, 2]), n), false],
+        ["price", constantUtf8Data(n, "100.5"), false],
+        ["quantity", float64Data(new Float64Array([1, 2]), n), false],
+      ],
+      n,
+    );
+    const d = join(dir, "string-price");
+    publishFile(join(d, partName(1, 0)), encodeParquet(table, {}));
+    const src = openTradeSource(d);
+    const e = await errorOf(collect(src));
+    expect(e).toBeInstanceOf(DataError);
+    expect(src.skipped[0].reason).toContain("column price has type Utf8");
+  });
+
   test("a corrupted data page never crashes the reader", async () => {
     const d = join(dir, "corrupt");
     const b = randomBook(rng(5), 2000, 3);
