@@ -36,6 +36,15 @@ export function setQuoteParams(
   gammaMode = mode; riskAversionGamma = rag; gammaMin = gmin; gammaMax = gmax; horizon = T;
   maxInventory = maxInv; tickSize = tick; maxShiftTicks = shiftTicks; minSpreadBps = minBps;
   maxSpreadBps = maxBps; makerFeeBps = makerBps; minVol = vmin; maxVol = vmax;
+  const inv = 1 / tick;
+  const invInt = Math.round(inv);
+  tickDivisor = invInt > 0 && Math.abs(inv - invInt) <= SNAP * inv ? invInt : 0;
+}
+
+// ticksToPrice for the quote tick, with its 1/tick test done once per run (same result).
+let tickDivisor: f64 = 0;
+@inline function quoteTicksToPrice(ticks: f64): f64 {
+  return tickDivisor > 0 ? ticks / tickDivisor : ticks * tickSize;
 }
 
 @inline function isFinite_(x: f64): bool {
@@ -74,11 +83,12 @@ function selectGamma(sigma: f64, mid: f64, inventory: f64): f64 {
   const T = horizon;
   const invRatio = maxInventory > 0 ? Math.min(Math.abs(inventory) / maxInventory, 1) : 0;
   const gConst = Math.max(riskAversionGamma, MIN_GAMMA);
-  const gShift = s2 > 1e-12 && T > 0 && mid > 0 ? Math.min((maxShiftTicks * tickSize) / mid / (s2 * T), MAX_GAMMA) : gConst;
   let g: f64;
   if (gammaMode == 0) g = gConst;
-  else if (gammaMode == 1) g = Math.max(gShift * invRatio, MIN_GAMMA);
-  else g = Math.max(gShift, MIN_GAMMA);
+  else {
+    const gShift = s2 > 1e-12 && T > 0 && mid > 0 ? Math.min((maxShiftTicks * tickSize) / mid / (s2 * T), MAX_GAMMA) : gConst;
+    g = gammaMode == 1 ? Math.max(gShift * invRatio, MIN_GAMMA) : Math.max(gShift, MIN_GAMMA);
+  }
   if (gammaMax > gammaMin && gammaMax > 0) {
     g = Math.min(Math.max(g, Math.max(gammaMin, MIN_GAMMA)), Math.min(gammaMax, MAX_GAMMA));
   }
@@ -148,16 +158,16 @@ export function computeQuote(mid: f64, inventory: f64, sigmaRaw: f64, kappaBid: 
   if (tick > 0) {
     if (rawBid > 0) {
       bidTicks = floorTicks(rawBid, tick);
-      bid = ticksToPrice(bidTicks, tick);
+      bid = quoteTicksToPrice(bidTicks);
     }
     askTicks = ceilTicks(rawAsk, tick);
-    ask = ticksToPrice(askTicks, tick);
+    ask = quoteTicksToPrice(askTicks);
     if (bidTicks > askTicks) {
       const midTicks = (bidTicks + askTicks) / 2;
       bidTicks = Math.floor(midTicks);
       askTicks = Math.ceil(midTicks);
-      bid = ticksToPrice(bidTicks, tick);
-      ask = ticksToPrice(askTicks, tick);
+      bid = quoteTicksToPrice(bidTicks);
+      ask = quoteTicksToPrice(askTicks);
     }
   } else {
     bid = rawBid > 0 ? rawBid : 0;
