@@ -64,6 +64,10 @@ type Column = [name: string, data: Data<DataType>, nullable: boolean];
 
 export async function writeBookPart(path: string, batch: BookBatch, opts: WritePartOptions = {}): Promise<WrittenPart> {
   const n = checkLength(path, batch.length);
+  for (const side of [batch.bidPx, batch.bidQty, batch.askPx, batch.askQty]) {
+    if (side.length !== batch.levels) throw new RangeError(`${path}: batch has ${side.length} level arrays, levels = ${batch.levels}`);
+  }
+  checkArrays(path, n, [batch.timestampMs, batch.seq, ...batch.bidPx, ...batch.bidQty, ...batch.askPx, ...batch.askQty]);
   const distinct = new DistinctArrays();
   const cols: Column[] = [
     ["timestamp_ms", timestampMsData(batch.timestampMs, n), false],
@@ -85,6 +89,7 @@ const KNOWN_TRADE_TYPES = TRADE_TYPE_NAMES.slice(0, TradeType.unknown);
 
 export async function writeTradePart(path: string, batch: TradeBatch, opts: WritePartOptions = {}): Promise<WrittenPart> {
   const n = checkLength(path, batch.length);
+  checkArrays(path, n, [batch.timestampMs, batch.price, batch.quantity, batch.side, batch.tradeType, ...(batch.tradeId ? [batch.tradeId] : [])]);
   const distinct = new DistinctArrays();
   const side = batch.side;
   const type = batch.tradeType;
@@ -103,12 +108,18 @@ export async function writeTradePart(path: string, batch: TradeBatch, opts: Writ
 
 export async function writeFundingPart(path: string, batch: FundingBatch, opts: WritePartOptions = {}): Promise<WrittenPart> {
   const n = checkLength(path, batch.length);
+  checkArrays(path, n, [batch.timestampMs, batch.fundingRate]);
   const cols: Column[] = [
     ["timestamp_ms", timestampMsData(batch.timestampMs, n), false],
     ["market", constantUtf8Data(n, batch.market), false],
     ["funding_rate", float64Data(new DistinctArrays().use(batch.fundingRate), n), false],
   ];
   return writeTable(path, tableOf(cols, n), { schema_version: FUNDING_SCHEMA_VERSION, market: batch.market }, opts);
+}
+
+/** A shorter column would make Arrow read past its buffer: a programming error, caught here. */
+function checkArrays(path: string, n: number, arrays: ArrayLike<unknown>[]): void {
+  for (const a of arrays) if (a.length < n) throw new RangeError(`${path}: a column holds ${a.length} values, batch length is ${n}`);
 }
 
 function checkLength(path: string, length: number): number {

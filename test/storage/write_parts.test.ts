@@ -39,6 +39,20 @@ describe("part writers", () => {
     expect(existsSync(path)).toBe(false);
   });
 
+  test("inconsistent batches are refused before anything is written", async () => {
+    const b = allocBook("ETH-USD", 2, 3);
+    b.bidPx[1] = new Float64Array(2);
+    const path = join(dir, "bad", "part_0000000000001_0000000001_000000.parquet");
+    await expect(writeBookPart(path, b)).rejects.toThrow(/holds 2 values/);
+    const c = allocBook("ETH-USD", 2, 3);
+    c.askQty.pop();
+    await expect(writeBookPart(path, c)).rejects.toThrow(/1 level arrays/);
+    const t = allocTrades("ETH-USD", 3);
+    t.timestampMs = new Float64Array([1, NaN, 3]);
+    await expect(writeTradePart(path, t)).rejects.toThrow(/not finite/);
+    expect(existsSync(join(dir, "bad"))).toBe(false);
+  });
+
   test("trades part: side and is_buyer_maker columns", async () => {
     const t = allocTrades("ETH-USD", 3);
     t.timestampMs.set([1, 2, 3]);
