@@ -55,7 +55,8 @@ export interface ServeOptions {
   restTradesLimit?: number;
   /** Close connections (code 1000) when the data ends instead of idling with pings. Default false. */
   closeAtEnd?: boolean;
-  /** Bytes queued on a socket above which sending pauses until it drains; default 1 MiB. */
+  /** Bytes queued on a socket above which sending pauses until it drains; default 64 KiB (≈ 200
+   *  book messages: small, so faults counted by the server are ones the client gets to see). */
   highWaterBytes?: number;
 }
 
@@ -146,7 +147,7 @@ export async function startServer(opts: ServeOptions): Promise<ReplayServer> {
   const resync = (opts.snapshotMode ?? "replace") === "resync";
   const requireUA = opts.requireUserAgent ?? true;
   const restLimit = opts.restTradesLimit ?? 1000;
-  const highWater = opts.highWaterBytes ?? 1 << 20;
+  const highWater = opts.highWaterBytes ?? 64 * 1024;
   const faults: FaultOptions = { ...(opts.faults ?? {}) };
 
   const mem = "memory" in opts.source ? opts.source.memory : await loadMarkets(opts.source.path, opts.source);
