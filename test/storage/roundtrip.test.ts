@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { concatBooks, concatTrades } from "../../src/storage/batch.ts";
@@ -172,5 +172,27 @@ describe("write → read round trip (property, seeded)", () => {
       const ts = got.flatMap((x) => Array.from(x.timestampMs));
       expect(ts).toEqual(Array.from(whole.timestampMs).filter((x) => x >= a && x < b));
     }
+  });
+});
+
+describe("source specs resolve the same data", () => {
+  test("{dataDir, market}, market dir, parts dir and single file; legacy CSV fallback", async () => {
+    const data = join(dir, "specs");
+    const t = randomTrades(rng(31), 50, "SOL-USD");
+    const partsDir = join(data, "sol_usd", "trades_parts");
+    await writeTradePart(join(partsDir, partName(t.timestampMs[0], 0)), t);
+    const ts = async (spec: Parameters<typeof openTradeSource>[0]) => concatTrades(await collect(openTradeSource(spec))).timestampMs;
+    const want = Array.from(t.timestampMs);
+    expect(Array.from(await ts({ dataDir: data, market: "SOL-USD" }))).toEqual(want);
+    expect(Array.from(await ts(join(data, "sol_usd")))).toEqual(want);
+    expect(Array.from(await ts(partsDir))).toEqual(want);
+    expect(Array.from(await ts(join(partsDir, partName(t.timestampMs[0], 0))))).toEqual(want);
+    // a market with only the legacy CSV
+    const legacy = join(data, "eth_usd");
+    mkdirSync(legacy, { recursive: true });
+    writeFileSync(join(legacy, "trades.csv"), "timestamp_ms,datetime,market,side,price,quantity,trade_id,trade_type\n5,x,ETH-USD,sell,1,2,3,TRADE\n");
+    const [c] = await collect(openTradeSource({ dataDir: data, market: "ETH-USD" }));
+    expect(c.market).toBe("ETH-USD");
+    expect(c.tradeId![0]).toBe(3n);
   });
 });
