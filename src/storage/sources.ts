@@ -136,6 +136,8 @@ function makeSource<T extends { length: number; timestampMs: Float64Array }>(
   };
   async function* iterate(): AsyncGenerator<T> {
     const r = resolveSource(spec, stream);
+    files.length = 0;
+    skipped.length = 0;
     files.push(...r.files);
     if (r.kind === "csv") {
       // a header-only CSV is a valid, empty stream (e.g. a period without trades)
@@ -146,6 +148,7 @@ function makeSource<T extends { length: number; timestampMs: Float64Array }>(
       return;
     }
     let readable = 0;
+    let delivered = 0;
     for (let k = 0; k < r.files.length; k++) {
       const path = r.files[k];
       const start = partStartMs(path);
@@ -157,6 +160,7 @@ function makeSource<T extends { length: number; timestampMs: Float64Array }>(
       }
       try {
         for await (const b of readParquet(path)) {
+          delivered += b.length;
           const out = filter(b);
           if (out) yield out;
         }
@@ -169,8 +173,8 @@ function makeSource<T extends { length: number; timestampMs: Float64Array }>(
         opts.onSkip?.(part);
       }
     }
-    // every part that was opened failed (parts outside the time window are not opened)
-    if (readable === 0 && skipped.length > 0) throw new DataError(`no readable ${stream} file in ${label} (${skipped.length} skipped: ${skipped.map((s) => basename(s.path)).slice(0, 3).join(", ")})`);
+    // every part that was opened failed before giving a row (parts outside the time window are not opened)
+    if (readable === 0 && delivered === 0 && skipped.length > 0) throw new DataError(`no readable ${stream} file in ${label} (${skipped.length} skipped: ${skipped.map((s) => basename(s.path)).slice(0, 3).join(", ")})`);
   }
   return { files, skipped, label, [Symbol.asyncIterator]: iterate };
 }
