@@ -63,10 +63,18 @@ export async function loadEventData(spec: LoadSpec): Promise<Loaded> {
     ? new EventDataBuilder(spec.levels, spec.tickSize, {}, spec.core!.allocate(hint.books!, spec.levels, hint.trades!))
     : new EventDataBuilder(spec.levels, spec.tickSize, hint);
   const books = openBookSource(spec.books, { ...window, seq: false });
-  let rows = 0;
+  let rows = 0, sinceGc = 0;
   for await (const batch of books) {
     b.addBooks(batch, books.label);
     rows += batch.length;
+    sinceGc += batch.length * batch.levels;
+    // decoded batches are garbage once copied; a full collection every ~4M cells keeps the peak RSS
+    // from depending on when the collector happens to run (bench, 1 day with 20 levels: peak
+    // 0.93–1.18 GiB without, 0.68–0.88 GiB with; the read is not measurably slower)
+    if (sinceGc > 4_000_000) {
+      Bun.gc(true);
+      sinceGc = 0;
+    }
     spec.onProgress?.("books", rows);
   }
   const trades = openTradeSource(spec.trades, window);
