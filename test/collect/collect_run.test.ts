@@ -169,6 +169,8 @@ describe("collect_data against a scripted server", () => {
       expect(trades[0].is_buyer_maker).toBe(false); // k=1 BUY taker
       expect(trades[1].is_buyer_maker).toBe(true);
       expect(col.backfilled).toBe(3);
+      const health = col.healthLine(Date.now());
+      expect(health).toMatch(/^BTC-USD: orderbook [\d.]+ msg\/s.*, trades [\d.]+ msg\/s.* \| rows book 4 trades 10 funding 2 \| reconnects orderbook 2 trades 1 funding 0 \| last seq 1 \| journal lag \d+ rows/);
       const state = readFileSync(join(dir, "btc_usd/state.json"), "utf8");
       expect(state).toContain(`"last_trade_id": ${BIG + 10n}`);
 
