@@ -27,7 +27,7 @@ function spawnCollector(configPath: string, dataDir: string) {
     stderr: "pipe",
   });
   let err = "";
-  let live: () => void;
+  let live: () => void = () => {};
   const started = new Promise<void>((r) => (live = r));
   void (async () => {
     const dec = new TextDecoder();
