@@ -153,7 +153,11 @@ export async function startServer(opts: ServeOptions): Promise<ReplayServer> {
   const mem = "memory" in opts.source ? opts.source.memory : await loadMarkets(opts.source.path, opts.source);
   if (mem.length === 0) throw new UsageError("serve: no market to serve");
   const timelines = new Map<string, MarketTimeline>();
-  for (const m of mem) timelines.set(m.market, new MarketTimeline(m));
+  for (const m of mem) {
+    const tl = new MarketTimeline(m);
+    if (tl.roundedValues > 0) log.warn(`serve: ${m.market}: ${tl.roundedValues} book value(s) carried float noise and were rounded to ${tl.priceScale.stepText} / ${tl.sizeScale.stepText}`);
+    timelines.set(m.market, tl);
+  }
   const all = [...timelines.values()];
   const starts = all.map((t) => t.minTs).filter((x) => x === x);
   const t0 = starts.length ? Math.min(...starts) : 0;
@@ -357,6 +361,9 @@ export async function startServer(opts: ServeOptions): Promise<ReplayServer> {
     const end = currentTradeEnd(tl);
     const last = end > 0 ? tl.tradeAt(end - 1).p : "0";
     const mid = best.bid === best.bid && best.ask === best.ask ? (best.bid + best.ask) / 2 : NaN;
+    let fg = -1;
+    if (tl.fundingRows > 0) fg = speed > 0 ? (wallStart === null ? -1 : tl.lastAtOrBefore("funding", replayNow())) : frontier.get(tl)!.funding;
+    const fundingRate = fg >= 0 ? tl.funding(fg).rate : "0";
     const [asset] = tl.market.split("-");
     return {
       name: tl.market,
@@ -378,7 +385,7 @@ export async function startServer(opts: ServeOptions): Promise<ReplayServer> {
         bidPrice: fmt(best.bid),
         markPrice: fmt(mid),
         indexPrice: fmt(mid),
-        fundingRate: "0",
+        fundingRate,
         nextFundingRate: 0,
         openInterest: "0",
         openInterestBase: "0",

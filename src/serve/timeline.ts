@@ -1,5 +1,5 @@
 import { DataError } from "../errors.ts";
-import { DecimalScale, decimalsOf, formatNumber } from "../exchange/decimal.ts";
+import { DecimalScale, decimalsOf, decimalsOfText, formatNumber } from "../exchange/decimal.ts";
 import type { Level, PublicTrade, PublicTradeType } from "../exchange/messages.ts";
 import { concatBooks, concatFunding, concatTrades } from "../storage/batch.ts";
 import { Side, TradeType, type BookBatch, type FundingBatch, type TradeBatch } from "../storage/types.ts";
@@ -66,6 +66,8 @@ export class MarketTimeline {
   readonly frameStart: Int32Array;
   readonly frames: number;
   readonly idSpan: bigint;
+  /** Book prices/sizes that were not on their decimal grid and were rounded to it (float noise). */
+  roundedValues = 0;
   /** Source trades dropped because their side is unknown. */
   readonly tradesWithoutSide: number;
 
@@ -107,7 +109,11 @@ export class MarketTimeline {
         }
       }
     }
-    if (pxDec > 12 || qDec > 12) throw new DataError(`${src.market}: book values with more than 12 decimals cannot be replayed exactly`);
+    // Values with float noise (2999.9700000000003) have no short decimal form: use the grid of
+    // market.json when known, else 10 decimals, and round to it (counted in `roundedValues`).
+    const cap = (d: number, step: string | undefined) => (d <= MAX_EXACT_DECIMALS ? d : step ? Math.min(MAX_EXACT_DECIMALS, decimalsOfText(step)) : MAX_EXACT_DECIMALS);
+    pxDec = cap(pxDec, src.tickSize);
+    qDec = cap(qDec, src.sizeStep);
     this.priceScale = DecimalScale.ofDecimals(pxDec);
     this.sizeScale = DecimalScale.ofDecimals(qDec);
     this.tickSize = src.tickSize ?? this.priceScale.stepText;
@@ -131,9 +137,17 @@ export class MarketTimeline {
             const p = srcPx[l][r];
             const q = srcQ[l][r];
             if (!(p > 0) || !(q > 0)) continue; // absent (or empty) level
-            const pu = unitsOf(p, px);
-            const qu = unitsOf(q, qs);
-            if (pu === null || qu === null) throw new DataError(`${src.market}: row ${r} ${side} level ${l}: ${p}/${q} exceed exact range`);
+            let pu = unitsOf(p, px);
+            let qu = unitsOf(q, qs);
+            if (pu === null) {
+              pu = roundUnits(p, px);
+              this.roundedValues++;
+            }
+            if (qu === null) {
+              qu = roundUnits(q, qs);
+              this.roundedValues++;
+            }
+            if (pu === null || qu === null || qu <= 0) throw new DataError(`${src.market}: row ${r} ${side} level ${l}: ${p}/${q} cannot be replayed (beyond 2^53 units or below the size step)`);
             dstPx[r * L + l] = pu;
             dstQ[r * L + l] = qu;
           }
@@ -400,6 +414,14 @@ export class MarketTimeline {
     const loop = Math.floor(g / n);
     return { T: this.fundingTs[g - loop * n] + loop * this.loopSpanMs, rate: this.fundingRate[g - loop * n] };
   }
+}
+
+const MAX_EXACT_DECIMALS = 10;
+
+/** Nearest units on the grid, or null beyond 2^53. */
+function roundUnits(x: number, scale: DecimalScale): number | null {
+  const n = Math.round((x * 10 ** scale.decimals) / scale.stepUnits);
+  return Number.isSafeInteger(n) ? n : null;
 }
 
 /** Decimals of a double's shortest text, without building the text in the common case. */
