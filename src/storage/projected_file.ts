@@ -23,7 +23,7 @@ const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 // Parquet Thrift field ids (parquet.thrift)
 const FMD = { schema: 2, numRows: 3, rowGroups: 4, keyValue: 5, columnOrders: 7 };
 const SCHEMA = { name: 4, numChildren: 5 };
-const RG = { columns: 1, totalByteSize: 2, numRows: 3, fileOffset: 5, totalCompressed: 6, ordinal: 7 };
+const RG = { columns: 1, totalByteSize: 2, numRows: 3, sortingColumns: 4, fileOffset: 5, totalCompressed: 6, ordinal: 7 };
 const CC = { fileOffset: 2, meta: 3, offsetIndexOffset: 4, offsetIndexLength: 5, columnIndexOffset: 6, columnIndexLength: 7, cryptoMeta: 8, encryptedMeta: 9 };
 const CMD = { pathInSchema: 3, totalUncompressed: 6, totalCompressed: 7, dataPageOffset: 9, indexPageOffset: 10, dictPageOffset: 11, bloomOffset: 14, bloomLength: 15 };
 
@@ -130,7 +130,8 @@ export function projectParquet(path: string, columns: string[], rowGroups: numbe
       setField(nrg, RG.totalByteSize, T.I64, uncompressed);
       if (field(nrg, RG.fileOffset)) setField(nrg, RG.fileOffset, T.I64, BigInt(rgStart));
       if (field(nrg, RG.totalCompressed)) setField(nrg, RG.totalCompressed, T.I64, compressed);
-      dropFields(nrg, [RG.ordinal]);
+      // sorting_columns hold column indices of the full schema; the ordinal is for encryption
+      dropFields(nrg, [RG.sortingColumns, RG.ordinal]);
       newGroups.push(nrg);
       rows += i64(rg, RG.numRows)!;
     }
