@@ -80,7 +80,7 @@ test("a collector data dir is served: parts in order, funding frames, market.jso
     expect(m.ok && (m.value[0].raw.marketStats as Record<string, string>).lastPrice).toBe("3000.05");
     expect(srv.stats.fundingFrames).toBe(4);
     // the book values carry float noise (3000 - 0.01 - 0.01 = 2999.9799999999996): rounded to market.json's grid
-    const ob = await fetch(`${srv.restBase}/info/markets/ETH-USD/orderbook`, { headers: { "User-Agent": "serve-test/1.0" } }).then((r) => r.json());
+    const ob = await fetch(`${srv.restBase}/info/markets/ETH-USD/orderbook`, { headers: { "User-Agent": "serve-test/1.0" } }).then((r) => r.json() as Promise<{ data: { market: string; bid: { price: string }[]; ask: { qty: string; price: string }[] } }>);
     expect(ob.data.market).toBe("ETH-USD");
     expect(ob.data.bid.map((l: { price: string }) => l.price)).toEqual(["2999.99", "2999.98", "2999.97"]); // row 0: no book stream consumed yet
     expect(ob.data.ask[0]).toEqual({ qty: "0.2", price: "3000" });

@@ -58,8 +58,8 @@ describe("replay of the real StandX book", () => {
       const top = client.top(20);
       for (let l = 0; l < 20; l++) {
         const want = (p: number, q: number): [number, number] | undefined => (p === p ? [p, q] : undefined);
-        expect(top.bids[l]).toEqual(want(book.bidPx[l][i], book.bidQty[l][i]));
-        expect(top.asks[l]).toEqual(want(book.askPx[l][i], book.askQty[l][i]));
+        expect(top.bids[l] as unknown).toEqual(want(book.bidPx[l][i], book.bidQty[l][i]));
+        expect(top.asks[l] as unknown).toEqual(want(book.askPx[l][i], book.askQty[l][i]));
       }
     }
     expect(snapshots).toBeGreaterThanOrEqual(4);
@@ -97,7 +97,7 @@ describe("replay of the real StandX book", () => {
   });
 
   test("trades arrive exactly once, in order, with ids and values intact", async () => {
-    const want: { T: number; p: number; q: number; side: string; id: bigint }[] = [];
+    const want: { T: number; p: number; q: number; side: "BUY" | "SELL"; id: bigint }[] = [];
     for (let i = 0; i < trades.length; i++) {
       if (trades.side[i] === Side.unknown) continue;
       want.push({ T: trades.timestampMs[i], p: trades.price[i], q: trades.quantity[i], side: trades.side[i] === Side.buy ? "BUY" : "SELL", id: trades.tradeId![i] });
