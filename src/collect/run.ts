@@ -64,15 +64,12 @@ export async function runCollector(o: RunOptions): Promise<number> {
   };
 
   const collectors = o.markets.map((market) => new MarketCollector({ config: c, dataDir: o.dataDir, market, wsBase: ep.wsBase, rest, onFatal }));
-  const prepared: MarketCollector[] = [];
-  try {
-    for (const m of collectors) {
-      await m.prepare();
-      prepared.push(m);
-    }
-  } catch (err) {
-    for (const m of prepared) m.abandon();
-    throw err;
+  // Markets are prepared concurrently: an unreachable REST endpoint costs one timeout, not one per market.
+  const prepared = await Promise.allSettled(collectors.map((m) => m.prepare()));
+  const failed = prepared.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) {
+    for (const m of collectors) m.abandon();
+    throw failed.reason;
   }
 
   let stopping = false;
