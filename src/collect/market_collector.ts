@@ -21,7 +21,7 @@ import { GapLog, gapsPath } from "./gaps.ts";
 import { storageError } from "./journal.ts";
 import { DirLock } from "./lock.ts";
 import { refreshMarketInfo } from "./market_info.ts";
-import { PartSink, recoverJournals, type SinkPaths } from "./part_sink.ts";
+import { PartSink, recoverJournals, removeStaleTemps, type SinkPaths } from "./part_sink.ts";
 import { bookCodec, fundingCodec, tradeCodec, type RowCodec } from "./row_codecs.ts";
 import { loadState, saveState, type CollectorState } from "./state_file.ts";
 import { TradeDedup } from "./trade_dedup.ts";
@@ -83,6 +83,7 @@ export class MarketCollector {
   async prepare(): Promise<void> {
     const c = this.o.config;
     this.lock = DirLock.acquire(ensureDir(this.dir));
+    for (const name of ["state.json", "market.json"]) removeStaleTemps(this.dir, name);
     this.state = loadState(this.dir, this.market);
     this.previousRunEndMs = this.state.updated_ms > 0 ? this.state.updated_ms : null;
     this.dedup.restore(this.state.trade_dedup);

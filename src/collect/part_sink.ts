@@ -210,11 +210,15 @@ export async function recoverJournals<B extends { length: number }>(
   return out;
 }
 
-/** Temp files of part publications interrupted by a crash (atomic.ts names them `.{name}.tmp-{pid}-…`). */
-function removeStaleTemps(dir: string): void {
+/**
+ * Temp files of publications interrupted by a crash (atomic.ts names them `.{name}.tmp-{pid}-…`),
+ * left by a process that is gone. `prefix` is the start of the published name (`part_`, `state.json`).
+ */
+export function removeStaleTemps(dir: string, prefix = "part_"): void {
   if (!existsSync(dir)) return;
   for (const f of readdirSync(dir)) {
-    const m = /^\.part_.*\.tmp-(\d+)-/.exec(f);
+    if (!f.startsWith(`.${prefix}`)) continue;
+    const m = /\.tmp-(\d+)-[a-z0-9]+$/.exec(f);
     if (!m) continue;
     const pid = Number(m[1]);
     if (pid !== process.pid && !pidAlive(pid)) unlinkQuiet(join(dir, f));

@@ -118,3 +118,15 @@ describe("PartSink + journal", () => {
     expect(readdirSync(paths.journalDir)).toEqual([]);
   });
 });
+
+test("temp files left by a dead writer are removed at recovery; a live writer's are kept", async () => {
+  const paths = { journalDir: join(tmp, "e/journal"), partsDir: join(tmp, "e/trades_parts") };
+  const { mkdirSync, writeFileSync } = await import("node:fs");
+  mkdirSync(paths.partsDir, { recursive: true });
+  const dead = Bun.spawn(["true"]);
+  await dead.exited;
+  writeFileSync(join(paths.partsDir, `.part_1_000001.parquet.tmp-${dead.pid}-abc123`), "x");
+  writeFileSync(join(paths.partsDir, `.part_1_000002.parquet.tmp-${process.pid}-abc123`), "x");
+  await recoverJournals(() => tradeCodec, "trades", "BTC-USD", paths, () => {});
+  expect(readdirSync(paths.partsDir)).toEqual([`.part_1_000002.parquet.tmp-${process.pid}-abc123`]);
+});
