@@ -50,6 +50,23 @@ describe("orderbook frames", () => {
     expect(d).toEqual({ ok: true, value: m });
   });
 
+  test("property: random frames survive encode → decode unchanged", () => {
+    let x = 12345;
+    const r = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const dec = (neg: boolean) => `${neg && r() < 0.5 ? "-" : ""}${Math.floor(r() * 1e6)}${r() < 0.7 ? `.${String(Math.floor(r() * 1e8)).padStart(8, "0")}` : ""}`;
+    for (let k = 0; k < 300; k++) {
+      const type = r() < 0.2 ? ("SNAPSHOT" as const) : ("DELTA" as const);
+      const side = () =>
+        Array.from({ length: Math.floor(r() * 25) }, () => {
+          const l: { p: string; q: string; c?: string } = { p: `${1 + Math.floor(r() * 1e5)}.${Math.floor(r() * 10)}`, q: dec(type === "DELTA") };
+          if (type === "DELTA" && r() < 0.5) l.c = dec(false);
+          return l;
+        });
+      const m = { ts: Math.floor(r() * 2e12), type, market: "BTC-USD", seq: 1 + Math.floor(r() * 1e9), bids: side(), asks: side() };
+      expect(decodeOrderbookMessage(encodeOrderbookMessage(m))).toEqual({ ok: true, value: m });
+    }
+  });
+
   test("absent b/a mean no levels", () => {
     const d = decodeOrderbookMessage('{"ts":1,"type":"DELTA","data":{"m":"X"},"seq":2}');
     expect(d.ok && d.value.bids.length === 0 && d.value.asks.length === 0).toBe(true);

@@ -244,6 +244,23 @@ describe("protocol details", () => {
     expect(answer).toStartWith("HTTP/1.1 403");
     expect(answer).toContain("User-Agent header required");
     expect(server!.stats.rejectedNoUserAgent).toBe(1);
+    // the same for a WebSocket handshake
+    const ws = await new Promise<string>((resolve) => {
+      const sock = connect(port, "127.0.0.1", () =>
+        sock.write(
+          "GET /stream.extended.exchange/v1/orderbooks/TEST-USD HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        ),
+      );
+      let buf = "";
+      sock.on("data", (d) => {
+        buf += d;
+        if (buf.includes("\r\n\r\n")) sock.destroy();
+      });
+      sock.on("close", () => resolve(buf));
+    });
+    expect(ws).toStartWith("HTTP/1.1 403");
+    expect(server!.stats.rejectedNoUserAgent).toBe(2);
+    expect(server!.stats.connections.orderbooks).toBe(0);
   });
 
   test("depth=1 sends best bid/ask SNAPSHOTs only", async () => {
