@@ -13,7 +13,7 @@
  *   rest of the gross PnL (mark-to-market of the position): final_pnl = spread_capture +
  *   inventory_pnl − maker_fees − close_fee + funding.
  */
-import { F, FILL_CLOSE, S, type RunResult } from "./layout.ts";
+import { S, type RunResult } from "./layout.ts";
 import type { RunParams } from "./params.ts";
 
 export interface Summary {
@@ -187,6 +187,3 @@ export function reconcile(r: RunResult, capital: number): number {
   flow += r.scalars[S.funding]!;
   return Math.abs(r.scalars[S.finalEquity]! - capital - flow);
 }
-
-export const isCloseFill = (r: RunResult, i: number) => r.fills.trade[i] === FILL_CLOSE;
-export { F };

@@ -123,14 +123,6 @@ export class BacktestCore {
     };
   }
 
-  /** Drops the JS-side arrays of the prepared data (the core keeps its copy); use dataViews() afterwards. */
-  releaseHostData(): void {
-    const d = this.data;
-    if (!d) return;
-    const e8 = new Float64Array(0);
-    this.data = { ...d, bookTs: e8, bestBid: e8, bestAsk: e8, farBid: e8, farAsk: e8, bidTk: new Int32Array(0), bidQ: new Float32Array(0), askTk: new Int32Array(0), askQ: new Float32Array(0), tradeTs: e8, tradePx: e8, tradeQty: e8, tradeSide: new Int8Array(0), fundingTs: e8, fundingRate: e8 };
-  }
-
   private ensure(kind: "sched" | "fills" | "samples" | "rows", cap: number, bytesPer: number): number {
     const s = this.scratch;
     const capKey = (kind === "sched" ? "schedCap" : kind === "fills" ? "fillCap" : kind === "samples" ? "sampleCap" : "rowCap") as "schedCap";

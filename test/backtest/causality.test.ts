@@ -68,4 +68,4 @@ test("altering data after T changes nothing before T (calibration, quotes, fills
     // and the future really was different
     expect(b.r.fills.ts.length === a.r.fills.ts.length && b.r.scalars.every((x, i) => x === a.r.scalars[i])).toBe(false);
   }
-});
+}, 60_000);

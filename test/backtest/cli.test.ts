@@ -38,7 +38,7 @@ describe("backtest command", () => {
     const summary = JSON.parse(readFileSync(join(dir, "res", "summary.json"), "utf8"));
     expect(summary.summary).toEqual(j.summary);
     expect(existsSync(join(dir, "res", "report.html"))).toBe(true);
-  });
+  }, 60_000);
 
   test("human summary names profit and equity separately", () => {
     const r = run(["backtest", ...src, "--output", join(dir, "h", "backtest_results.csv"), "--from", "2026-01-05T23:30:00Z", "--to", "2026-01-06T00:30:00Z"], dir);
@@ -46,7 +46,7 @@ describe("backtest command", () => {
     expect(r.out).toContain("Final Equity");
     expect(r.out).toContain("Final P&L (profit)");
     expect(r.out).toMatch(/Results written to .*backtest_results\.csv/);
-  });
+  }, 60_000);
 
   test("bad flags exit 2 with a one-line message; missing data exits 3", () => {
     const a = run(["backtest", ...src, "--capital", "abc"], dir);
@@ -59,5 +59,5 @@ describe("backtest command", () => {
     const d = run(["backtest", "--market", "BTC-USD", "--data-dir", join(dir, "nodata"), "--quiet"], dir);
     expect(d.code).toBe(3);
     expect(d.err.trim().split("\n").length).toBe(1);
-  });
+  }, 60_000);
 });

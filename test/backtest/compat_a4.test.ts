@@ -32,16 +32,29 @@ const GOLDEN = [
   { name: "cfg, gap variant", gap: true, over: {}, equity: 999.7568557641, bid: 49, ask: 58, volume: 0.773543306867, notional: 2319.7380509432 },
 ];
 
+// Full-history GARCH (the original's quadratic calibration) takes 2–7 s per schedule on a busy
+// machine: schedules are computed once per variant and the tests get generous timeouts.
+const schedules = new Map<string, { d: ReturnType<EventDataBuilder["build"]>; sched: ReturnType<typeof buildSchedule> }>();
+function prepared(gap: boolean, over: Record<string, unknown>) {
+  const key = JSON.stringify([gap, over]);
+  let v = schedules.get(key);
+  if (!v) {
+    const { books, trades } = a4Market({ gap });
+    const b = new EventDataBuilder(0, 0.01);
+    b.addBooks(books);
+    b.addTrades(trades);
+    const d = b.build();
+    v = { d, sched: buildSchedule(d, engineOptionsFromConfig(originalConfig(over))) };
+    schedules.set(key, v);
+  }
+  return v;
+}
+
 describe("Appendix A.4 full backtests with the original's settings", () => {
   for (const g of GOLDEN) {
     test(g.name, () => {
       const config = originalConfig(g.over);
-      const { books, trades } = a4Market({ gap: g.gap });
-      const b = new EventDataBuilder(0, 0.01);
-      b.addBooks(books);
-      b.addTrades(trades);
-      const d = b.build();
-      const sched = buildSchedule(d, engineOptionsFromConfig(config));
+      const { d, sched } = prepared(g.gap, g.over);
       expect(sched.n).toBe(120);
       expect(sched.ts[0]).toBe(1700000009000);
       const p = runParamsFromConfig(config, resolveMarket(config, "SYN-USD"));
@@ -57,17 +70,12 @@ describe("Appendix A.4 full backtests with the original's settings", () => {
         expect(sc[S.notional]! + sc[S.closeNotional]!).toBeCloseTo(g.notional, 9);
         expect(r.rows.mid.length).toBe(120);
       }
-    });
+    }, 60_000);
   }
 
   test("first two per-calibration rows match the original's CSV", () => {
     const config = originalConfig();
-    const { books, trades } = a4Market();
-    const b = new EventDataBuilder(0, 0.01);
-    b.addBooks(books);
-    b.addTrades(trades);
-    const d = b.build();
-    const sched = buildSchedule(d, engineOptionsFromConfig(config));
+    const { d, sched } = prepared(false, {});
     const core = new BacktestCore();
     core.prepare(d);
     const r = core.run(sched, runParamsFromConfig(config, resolveMarket(config, "SYN-USD")));
@@ -90,5 +98,5 @@ describe("Appendix A.4 full backtests with the original's settings", () => {
     expect(r.rows.bidFills[k]).toBe(61);
     expect(r.rows.askFills[k]).toBe(69);
     expect(r.rows.gamma[k]!.toFixed(6)).toBe("0.139197");
-  });
+  }, 60_000);
 });

@@ -51,7 +51,7 @@ describe("WASM core vs TS reference", () => {
         fills += w.fills.ts.length;
       }
       expect(fills).toBeGreaterThan(50); // the comparison is not vacuous
-    });
+    }, 60_000);
   }
 
   test("real sample standx-btc-usd-2h, every fill model × requote mode", async () => {
@@ -69,5 +69,5 @@ describe("WASM core vs TS reference", () => {
         expect(w.fills.ts.length).toBeGreaterThan(10);
       }
     }
-  });
+  }, 60_000);
 });

@@ -50,4 +50,4 @@ test("market directory with book, trade and funding parts, and a time slice", as
   expect(part.events.books).toBe(3000);
   expect(part.summary.first_ts).toBeGreaterThanOrEqual(from);
   expect(part.summary.last_ts).toBeLessThan(to);
-});
+}, 60_000);

@@ -39,4 +39,4 @@ test("real sample: every fill model gives sane, ordered, accounting-clean result
   // but on this sample the margins are wide: see docs/backtest.md)
   expect(out.strict!.summary.total_fills).toBeLessThanOrEqual(out.cross!.summary.total_fills);
   expect(out.queue!.summary.total_fills).toBeLessThan(out.strict!.summary.total_fills);
-});
+}, 60_000);

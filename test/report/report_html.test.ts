@@ -31,7 +31,7 @@ describe("report.html", () => {
     expect(html).not.toContain("@import");
     expect((html.match(/<svg class="chart"/g) ?? []).length).toBe(4);
     expect(html).not.toContain("NaN");
-  });
+  }, 60_000);
 
   test.skipIf(!CHROMIUM)("renders its four charts in headless Chromium without console errors; screenshot saved", async () => {
     const dir = mkdtempSync(join(tmpdir(), "bt-chromium-"));
