@@ -31,7 +31,7 @@ test("AS computeQuote equals the TS model's computeOptimalQuote bit for bit (ran
     for (let i = 0; i < 2000; i++) {
       const mid = [3000.05, 94125.15, 0.5123, 150.37][i % 4]! * (1 + (rnd() - 0.5) * 0.01);
       const inv = (rnd() - 0.5) * 4 * p.maxInventory;
-      const sigma = i % 50 === 0 ? 0 : i % 77 === 0 ? NaN : 10 ** (rnd() * 3 - 6);
+      const sigma = i % 50 === 0 ? 0 : i % 77 === 0 ? NaN : i % 91 === 0 ? Infinity : i % 97 === 0 ? -1e-4 : 10 ** (rnd() * 3 - 6);
       const kb = i % 40 === 0 ? 0 : 10 ** (rnd() * 5 + 1), ka = 10 ** (rnd() * 5 + 1);
       const t = computeOptimalQuote(mid, inv, sigma, kb, ka, p);
       c.computeQuote(mid, inv, sigma, kb, ka);

@@ -73,8 +73,9 @@ export function ticksToPrice(ticks: f64, tick: f64): f64 {
 }
 
 function clampSigma(raw: f64): f64 {
-  let s = isFinite_(raw) ? raw : 0;
-  if (maxVol > minVol) s = Math.min(Math.max(s, minVol), maxVol);
+  const clampOn = maxVol > minVol;
+  let s = isFinite_(raw) ? raw : raw == Infinity && clampOn ? maxVol : 0;
+  if (clampOn) s = Math.min(Math.max(s, minVol), maxVol);
   return Math.max(s, 0);
 }
 
