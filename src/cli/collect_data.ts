@@ -26,6 +26,11 @@ export default defineCommand({
     }
     const duration = numberArg("duration", args.duration, { min: 0 });
     if (duration !== undefined && duration <= 0) throw new UsageError(`--duration: expected a number > 0, got ${JSON.stringify(args.duration)}`);
-    return runCollector({ config: ctx.config, dataDir: ctx.dataDir, markets, durationSeconds: duration, handleSignals: true });
+    const code = await runCollector({ config: ctx.config, dataDir: ctx.dataDir, markets, durationSeconds: duration, handleSignals: true });
+    // The process exits right after this returns; a late signal must not turn exit 0 into 143.
+    const ignore = () => {};
+    process.on("SIGINT", ignore);
+    process.on("SIGTERM", ignore);
+    return code;
   },
 });

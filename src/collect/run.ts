@@ -72,12 +72,13 @@ export async function runCollector(o: RunOptions): Promise<number> {
     throw failed.reason;
   }
 
-  let stopping = false;
+  let signalled = false;
   const signalHandler = (sig: string) => () => {
-    if (stopping) {
+    if (signalled) {
       log.warn(`${sig} received again while flushing; ignored until the flush finishes`);
       return;
     }
+    signalled = true;
     log.info(`${sig} received: stopping, flushing and saving state`);
     requestStop(sig);
   };
@@ -103,7 +104,7 @@ export async function runCollector(o: RunOptions): Promise<number> {
   o.onStarted?.(collectors);
 
   const why = await stopped;
-  stopping = true;
+  signalled = true; // a signal during the flush below is logged and ignored
   for (const t of timers) clearInterval(t);
   if (durationTimer) clearTimeout(durationTimer);
   // Stop reading everywhere first, so no frame arrives while parts are being closed (bug §9.1-9).
@@ -124,11 +125,8 @@ export async function runCollector(o: RunOptions): Promise<number> {
     code = fatal instanceof AppError ? fatal.exitCode : ExitCode.runtime;
   }
   if (o.handleSignals) {
-    // Keep swallowing late signals until the process exits.
     process.off("SIGINT", onInt);
     process.off("SIGTERM", onTerm);
-    process.on("SIGINT", () => {});
-    process.on("SIGTERM", () => {});
   }
   o.signal?.removeEventListener("abort", onAbort);
   return code;

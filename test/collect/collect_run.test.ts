@@ -201,3 +201,32 @@ describe("collect_data against a scripted server", () => {
     }
   });
 });
+
+test("SIGTERM stops, flushes and exits 0; a second signal during the flush is ignored", async () => {
+  const srv = startScriptServer({
+    market: M,
+    scripts: {
+      orderbooks: async ({ send }) => send([book("SNAPSHOT", 1, [["100", "1"]], [["101", "1"]])]),
+      publicTrades: async ({ send }) => send([tradesFrame([1], 1)]),
+    },
+  });
+  const cap = captureLog();
+  setLogLevel("info");
+  const dir = join(tmp, "signals");
+  try {
+    let col: MarketCollector | null = null;
+    const run = runCollector({ config: config(srv), dataDir: dir, markets: [M], handleSignals: true, onStarted: (cs) => (col = cs[0]) });
+    while (!(col && (col as MarketCollector).trades!.stored >= 1 && (col as MarketCollector).book!.rows >= 1)) await Bun.sleep(10);
+    process.emit("SIGTERM" as never);
+    process.emit("SIGINT" as never);
+    expect(await run).toBe(0);
+    expect(cap.lines.some((l) => l.includes("SIGTERM received: stopping"))).toBe(true);
+    expect(cap.lines.some((l) => l.includes("SIGINT received again while flushing; ignored"))).toBe(true);
+    expect((await readParts(join(dir, "btc_usd/trades_parts"), "trade_id")).length).toBe(1);
+    expect((await readParts(join(dir, "btc_usd/orderbook_parts"), "seq")).length).toBe(1);
+  } finally {
+    setLogLevel("silent");
+    cap.stop();
+    srv.stop();
+  }
+});
