@@ -139,10 +139,10 @@ async function main(): Promise<void> {
   const prepMs = performance.now() - p0;
   console.log(`\ncore loop: ${events.toLocaleString()} events; prepare (copy into core memory, ${(core.dataBytes / 2 ** 20).toFixed(0)} MiB) ${ms(prepMs)} once per sweep`);
   console.log("  fill model / requote        WASM best of 3     M events/s   TS reference     M events/s   TS/WASM");
+  const s = buildSchedule(d, engineOptionsFromConfig(config("queue"))); // calibration settings are shared
   for (const fm of ["cross", "queue"]) {
     for (const rq of ["every_update", "on_recalibration"]) {
       const c = v.parse(ConfigSchema, { ...config(fm), requote: rq });
-      const s = buildSchedule(d, engineOptionsFromConfig(c));
       const p = runParamsFromConfig(c, resolveMarket(c, MARKET));
       let best = Infinity, fills = 0;
       for (let k = 0; k < 3; k++) {
