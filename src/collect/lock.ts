@@ -29,7 +29,7 @@ export class DirLock {
       } catch {
         // vanished meanwhile: retry
       }
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid) && !reusedPid(pid)) {
         throw new AppError(`${dir} is being collected by another process (pid ${pid}); remove ${path} if that is wrong`);
       }
       try {
@@ -47,5 +47,18 @@ export class DirLock {
     } catch {
       // already gone
     }
+  }
+}
+
+/**
+ * After a crash the lock's pid may have been reused by an unrelated process. On Linux its command
+ * line tells: a collector's always names the collect command.
+ */
+function reusedPid(pid: number): boolean {
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    return cmd.length > 0 && !cmd.includes("collect");
+  } catch {
+    return false; // no /proc: trust the pid
   }
 }
