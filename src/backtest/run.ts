@@ -80,6 +80,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
   if (st.duplicateTrades) log.warn(`${st.duplicateTrades} exact duplicate trade row(s) dropped`);
   if (st.oneSidedBooks) log.info(`${st.oneSidedBooks} book row(s) with an empty side: the last mid is kept for them`);
   if (d.nTrades === 0) log.warn("no trades in the selected data: nothing can fill");
+  warnIfBelowOneLot(d.bestBid, d.bestAsk, params);
   const t1 = performance.now();
 
   const schedule = buildSchedule(d, engineOptionsFromConfig(config), (i, n) => bar.update("calibrate", i / n));
@@ -122,6 +123,20 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
     timings: { readMs: t1 - t0, calibrateMs: t2 - t1, simulateMs: t3 - t2, coreMs: result.coreMs, writeMs: t4 - t3, totalMs: t4 - t0 },
     reconciliation: rec,
   };
+}
+
+/** An order notional smaller than one lot at the market's price would silently never trade. */
+function warnIfBelowOneLot(bid: Float64Array, ask: Float64Array, p: RunParams): void {
+  if (p.originalSizing || !(p.lotSize > 0)) return;
+  for (let i = 0; i < bid.length; i++) {
+    if (bid[i]! > 0 && ask[i]! > 0) {
+      const mid = (bid[i]! + ask[i]!) / 2;
+      if (p.orderNotional / mid < p.lotSize) {
+        log.warn(`order notional ${p.orderNotional} is below one lot (${p.lotSize}) at price ${mid}: no order can be placed`);
+      }
+      return;
+    }
+  }
 }
 
 export function summaryMeta(o: BacktestOptions, config: Config, m: MarketParams, books: number, trades: number, funding: number) {
