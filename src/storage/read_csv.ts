@@ -47,22 +47,44 @@ export async function* csvLines(path: string): AsyncGenerator<[line: string, lin
   if (rest.length > 0) yield [rest.endsWith("\r") ? rest.slice(0, -1) : rest, lineNo + 1];
 }
 
-function parseNumber(path: string, lineNo: number, name: string, text: string, emptyIsNaN: boolean): number {
+/** Plain decimal text only: `Number()` would also take "0x10", "0b1" or "Infinity". */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** `min`: "positive" (> 0) or "nonNegative" (≥ 0) when the field cannot be market data otherwise. */
+function parseNumber(path: string, lineNo: number, name: string, text: string, emptyIsNaN: boolean, min?: "positive" | "nonNegative"): number {
   const s = text.trim();
   if (s === "") {
     if (emptyIsNaN) return NaN;
     throw new DataError(`${path}:${lineNo}: empty ${name}`);
   }
-  const x = Number(s);
-  if (!Number.isFinite(x)) throw new DataError(`${path}:${lineNo}: bad ${name} ${JSON.stringify(text)}`);
+  const x = DECIMAL.test(s) ? Number(s) : NaN;
+  if (!Number.isFinite(x) || (min === "positive" && !(x > 0)) || (min === "nonNegative" && x < 0)) {
+    throw new DataError(`${path}:${lineNo}: bad ${name} ${JSON.stringify(text)}`);
+  }
   return x;
 }
 
-function parseInt64(path: string, lineNo: number, name: string, text: string): bigint {
+/** Epoch ms: an integer with at most 13 digits, so it fits the part names' fixed-width prefix. */
+function parseTimestamp(path: string, lineNo: number, text: string): number {
+  const x = parseNumber(path, lineNo, "timestamp_ms", text, false);
+  if (!Number.isInteger(x) || x < 0 || x > 9_999_999_999_999) throw new DataError(`${path}:${lineNo}: bad timestamp_ms ${JSON.stringify(text)} (expected integer epoch ms)`);
+  return x;
+}
+
+/** A row's `market` must agree with the file's first (one file = one market); empty cells are allowed. */
+function checkMarket(path: string, lineNo: number, text: string, first: { value: string | null }): void {
+  const m = text.trim();
+  if (m === "") return;
+  if (first.value === null) first.value = m;
+  else if (m !== first.value) throw new DataError(`${path}:${lineNo}: market ${JSON.stringify(m)} differs from ${JSON.stringify(first.value)} (one market per file)`);
+}
+
+function parseInt64(path: string, lineNo: number, name: string, text: string, nonNegative = false): bigint {
   const s = text.trim();
   if (!/^-?\d+$/.test(s)) throw new DataError(`${path}:${lineNo}: bad ${name} ${JSON.stringify(text)}`);
   const v = BigInt(s);
   if (v !== BigInt.asIntN(64, v)) throw new DataError(`${path}:${lineNo}: ${name} ${s} does not fit in 64 bits`);
+  if (nonNegative && v < 0n) throw new DataError(`${path}:${lineNo}: bad ${name} ${JSON.stringify(text)}`);
   return v;
 }
 
@@ -98,6 +120,7 @@ export async function* readTradeCsv(path: string, opts: CsvReadOptions = {}): As
   let n = 0;
   let col: { ts: number; px: number; qty: number; side: number; id: number; type: number; market: number } | null = null;
   let market = opts.market;
+  const fileMarket = { value: null as string | null };
   for await (const [f, lineNo, h] of withHeader(path, ["timestamp_ms", "price", "quantity", "side"])) {
     col ??= {
       ts: h.get("timestamp_ms")!,
@@ -108,12 +131,15 @@ export async function* readTradeCsv(path: string, opts: CsvReadOptions = {}): As
       type: h.get("trade_type") ?? -1,
       market: h.get("market") ?? -1,
     };
+    if (col.market >= 0) checkMarket(path, lineNo, f[col.market], fileMarket);
     if (market === undefined) market = col.market >= 0 ? f[col.market].trim() : "";
     if (b === null) b = allocTrades(market, cap, col.id >= 0);
-    b.timestampMs[n] = parseNumber(path, lineNo, "timestamp_ms", f[col.ts], false);
-    b.price[n] = parseNumber(path, lineNo, "price", f[col.px], false);
-    b.quantity[n] = parseNumber(path, lineNo, "quantity", f[col.qty], false);
+    b.timestampMs[n] = parseTimestamp(path, lineNo, f[col.ts]);
+    b.price[n] = parseNumber(path, lineNo, "price", f[col.px], false, "positive");
+    b.quantity[n] = parseNumber(path, lineNo, "quantity", f[col.qty], false, "positive");
     const s = f[col.side].trim().toLowerCase();
+    // empty = unknown taker side; any other word is not the legacy format
+    if (s !== "" && s !== "buy" && s !== "sell") throw new DataError(`${path}:${lineNo}: bad side ${JSON.stringify(f[col.side])} (expected buy, sell or empty)`);
     b.side[n] = s === "buy" ? Side.buy : s === "sell" ? Side.sell : Side.unknown;
     if (col.id >= 0) b.tradeId![n] = parseInt64(path, lineNo, "trade_id", f[col.id]);
     if (col.type >= 0) {
@@ -150,6 +176,7 @@ export async function* readBookCsv(path: string, opts: BookCsvOptions = {}): Asy
   let n = 0;
   let cols: { ts: number; seq: number; market: number; levels: number; idx: Int32Array } | null = null;
   let market = opts.market;
+  const fileMarket = { value: null as string | null };
   let levels = 0;
   const flush = (bb: BookBatch, rows: number) => {
     const out = rows === bb.length ? bb : sliceBook(bb, 0, rows);
@@ -169,16 +196,18 @@ export async function* readBookCsv(path: string, opts: BookCsvOptions = {}): Asy
       for (let i = 0; i < read; i++) ["bid_price", "bid_qty", "ask_price", "ask_qty"].forEach((c, k) => (idx[i * 4 + k] = h.get(`${c}${sep}${i}`)!));
       cols = { ts: h.get("timestamp_ms")!, seq: h.get("seq") ?? -1, market: h.get("market") ?? -1, levels: read, idx };
     }
+    if (cols.market >= 0) checkMarket(path, lineNo, f[cols.market], fileMarket);
     if (market === undefined) market = cols.market >= 0 ? f[cols.market].trim() : "";
     if (b === null) b = allocBook(market, levels, cap);
-    b.timestampMs[n] = parseNumber(path, lineNo, "timestamp_ms", f[cols.ts], false);
-    if (cols.seq >= 0) b.seq[n] = parseInt64(path, lineNo, "seq", f[cols.seq]);
+    b.timestampMs[n] = parseTimestamp(path, lineNo, f[cols.ts]);
+    if (cols.seq >= 0) b.seq[n] = parseInt64(path, lineNo, "seq", f[cols.seq], true);
     const idx = cols.idx;
+    // 0 or empty = no level (the legacy writer's filler); a negative value is not a book
     for (let i = 0; i < cols.levels; i++) {
-      b.bidPx[i][n] = parseNumber(path, lineNo, `bid_price${i}`, f[idx[i * 4]], true);
-      b.bidQty[i][n] = parseNumber(path, lineNo, `bid_qty${i}`, f[idx[i * 4 + 1]], true);
-      b.askPx[i][n] = parseNumber(path, lineNo, `ask_price${i}`, f[idx[i * 4 + 2]], true);
-      b.askQty[i][n] = parseNumber(path, lineNo, `ask_qty${i}`, f[idx[i * 4 + 3]], true);
+      b.bidPx[i][n] = parseNumber(path, lineNo, `bid_price${i}`, f[idx[i * 4]], true, "nonNegative");
+      b.bidQty[i][n] = parseNumber(path, lineNo, `bid_qty${i}`, f[idx[i * 4 + 1]], true, "nonNegative");
+      b.askPx[i][n] = parseNumber(path, lineNo, `ask_price${i}`, f[idx[i * 4 + 2]], true, "nonNegative");
+      b.askQty[i][n] = parseNumber(path, lineNo, `ask_qty${i}`, f[idx[i * 4 + 3]], true, "nonNegative");
     }
     if (++n === cap) {
       yield flush(b, n);

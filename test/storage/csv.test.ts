@@ -66,6 +66,55 @@ describe("legacy trades.csv", () => {
   });
 });
 
+describe("legacy CSV values that cannot be market data are refused (file:line)", () => {
+  const head = "timestamp_ms,datetime,market,side,price,quantity,trade_id,trade_type";
+  const row = (o: Partial<Record<"ts" | "market" | "side" | "price" | "qty" | "id", string>>) =>
+    [o.ts ?? "1000", "x", o.market ?? "ETH-USD", o.side ?? "buy", o.price ?? "5", o.qty ?? "1", o.id ?? "7", "TRADE"].join(",");
+  test("trades: non-positive price or size, unknown side word, bad timestamps, non-decimal numbers, mixed markets", async () => {
+    const cases: [string, string, string][] = [
+      ["negprice", row({ price: "-5" }), ":2: bad price \"-5\""],
+      ["zeroprice", row({ price: "0" }), ":2: bad price \"0\""],
+      ["negqty", row({ qty: "-1" }), ":2: bad quantity \"-1\""],
+      ["side", row({ side: "foo" }), ":2: bad side \"foo\""],
+      ["fracts", row({ ts: "1000.5" }), ":2: bad timestamp_ms \"1000.5\""],
+      ["negts", row({ ts: "-1000" }), ":2: bad timestamp_ms \"-1000\""],
+      ["hugets", row({ ts: "1e20" }), ":2: bad timestamp_ms \"1e20\""],
+      ["hex", row({ price: "0x10" }), ":2: bad price \"0x10\""],
+      ["mixed", [row({}), row({ market: "BTC-USD" })].join("\n"), ":3: market \"BTC-USD\" differs from \"ETH-USD\""],
+    ];
+    for (const [name, body, msg] of cases) {
+      const p = join(dir, `hostile_${name}.csv`);
+      writeFileSync(p, `${head}\n${body}\n`);
+      const e = await errorOf(collect(openTradeSource(p)));
+      expect(e).toBeInstanceOf(DataError);
+      expect(e.message).toContain(`hostile_${name}.csv${msg}`);
+    }
+    // still accepted: an empty side (unknown), any case, exponent notation, a row without market
+    const p = join(dir, "hostile_ok.csv");
+    writeFileSync(p, `${head}\n${row({ side: "" })}\n${row({ side: "SELL", price: "2.5e3", market: "" })}\n`);
+    const t = concatTrades(await collect(openTradeSource(p)));
+    expect(Array.from(t.side)).toEqual([Side.unknown, Side.sell]);
+    expect(t.price[1]).toBe(2500);
+  });
+
+  test("order book: negative sizes or prices, negative seq and bad timestamps", async () => {
+    const h = "timestamp_ms,datetime,market,seq,bid_price0,bid_qty0,ask_price0,ask_qty0";
+    const cases: [string, string, string][] = [
+      ["negqty", "1000,x,E,1,100,-1,101,1", ":2: bad bid_qty0 \"-1\""],
+      ["negprice", "1000,x,E,1,100,1,-101,1", ":2: bad ask_price0 \"-101\""],
+      ["negseq", "1000,x,E,-3,100,1,101,1", ":2: bad seq \"-3\""],
+      ["fracts", "1000.5,x,E,1,100,1,101,1", ":2: bad timestamp_ms \"1000.5\""],
+    ];
+    for (const [name, body, msg] of cases) {
+      const p = join(dir, `hostile_book_${name}.csv`);
+      writeFileSync(p, `${h}\n${body}\n`);
+      const e = await errorOf(collect(openBookSource(p)));
+      expect(e).toBeInstanceOf(DataError);
+      expect(e.message).toContain(`hostile_book_${name}.csv${msg}`);
+    }
+  });
+});
+
 describe("legacy orderbook_depth.csv", () => {
   test("levels detected from header, zeros and empty cells are missing levels", async () => {
     const head = ["timestamp_ms", "datetime", "market", "seq", "bid_price0", "bid_qty0", "ask_price0", "ask_qty0", "bid_price1", "bid_qty1", "ask_price1", "ask_qty1"];
