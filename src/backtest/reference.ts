@@ -189,7 +189,7 @@ export function runReference(d: EventData, s: Schedule, pb: Float64Array, out: R
     oTk[side] = pTk[side]!;
     oSize[side] = pSize[side]!;
     oQuoteTs[side] = pQuoteTs[side]!;
-    const q = levelQty(side, oTk[side]!, lastRow);
+    const q = queue ? levelQty(side, oTk[side]!, lastRow) : 0; // queue position only matters to the queue model
     oFront[side] = q > 0 ? q : 0;
     oPrev[side] = q > 0 ? q : 0;
     oTraded[side] = 0;

@@ -179,7 +179,7 @@ function activate(side: i32, ts: f64): void {
   s(O_TK, side, g(P_TK, side));
   s(O_SIZE, side, g(P_SIZE, side));
   s(O_QTS, side, g(P_QTS, side));
-  const q = levelQty(side, g(O_TK, side), lastRow);
+  const q = queue ? levelQty(side, g(O_TK, side), lastRow) : 0; // queue position only matters to the queue model
   s(O_FRONT, side, q > 0 ? q : 0);
   s(O_PREV, side, q > 0 ? q : 0);
   s(O_TRADED, side, 0);
