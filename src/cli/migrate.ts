@@ -121,11 +121,11 @@ function nextPart(names: string[]): number {
   return max + 1;
 }
 
-/** The market named in a CSV's first data row (`market` column), or null. */
+/** The market named in a CSV's first data row (`market` column), or null; a CSV without rows is a DataError. */
 async function csvMarket(path: string, kind: "trades" | "orderbook"): Promise<string | null> {
   const it = kind === "trades" ? readTradeCsv(path, { batchRows: 1 }) : readBookCsv(path, { batchRows: 1 });
   for await (const b of it) return b.market || null;
-  return null;
+  throw new DataError(`${path}: no data rows`);
 }
 
 export default defineCommand({

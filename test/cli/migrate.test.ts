@@ -82,4 +82,16 @@ describe("migrate", () => {
     expect(r.err).toContain("bad.csv:2: bad price");
     expect(run(["--trades", join(dir, "missing.csv"), "--market", "ETH-USD", "--data-dir", "data2"]).code).toBe(3);
   });
+
+  test("a header-only CSV is 'no data rows' (exit 3), with or without --market, and writes nothing", () => {
+    const csv = join(dir, "header_only.csv");
+    writeFileSync(csv, "timestamp_ms,datetime,market,side,price,quantity,trade_id,trade_type\n");
+    for (const extra of [[], ["--market", "ETH-USD"]]) {
+      const r = run(["--trades", csv, "--data-dir", "data3", ...extra]);
+      expect(r.code).toBe(3);
+      expect(r.err).toContain("header_only.csv: no data rows");
+      expect(r.err).not.toContain("no market column");
+    }
+    expect(() => readdirSync(join(dir, "data3/eth_usd/trades_parts"))).toThrow();
+  });
 });
