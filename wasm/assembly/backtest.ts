@@ -78,15 +78,23 @@ let nS: i32 = 0, sBook: usize = 0, sSigma: usize = 0, sKb: usize = 0, sKa: usize
 
 function levelQty(side: i32, tk: f64, row: i32): f64 {
   if (L == 0 || row < 0) return -1;
-  const tks = side == BID ? bidTk : askTk;
-  const qs = side == BID ? bidQ : askQ;
-  const o = row * L;
-  for (let l = 0; l < L; l++) {
-    const v = <f64>load<i32>(tks + (<usize>(o + l) << 2));
-    if (v == -1) continue;
-    if (v == tk) return <f64>load<f32>(qs + (<usize>(o + l) << 2));
-    const t = v >= 0 ? v : -v - 1.5;
-    if (side == BID ? t < tk : t > tk) return 0;
+  // integer compares, one loop per side; same answers as the reference's f64 version
+  const k = <i32>tk;
+  const o = <usize>(row * L) << 2;
+  if (side == BID) {
+    for (let l = 0; l < L; l++) {
+      const v = load<i32>(bidTk + o + (<usize>l << 2));
+      if (v == -1) continue;
+      if (v == k) return <f64>load<f32>(bidQ + o + (<usize>l << 2));
+      if (v >= 0 ? v < k : <f64>(-v) - 1.5 < tk) return 0;
+    }
+  } else {
+    for (let l = 0; l < L; l++) {
+      const v = load<i32>(askTk + o + (<usize>l << 2));
+      if (v == -1) continue;
+      if (v == k) return <f64>load<f32>(askQ + o + (<usize>l << 2));
+      if (v >= 0 ? v > k : <f64>(-v) - 1.5 > tk) return 0;
+    }
   }
   return -1;
 }
