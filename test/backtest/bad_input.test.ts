@@ -76,8 +76,8 @@ describe("end to end on degenerate inputs: no crash, no NaN metric", () => {
   const ob = bookCsv(Array.from({ length: 200 }, (_, i) => `${1_700_000_000_000 + i * 1000},${100 + (i % 3) * 0.1},1,${100.2 + (i % 3) * 0.1},1`));
 
   test("books without (usable) trades: runs, zero fills, finite metrics", async () => {
-    // the only trade has price 0 → dropped by validation, leaving books and no trades
-    const out = await runBacktest({ config: cfg, dataDir: dir, market: "T", orderbookPath: ob, tradesPath: tradeCsv(["1700000000500,0,1,buy"]), quiet: true, write: false });
+    // the only trade lies before the selected window, leaving books and no trades
+    const out = await runBacktest({ config: cfg, dataDir: dir, market: "T", orderbookPath: ob, tradesPath: tradeCsv(["1699999999000,100,1,buy"]), fromMs: 1_700_000_000_000, quiet: true, write: false });
     expect(out.summary.total_fills).toBe(0);
     expect(out.summary.final_pnl).toBe(0);
     expect(out.summary.sharpe).toBeNull();
