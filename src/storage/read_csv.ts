@@ -50,15 +50,15 @@ export async function* csvLines(path: string): AsyncGenerator<[line: string, lin
 /** Plain decimal text only: `Number()` would also take "0x10", "0b1" or "Infinity". */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-/** `min`: "positive" (> 0) or "nonNegative" (≥ 0) when the field cannot be market data otherwise. */
-function parseNumber(path: string, lineNo: number, name: string, text: string, emptyIsNaN: boolean, min?: "positive" | "nonNegative"): number {
+/** `nonNegative`: a negative value cannot be market data in this field. */
+function parseNumber(path: string, lineNo: number, name: string, text: string, emptyIsNaN: boolean, min?: "nonNegative"): number {
   const s = text.trim();
   if (s === "") {
     if (emptyIsNaN) return NaN;
     throw new DataError(`${path}:${lineNo}: empty ${name}`);
   }
   const x = DECIMAL.test(s) ? Number(s) : NaN;
-  if (!Number.isFinite(x) || (min === "positive" && !(x > 0)) || (min === "nonNegative" && x < 0)) {
+  if (!Number.isFinite(x) || (min === "nonNegative" && x < 0)) {
     throw new DataError(`${path}:${lineNo}: bad ${name} ${JSON.stringify(text)}`);
   }
   return x;
@@ -135,8 +135,10 @@ export async function* readTradeCsv(path: string, opts: CsvReadOptions = {}): As
     if (market === undefined) market = col.market >= 0 ? f[col.market].trim() : "";
     if (b === null) b = allocTrades(market, cap, col.id >= 0);
     b.timestampMs[n] = parseTimestamp(path, lineNo, f[col.ts]);
-    b.price[n] = parseNumber(path, lineNo, "price", f[col.px], false, "positive");
-    b.quantity[n] = parseNumber(path, lineNo, "quantity", f[col.qty], false, "positive");
+    // 0 is kept (the original wrote 0.0 for values it could not parse; consumers drop such trades,
+    // as they do for Parquet rows); a negative value is refused
+    b.price[n] = parseNumber(path, lineNo, "price", f[col.px], false, "nonNegative");
+    b.quantity[n] = parseNumber(path, lineNo, "quantity", f[col.qty], false, "nonNegative");
     const s = f[col.side].trim().toLowerCase();
     // empty = unknown taker side; any other word is not the legacy format
     if (s !== "" && s !== "buy" && s !== "sell") throw new DataError(`${path}:${lineNo}: bad side ${JSON.stringify(f[col.side])} (expected buy, sell or empty)`);

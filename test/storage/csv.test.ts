@@ -70,10 +70,9 @@ describe("legacy CSV values that cannot be market data are refused (file:line)",
   const head = "timestamp_ms,datetime,market,side,price,quantity,trade_id,trade_type";
   const row = (o: Partial<Record<"ts" | "market" | "side" | "price" | "qty" | "id", string>>) =>
     [o.ts ?? "1000", "x", o.market ?? "ETH-USD", o.side ?? "buy", o.price ?? "5", o.qty ?? "1", o.id ?? "7", "TRADE"].join(",");
-  test("trades: non-positive price or size, unknown side word, bad timestamps, non-decimal numbers, mixed markets", async () => {
+  test("trades: negative price or size, unknown side word, bad timestamps, non-decimal numbers, mixed markets", async () => {
     const cases: [string, string, string][] = [
       ["negprice", row({ price: "-5" }), ":2: bad price \"-5\""],
-      ["zeroprice", row({ price: "0" }), ":2: bad price \"0\""],
       ["negqty", row({ qty: "-1" }), ":2: bad quantity \"-1\""],
       ["side", row({ side: "foo" }), ":2: bad side \"foo\""],
       ["fracts", row({ ts: "1000.5" }), ":2: bad timestamp_ms \"1000.5\""],
@@ -89,12 +88,13 @@ describe("legacy CSV values that cannot be market data are refused (file:line)",
       expect(e).toBeInstanceOf(DataError);
       expect(e.message).toContain(`hostile_${name}.csv${msg}`);
     }
-    // still accepted: an empty side (unknown), any case, exponent notation, a row without market
+    // still accepted: an empty side (unknown), any case, exponent notation, a row without market,
+    // a 0 price (what the original wrote for unparsable values; consumers drop it, as for Parquet)
     const p = join(dir, "hostile_ok.csv");
-    writeFileSync(p, `${head}\n${row({ side: "" })}\n${row({ side: "SELL", price: "2.5e3", market: "" })}\n`);
+    writeFileSync(p, `${head}\n${row({ side: "" })}\n${row({ side: "SELL", price: "2.5e3", market: "" })}\n${row({ price: "0" })}\n`);
     const t = concatTrades(await collect(openTradeSource(p)));
-    expect(Array.from(t.side)).toEqual([Side.unknown, Side.sell]);
-    expect(t.price[1]).toBe(2500);
+    expect(Array.from(t.side)).toEqual([Side.unknown, Side.sell, Side.buy]);
+    expect(Array.from(t.price)).toEqual([5, 2500, 0]);
   });
 
   test("order book: negative sizes or prices, negative seq and bad timestamps", async () => {
