@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { resolveMarket, type MarketInfo } from "../config/market.ts";
-import { DataError, UsageError } from "../errors.ts";
+import { AppError, DataError, UsageError, describeError } from "../errors.ts";
 import { log } from "../log.ts";
 import { engineOptionsFromConfig } from "../model/engine.ts";
 import { computeOptimalQuote, quoteParamsFromConfig, type QuoteParams } from "../model/quote.ts";
@@ -59,11 +59,19 @@ export default defineCommand({
     const series = new SpreadSeries(engineOpts, quoteParams, config.effective_volume_threshold, !args.now);
     const books = openBookSource(bookSpec, { fromMs, seq: false });
     const trades = openTradeSource(tradeSpec, { fromMs });
+    const otherMarkets = new Set<string>();
     for await (const c of mergeChunks(books, trades)) {
+      for (const m of [c.book.length ? c.book.market : "", c.trades.length ? c.trades.market : ""]) if (m && m !== market) otherMarkets.add(m);
       forEachEvent(c, (i) => series.onBook(c.book, i), (j) => series.onTrade(c.trades, j));
     }
     if (series.books === 0) throw new DataError(`no order-book rows in ${books.label}`);
+    if (otherMarkets.size > 0) log.warn(`the data names market ${[...otherMarkets].join(", ")}, not ${market}: quoting it with ${market}'s tick and settings`);
     if (series.skippedBooks > 0) log.info(`${series.skippedBooks} snapshot(s) skipped: a side had no valid level`);
+    if (series.trades > 0 && series.tradesUsed === 0) {
+      log.warn(`none of the ${series.trades} trades in ${trades.label} falls after a book within calibration_max_gap_seconds (other period or market?): κ and A are not fitted`);
+    } else if (series.tradesUsed < series.trades) {
+      log.info(`${series.trades - series.tradesUsed} of ${series.trades} trades not used (no side, before the first book, inside a gap or at the mid)`);
+    }
 
     if (args.now) {
       const row = series.finish();
@@ -80,12 +88,16 @@ export default defineCommand({
       log.debug(`${datetime(r.ts)} mid ${r.mid} σ ${r.cal.sigmaRaw.toExponential(3)} κ ${r.cal.kappaBid.toFixed(0)}/${r.cal.kappaAsk.toFixed(0)} bid ${r.quote.bid} ask ${r.quote.ask} (${r.optimalSpreadBps.toFixed(2)} bps)`);
     }
     const output = args.output ?? join(marketPath(ctx.dataDir, market), "as_results.csv");
-    mkdirSync(dirname(output), { recursive: true });
-    writeFileSync(output, toCsv(rows, params.tickSize));
+    try {
+      mkdirSync(dirname(output), { recursive: true });
+      writeFileSync(output, toCsv(rows, params.tickSize));
+    } catch (e) {
+      throw new AppError(`--output ${output}: cannot write (${describeError(e)})`);
+    }
     log.info(`wrote ${rows.length} row(s) to ${output} (${series.books} snapshots, ${series.trades} trades)`);
     const summary = summaries(rows);
     if (args.json) {
-      console.log(JSON.stringify({ market, output, rows: rows.length, books: series.books, trades: series.trades, skippedBooks: series.skippedBooks, summary, last: rows.length ? rowJson(rows[rows.length - 1]) : null }, null, 2));
+      console.log(JSON.stringify({ market, output, rows: rows.length, books: series.books, trades: series.trades, tradesUsed: series.tradesUsed, skippedBooks: series.skippedBooks, summary, last: rows.length ? rowJson(rows[rows.length - 1]) : null }, null, 2));
     } else printSummary(summary, rows.length);
   },
 });

@@ -183,15 +183,17 @@ export class CalibrationEngine {
    * unknown (ignored). Measured against the latest book strictly before it; dropped when there is
    * none or it is older than maxGapMs.
    */
-  onTrade(ts: number, price: number, side: number): void {
-    if (side === 0 || !Number.isFinite(side) || !validPrice(price) || !Number.isFinite(ts)) return;
+  /** True when the trade entered the intensity window (false: no side, bad price, no earlier book, in a gap, at the mid). */
+  onTrade(ts: number, price: number, side: number): boolean {
+    if (side === 0 || !Number.isFinite(side) || !validPrice(price) || !Number.isFinite(ts)) return false;
     let p: Float64Array | null = null;
     if (this.hasCur && this.cur[0] < ts) p = this.cur;
     else if (this.hasPrev && this.prev[0] < ts) p = this.prev;
-    if (!p || ts - p[0] > this.opts.maxGapMs) return;
+    if (!p || ts - p[0] > this.opts.maxGapMs) return false;
     const d = tradeDelta(price, p[1], side);
-    if (!(d > 0)) return;
+    if (!(d > 0)) return false;
     this.trades.push(ts, side < 0 ? -1 : 1, d);
+    return true;
   }
 
   shouldRecalibrate(ts: number): boolean {

@@ -33,6 +33,8 @@ export class SpreadSeries {
   skippedBooks = 0;
   books = 0;
   trades = 0;
+  /** Trades the engine could place against an earlier book (the rest cannot inform κ/A). */
+  tradesUsed = 0;
   private lastTs = NaN;
   private lastMid = NaN;
   private bf = new Float64Array(2);
@@ -50,7 +52,7 @@ export class SpreadSeries {
 
   onTrade(t: TradeBatch, j: number): void {
     this.trades++;
-    this.engine.onTrade(t.timestampMs[j], t.price[j], t.side[j]);
+    if (this.engine.onTrade(t.timestampMs[j], t.price[j], t.side[j])) this.tradesUsed++;
   }
 
   onBook(b: BookBatch, i: number): void {

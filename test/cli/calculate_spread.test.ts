@@ -80,6 +80,37 @@ describe("calculate_spread bad input", () => {
   });
 });
 
+describe("calculate_spread: what a user is told", () => {
+  test("an --output that is a directory or cannot be created: exit 1, one line naming --output, no 'unexpected error'", () => {
+    const dir = mkdtempSync(join(tmpdir(), "spread-"));
+    writeFileSync(join(dir, "file"), "x");
+    for (const out of [dir, join(dir, "file", "sub", "as.csv")]) {
+      const r = run([...real, "--output", out], dir);
+      expect(r.code).toBe(1);
+      const errors = r.err.trim().split("\n").filter((l) => l.includes("[error]"));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toContain(`--output ${out}`);
+      expect(r.err).not.toContain("unexpected error");
+    }
+  });
+
+  test("trades that no earlier book can place (other period) are reported, not silently ignored", () => {
+    const dir = mkdtempSync(join(tmpdir(), "spread-"));
+    const eth = join(import.meta.dir, "../../../shared/data/extended-eth-usd-trades-62min/trades.csv");
+    const r = run(["--market", "BTC-USD", "--orderbook", join(sample, "orderbook.parquet"), "--trades", eth, "--output", join(dir, "o.csv"), "--json"], dir);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.trades).toBe(682);
+    expect(j.tradesUsed).toBe(0);
+    expect(r.err).toContain("none of the 682 trades");
+    // and the market named in the trade file is not the one asked for
+    expect(r.err).toContain("ETH-USD");
+    const ok = JSON.parse(run([...real, "--output", join(dir, "p.csv"), "--json"], dir).out);
+    expect(ok.tradesUsed).toBeGreaterThan(0); // 3,584 of 6,184: locked books put many trades at the mid (δ = 0)
+    expect(ok.tradesUsed).toBeLessThanOrEqual(ok.trades);
+  });
+});
+
 describe("calculate_spread on a collector-style data directory", () => {
   test("default paths, market.json tick, and --now from the latest window of the parts", async () => {
     const { readBookFile, readTradeFile } = await import("../../src/storage/read_parquet.ts");
