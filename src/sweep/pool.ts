@@ -2,12 +2,14 @@
  * Runs sweep combinations on Bun workers. The market data are read once and shared
  * (SharedArrayBuffer); each worker copies them into its WASM core once, then takes
  * combinations one at a time from a shared queue (dynamic scheduling: fast and slow runs balance
- * out). Results are stored by combination index, so the outcome does not depend on the thread
- * count or on which worker finished first.
+ * out; combinations that share a calibration go to the worker that already holds it, affinity.ts).
+ * Results are stored by combination index, so the outcome does not depend on the thread count or
+ * on which worker finished first.
  */
 import { buildSchedule, type CalibratedSchedule } from "../backtest/calibrate.ts";
 import type { Config } from "../config/schema.ts";
 import { engineOptionsFromConfig } from "../model/engine.ts";
+import { AffinityQueue } from "./affinity.ts";
 import { loadSweepData, scheduleKey, shareArrays } from "./engine.ts";
 import { AppError } from "../errors.ts";
 import { log } from "../log.ts";
@@ -65,7 +67,8 @@ export async function runPool(opts: PoolOptions): Promise<PoolResult> {
   const total = opts.combos.length;
   const rows: SweepRow[] = new Array(total);
   const threads = Math.max(1, Math.min(opts.threads, total));
-  let next = 0;
+  const groups = opts.combos.map((c) => scheduleKey(applyValues(opts.config, opts.keys, c)));
+  const queue = new AffinityQueue(groups, threads, [schedules[0][0]]);
   let done = 0;
   let prepareMs = 0;
   let runMs = 0;
@@ -74,9 +77,9 @@ export async function runPool(opts: PoolOptions): Promise<PoolResult> {
   try {
     await new Promise<void>((resolve, reject) => {
       const fail = (err: Error) => reject(err);
-      const dispatch = (w: Worker) => {
-        if (next >= total) return;
-        const index = next++;
+      const dispatch = (w: Worker, k: number) => {
+        const index = queue.next(k);
+        if (index === null) return;
         w.postMessage({ type: "run", index, values: opts.combos[index] } satisfies ToWorker);
       };
       for (let k = 0; k < threads; k++) {
@@ -92,7 +95,7 @@ export async function runPool(opts: PoolOptions): Promise<PoolResult> {
           switch (m.type) {
             case "ready":
               prepareMs = Math.max(prepareMs, m.prepareMs);
-              dispatch(w);
+              dispatch(w, k);
               return;
             case "init_error":
               fail(new AppError(m.message, m.exitCode as never));
@@ -108,7 +111,7 @@ export async function runPool(opts: PoolOptions): Promise<PoolResult> {
               done++;
               opts.onResult?.(row, done, total);
               if (done === total) resolve();
-              else dispatch(w);
+              else dispatch(w, k);
               return;
             }
           }

@@ -87,3 +87,30 @@ describe("ranking and outputs", () => {
     expect(colorFor(1, 0, 1)).toBe("rgb(214,72,36)");
   });
 });
+
+import { AffinityQueue } from "../../src/sweep/affinity.ts";
+
+describe("AffinityQueue: combinations that share a calibration stay on one worker", () => {
+  test("every combination exactly once; groups spread over workers before anyone helps", () => {
+    const groupOf = ["a", "a", "a", "b", "b", "b", "c", "c", "d", "d"];
+    const q = new AffinityQueue(groupOf, 2, ["a"]);
+    const got: [number, number][] = [];
+    // workers ask in turn
+    for (let turn = 0; got.length < groupOf.length; turn++) {
+      const w = turn % 2;
+      const i = q.next(w);
+      if (i !== null) got.push([w, i]);
+    }
+    expect(got.map((x) => x[1]).sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(q.next(0)).toBeNull();
+    // the pre-built calibration "a" is shared by every worker: both start there
+    expect(got.slice(0, 3).map((x) => groupOf[x[1]])).toEqual(["a", "a", "a"]);
+    // then each starts a calibration of its own; at most one is computed twice (helping at the end)
+    const groupsOf = (w: number) => new Set(got.filter((x) => x[0] === w && groupOf[x[1]] !== "a").map((x) => groupOf[x[1]]));
+    const both = [...groupsOf(0)].filter((g) => groupsOf(1).has(g));
+    expect(both.length).toBeLessThanOrEqual(1);
+    expect(groupsOf(0).size + groupsOf(1).size - both.length).toBe(3);
+    const q2 = new AffinityQueue(["x", "y", "x", "y"], 2);
+    expect([q2.next(0), q2.next(1), q2.next(0), q2.next(1), q2.next(0)]).toEqual([0, 1, 2, 3, null]);
+  });
+});

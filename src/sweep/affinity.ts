@@ -1,0 +1,44 @@
+/**
+ * Hands out sweep combinations so that each calibration is computed by as few workers as
+ * possible: a worker keeps taking combinations whose calibration it already holds, starts a
+ * calibration nobody has started yet when it runs out, and only then helps with another worker's
+ * group (computing that calibration a second time). Pure; results do not depend on it (they are
+ * stored by combination index), only the wall time does.
+ */
+export class AffinityQueue {
+  /** Remaining combination indices per group, ascending. */
+  private readonly remaining = new Map<string, number[]>();
+  private readonly known: Set<string>[];
+  private readonly started = new Set<string>();
+
+  constructor(groupOf: readonly string[], workers: number, sharedGroups: Iterable<string> = []) {
+    groupOf.forEach((g, i) => {
+      const list = this.remaining.get(g);
+      if (list) list.push(i);
+      else this.remaining.set(g, [i]);
+    });
+    const shared = [...sharedGroups];
+    for (const g of shared) this.started.add(g);
+    this.known = Array.from({ length: workers }, () => new Set(shared));
+  }
+
+  next(worker: number): number | null {
+    const mine = this.known[worker];
+    let pick: string | null = null;
+    for (const g of mine) if (this.remaining.get(g)?.length) return this.take(g);
+    for (const [g, list] of this.remaining) {
+      if (list.length && !this.started.has(g) && (pick === null || list[0] < this.remaining.get(pick)![0])) pick = g;
+    }
+    if (pick === null) {
+      for (const [g, list] of this.remaining) if (list.length && (pick === null || list.length > this.remaining.get(pick)!.length)) pick = g;
+    }
+    if (pick === null) return null;
+    mine.add(pick);
+    this.started.add(pick);
+    return this.take(pick);
+  }
+
+  private take(g: string): number {
+    return this.remaining.get(g)!.shift()!;
+  }
+}
