@@ -43,6 +43,19 @@ export function quoteParamsOf(p: RunParams): QuoteParams {
   };
 }
 
+/**
+ * x^n for the power queue model. Small integer powers are explicit products, so the TS reference
+ * and the WASM core compute the same bits (their Math.pow implementations may differ in the last
+ * ulp) and the common n = 2, 3 avoid a pow call.
+ */
+export function powQ(x: number, n: number): number {
+  if (n === 1) return x;
+  if (n === 2) return x * x;
+  if (n === 3) return x * x * x;
+  if (n === 4) return x * x * (x * x);
+  return Math.pow(x, n);
+}
+
 /** Order size for a quote at `price`: notional / price, rounded down to whole lots. */
 export function orderSize(p: RunParams, price: number): number {
   const raw = p.orderNotional / price;
@@ -288,8 +301,8 @@ export function runReference(d: EventData, s: Schedule, pb: Float64Array, out: R
     let front = oFront[side]!;
     if (power && chg > 0) {
       const back = prev - front;
-      const fb = Math.pow(back > 0 ? back : 0, p.queuePower);
-      const ff = Math.pow(front > 0 ? front : 0, p.queuePower);
+      const fb = powQ(back > 0 ? back : 0, p.queuePower);
+      const ff = powQ(front > 0 ? front : 0, p.queuePower);
       let prob = fb / (fb + ff);
       if (!Number.isFinite(prob)) prob = 1;
       front = front - (1 - prob) * chg + Math.min(back - prob * chg, 0);

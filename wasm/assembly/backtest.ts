@@ -282,6 +282,15 @@ function onTrade(j: i32): void {
   }
 }
 
+// Same as the reference's powQ (explicit products for n ≤ 4, identical bits on both sides).
+function powQ(x: f64, n: f64): f64 {
+  if (n == 1) return x;
+  if (n == 2) return x * x;
+  if (n == 3) return x * x * x;
+  if (n == 4) return x * x * (x * x);
+  return Math.pow(x, n);
+}
+
 function updateQueue(side: i32, row: i32): void {
   const nq = levelQty(side, g(O_TK, side), row);
   if (nq < 0) return;
@@ -292,8 +301,8 @@ function updateQueue(side: i32, row: i32): void {
   let front = g(O_FRONT, side);
   if (power && chg > 0) {
     const back = prev - front;
-    const fb = Math.pow(back > 0 ? back : 0, queuePower);
-    const ff = Math.pow(front > 0 ? front : 0, queuePower);
+    const fb = powQ(back > 0 ? back : 0, queuePower);
+    const ff = powQ(front > 0 ? front : 0, queuePower);
     let prob = fb / (fb + ff);
     if (!(prob - prob == 0)) prob = 1;
     front = front - (1 - prob) * chg + Math.min(back - prob * chg, 0);
