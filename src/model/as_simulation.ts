@@ -85,6 +85,8 @@ export function simulateAs(p: AsSimParams): AsSimResult {
     const quote = computeOptimalQuote(p.s0, 0, p.sigma / p.s0, p.k * p.s0, p.k * p.s0, qp);
     avgSpread += (quote.ask - quote.bid) / steps;
   }
+  // the quote function maps a non-finite spread to 0 (γ·s overflowing, say): that is no strategy to simulate
+  if (!(avgSpread > 0 && Number.isFinite(avgSpread))) throw new RangeError(`simulateAs: the model spread is ${avgSpread} for these parameters (gamma, sigma, k out of range)`);
   const out = [0, 1].map(() => ({ profit: new Float64Array(p.paths), q: new Float64Array(p.paths), spread: 0 }));
   for (let path = 0; path < p.paths; path++) {
     let s = p.s0;
@@ -113,6 +115,8 @@ export function simulateAs(p: AsSimParams): AsSimResult {
         }
       }
       s += rnd() < 0.5 ? jump : -jump;
+      // the quote function works in return space: a mid ≤ 0 has no quote (arithmetic BM can get there)
+      if (!(s > 0)) throw new RangeError(`simulateAs: the mid reached ${s} on path ${path + 1} (sigma too large for s0 = ${p.s0})`);
     }
     for (let strat = 0; strat < 2; strat++) {
       out[strat].profit[path] = cash[strat] + q[strat] * s;
