@@ -99,6 +99,10 @@ export async function loadMarkets(path: string, opts: LoadOptions = {}): Promise
   }
   if (out.length === 0) {
     const which = opts.markets ? ` for ${opts.markets.join(", ")}` : "";
+    if (dirs.length > 0 && (opts.fromMs !== undefined || opts.toMs !== undefined)) {
+      const at = (ms: number | undefined) => (ms === undefined ? "…" : new Date(ms).toISOString());
+      throw new DataError(`${path}: no data in the window ${at(opts.fromMs)} – ${at(opts.toMs)}${which} (check --from/--to)`);
+    }
     throw new DataError(`${path}: no recorded market data${which} (expected {market}/orderbook_parts, trades_parts or orderbook.parquet/trades.parquet)`);
   }
   if (opts.markets) {

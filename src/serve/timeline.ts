@@ -109,6 +109,13 @@ export class MarketTimeline {
         }
       }
     }
+    // no book: the trades are all there is to say what grid the market uses (REST minPriceChange)
+    if (!book && tr) {
+      for (let r = 0; r < tr.length; r++) {
+        if (tr.price[r] > 0) pxDec = Math.max(pxDec, fastDecimals(tr.price[r]));
+        if (tr.quantity[r] > 0) qDec = Math.max(qDec, fastDecimals(tr.quantity[r]));
+      }
+    }
     // Values with float noise (2999.9700000000003) have no short decimal form: use the grid of
     // market.json when known, else 10 decimals, and round to it (counted in `roundedValues`).
     const cap = (d: number, step: string | undefined) => (d <= MAX_EXACT_DECIMALS ? d : step ? Math.min(MAX_EXACT_DECIMALS, decimalsOfText(step)) : MAX_EXACT_DECIMALS);

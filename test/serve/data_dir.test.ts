@@ -96,3 +96,36 @@ test("loader errors are one clear line", async () => {
   const dir = await writeDataDir().catch(() => join(tmp, "data"));
   await expect(loadMarkets(dir, { markets: ["BTC-USD"] })).rejects.toThrow(/no recorded market data for BTC-USD/);
 });
+
+test("a time window outside the data says so, naming the window (not 'no recorded market data')", async () => {
+  const dir = join(tmp, "data");
+  const fromMs = T0 + 10 * 86_400_000;
+  const e = await loadMarkets(dir, { fromMs }).catch((x) => x as Error);
+  expect(e).toBeInstanceOf(Error);
+  expect(e.message).toContain("no data in the window");
+  expect(e.message).toContain(new Date(fromMs).toISOString());
+});
+
+test("a trades-only data dir (what migrate makes of trades.csv): REST tick and step come from the trades' decimals", async () => {
+  const csv = join(import.meta.dir, "../../../shared/data/extended-eth-usd-trades-62min/trades.csv");
+  const dir = join(tmp, "trades_only");
+  const { readTradeCsv } = await import("../../src/storage/read_csv.ts");
+  mkdirSync(partsDir(dir, "ETH-USD", "trades"), { recursive: true });
+  for await (const b of readTradeCsv(csv)) await writeTradePart(join(partsDir(dir, "ETH-USD", "trades"), partName(b.timestampMs[0], 0)), b);
+  // the decimals of the CSV text, counted independently of the server
+  const rows = (await Bun.file(csv).text()).trim().split("\n").slice(1).map((l) => l.split(","));
+  const dec = (col: number) => Math.max(...rows.map((r) => (r[col].split(".")[1] ?? "").replace(/0+$/, "").length));
+  const step = (d: number) => (d === 0 ? "1" : `0.${"0".repeat(d - 1)}1`);
+  const srv = await startServer({ source: { path: dir }, speed: 0 });
+  try {
+    const res = await fetch(marketsUrl(srv.restBase, ["ETH-USD"]), { headers: { "User-Agent": "serve-test/1.0" } });
+    const m = decodeMarketsResponse(await res.text());
+    expect(m.ok).toBe(true);
+    if (!m.ok) return;
+    expect(m.value[0].tickSize).toBe(step(dec(4)));
+    expect(m.value[0].sizeStep).toBe(step(dec(5)));
+    expect(dec(4)).toBeGreaterThan(0); // real ETH prices carry decimals: "1" would be wrong
+  } finally {
+    await srv.stop();
+  }
+});
