@@ -8,6 +8,7 @@ export function expectSame(a: RunResult, b: RunResult): void {
   expect(Array.from(a.fills.side)).toEqual(Array.from(b.fills.side));
   expect(Array.from(a.fills.price)).toEqual(Array.from(b.fills.price));
   expect(Array.from(a.fills.trade)).toEqual(Array.from(b.fills.trade));
+  expect(Array.from(a.fills.size)).toEqual(Array.from(b.fills.size)); // in practice bit-identical
   for (const k of Object.keys(F) as (keyof typeof F)[]) {
     const x = a.fills[k], y = b.fills[k];
     for (let i = 0; i < x.length; i++) expect(Math.abs(x[i]! - y[i]!)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(x[i]!)));
