@@ -156,3 +156,54 @@ describe("calculate_spread on a collector-style data directory", () => {
     expect(Math.abs(q.aAsk / j.last.aAsk - 1)).toBeLessThan(1e-5);
   });
 });
+
+describe("calculate_spread --now on a data dir made by migrate", () => {
+  test("real ETH trades.csv + an order book CSV around them → migrate → --now equals the full run's last row", () => {
+    const dir = mkdtempSync(join(tmpdir(), "spread-mig-"));
+    const csv = join(import.meta.dir, "../../../shared/data/extended-eth-usd-trades-62min/trades.csv");
+    const trades = readFileSync(csv, "utf8").trim().split("\n").slice(1).map((l) => l.split(","));
+    // a 5-level book every 500 ms, centred half a tick off the last trade (so trades sit off the mid)
+    const head = ["timestamp_ms", "datetime", "market", "seq"];
+    for (let i = 0; i < 5; i++) head.push(`bid_price${i}`, `bid_qty${i}`, `ask_price${i}`, `ask_qty${i}`);
+    const lines = [head.join(",")];
+    const t0 = Number(trades[0][0]) - 1000;
+    const t1 = Number(trades[trades.length - 1][0]) + 1000;
+    let j = 0;
+    let last = Number(trades[0][4]);
+    for (let ts = t0, seq = 1; ts < t1; ts += 500, seq++) {
+      while (j < trades.length && Number(trades[j][0]) < ts) last = Number(trades[j++][4]);
+      const row = [String(ts), "x", "ETH-USD", String(seq)];
+      for (let i = 0; i < 5; i++) row.push((last - 0.05 - 0.1 * i).toFixed(2), "3", (last + 0.05 + 0.1 * i).toFixed(2), "2.5");
+      lines.push(row.join(","));
+    }
+    writeFileSync(join(dir, "orderbook_depth.csv"), lines.join("\n") + "\n");
+    writeFileSync(join(dir, "small.json"), JSON.stringify({ orderbook_rows_per_part: 2000, markets: ["ETH-USD"] }));
+    const mig = Bun.spawnSync([process.execPath, main, "migrate", "--trades", csv, "--orderbook", "orderbook_depth.csv", "--data-dir", "data", "--config", "small.json", "--json"], { cwd: dir });
+    expect(mig.exitCode).toBe(0);
+    const m = JSON.parse(mig.stdout.toString());
+    expect(m.trades.rows).toBe(682);
+    expect(m.orderbook.parts.length).toBeGreaterThan(2); // --now must reach back across parts
+
+    const full = run(["--config", "small.json", "--data-dir", "data", "--json"], dir);
+    expect(full.code).toBe(0);
+    const j1 = JSON.parse(full.out);
+    expect(j1.market).toBe("ETH-USD");
+    expect(j1.trades).toBe(682);
+    expect(j1.tradesUsed).toBeGreaterThan(0); // 362: trades on the wrong side of this synthetic mid have δ ≤ 0
+    const now = run(["--config", "small.json", "--data-dir", "data", "--now", "--json"], dir);
+    expect(now.code).toBe(0);
+    const q = JSON.parse(now.out);
+    expect(q.ts).toBe(j1.last.ts);
+    expect(q.bid).toBeGreaterThan(0);
+    expect(q.bid).toBeLessThan(q.ask);
+    for (const p of [q.bid, q.ask]) expect(Math.abs(Math.round(p * 100) - p * 100)).toBeLessThan(1e-6); // tick 0.01
+    expect(Math.abs(q.kappaBid / j1.last.kappaBid - 1)).toBeLessThan(1e-5);
+    expect(Math.abs(q.sigma / j1.last.sigma - 1)).toBeLessThan(1e-9);
+    // the human form prints the same quote
+    const text = run(["--config", "small.json", "--data-dir", "data", "--now", "--inventory", "2"], dir);
+    expect(text.code).toBe(0);
+    expect(text.out).toContain("ETH-USD at ");
+    expect(text.out).toMatch(/inventory 2: reservation \d+\.\d{2} {2}bid \d+\.\d{2} {2}ask \d+\.\d{2}/);
+    expect(text.out).not.toContain("NaN");
+  });
+});
