@@ -1,4 +1,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main } from "../../src/main.ts";
 import { runLiveCheck } from "../../src/verify/live.ts";
 
 /**
@@ -66,6 +70,34 @@ describe("verify --live against a local stream", () => {
   test("no server: not connected", async () => {
     const r = await runLiveCheck({ wsBase: "ws://127.0.0.1:1/stream.extended.exchange/v1", market: "TEST-USD", userAgent: "t", seconds: 0.5 });
     expect(r.connected).toBe(false);
+  });
+});
+
+describe("verify_orderbook --live command: exit codes and --json", () => {
+  const run = async (wsBase: string, extra: string[] = []) => {
+    const dir = mkdtempSync(join(tmpdir(), "emm-live-"));
+    const cfg = join(dir, "config.json");
+    writeFileSync(cfg, JSON.stringify({ ws_base: wsBase, markets: ["TEST-USD"] }));
+    const lines: string[] = [];
+    const orig = console.log;
+    console.log = (...a: unknown[]) => lines.push(a.join(" "));
+    try {
+      const code = await main(["verify_orderbook", "--live", "--seconds", "0.5", "--config", cfg, "--log-level", "silent", ...extra]).catch((e) => e.exitCode);
+      return { code, out: lines.join("\n") };
+    } finally {
+      console.log = orig;
+    }
+  };
+  test("consistent → 0, two corrupted deltas → 3 (or 0 with --max-errors 2), unreachable → 1", async () => {
+    const ok = await run(serve(frames(new Set())));
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain("SUCCESS");
+    const bad = await run(serve(frames(new Set([3, 25]))), ["--json"]);
+    expect(bad.code).toBe(3);
+    expect(JSON.parse(bad.out).stats.mismatchedSnapshots).toBe(2);
+    expect((await run(serve(frames(new Set([3, 25]))), ["--max-errors", "2"])).code).toBe(0);
+    expect((await run("ws://127.0.0.1:1/stream.extended.exchange/v1")).code).toBe(1);
+    expect(await main(["verify_orderbook", "--seconds", "5"]).catch((e) => e.exitCode)).toBe(2);
   });
 });
 
