@@ -11,7 +11,7 @@
 import { computeOptimalQuote, type GammaMode, type QuoteParams } from "../model/quote.ts";
 import { floorTicks, ticksToPrice } from "../model/ticks.ts";
 import type { EventData } from "./data.ts";
-import { F, F_COLS, FILL_BY_BOOK, FILL_CLOSE, Q, Q_COLS, R, R_COLS, S, type RunBuffers } from "./layout.ts";
+import { F, FILL_BY_BOOK, FILL_CLOSE, Q, R, S, type RunBuffers } from "./layout.ts";
 import { FillModel, PARAM_KEYS, QueueModel, Requote, type RunParams } from "./params.ts";
 import type { Schedule } from "./schedule.ts";
 
