@@ -2,8 +2,9 @@
  * The compact, validated event data the simulation loop runs over (TS reference and WASM core
  * alike). Built incrementally from storage batches, so a multi-part market can be appended
  * chunk by chunk; only what the loop needs is kept:
- *   books:  ts, best bid, best ask (f64) and, for the queue model only, every level as integer
- *           ticks (i32, see encodeTick) and size (f32) — 32 B/row without levels, +16 B/level/side;
+ *   books:  ts, best bid, best ask, farthest bid and ask (f64) and, for the queue model only, every
+ *           level as integer ticks (i32, see encodeTick) and size (f32) — 40 B/row without levels,
+ *           +8 B per level per side;
  *   trades: ts, price, quantity (f64), taker side (i8: 1 buy, −1 sell, 0 unknown);
  *   funding: ts, rate (f64).
  * Bad rows are rejected here with one-line DataErrors (or dropped and counted where that is the
@@ -99,16 +100,11 @@ export class EventDataBuilder {
   private lastTradeId: bigint | null = null;
   readonly stats: BuildStats = { badTrades: 0, duplicateTrades: 0, oneSidedBooks: 0, crossedBooks: 0 };
 
-  /**
-   * @param levels levels per side to keep for the queue model (0 for cross/strict: 32 B/row).
-   * @param tickSize grid for level prices in integer ticks.
-   * @param hint expected row counts, to allocate once.
-   */
   /** Arrays owned by someone else (e.g. the WASM core's memory), fixed capacity. */
   private fixed = false;
 
   /**
-   * @param levels levels per side to keep for the queue model (0 for cross/strict: 32 B/row).
+   * @param levels levels per side to keep for the queue model (0 for cross/strict: 40 B/row).
    * @param tickSize grid for level prices in integer ticks.
    * @param hint expected row counts, to allocate once.
    * @param prealloc book and trade arrays to fill in place (capacity = their length; the
