@@ -16,12 +16,26 @@ export const validPrice = (p: number) => Number.isFinite(p) && p > 0;
  * is subtracted. Null with fewer than 2 valid prices or 2 returns; 0 when Σdt or Σr² is not > 0.
  */
 export function realizedVolatility(ts: ArrayLike<number>, px: ArrayLike<number>, from = 0, to = ts.length): number | null {
+  let sumR2 = 0;
+  let sumDt = 0;
+  const nRet = forEachReturn(ts, px, from, to, (_t, r, dt) => {
+    sumR2 += r * r;
+    sumDt += dt;
+  });
+  if (nRet < 2) return null;
+  if (!(sumDt > 0) || !(sumR2 > 0) || !Number.isFinite(sumR2 / sumDt)) return 0;
+  return Math.sqrt(sumR2 / sumDt);
+}
+
+/**
+ * The pairs both literal estimators use: consecutive valid prices with dt > 0 and a finite log
+ * return r = ln(p₂/p₁); `visit(t of the later price, r, dt in s)`. Returns the number of pairs.
+ */
+function forEachReturn(ts: ArrayLike<number>, px: ArrayLike<number>, from: number, to: number, visit: (t: number, r: number, dt: number) => void): number {
   let prevT = NaN;
   let prevP = NaN;
   let valid = 0;
-  let nRet = 0;
-  let sumR2 = 0;
-  let sumDt = 0;
+  let n = 0;
   for (let i = from; i < to; i++) {
     const p = px[i];
     if (!validPrice(p)) continue;
@@ -31,9 +45,8 @@ export function realizedVolatility(ts: ArrayLike<number>, px: ArrayLike<number>,
       if (dt > 0) {
         const r = Math.log(p / prevP);
         if (Number.isFinite(r)) {
-          sumR2 += r * r;
-          sumDt += dt;
-          nRet++;
+          visit(t, r, dt);
+          n++;
         }
       }
     }
@@ -41,9 +54,7 @@ export function realizedVolatility(ts: ArrayLike<number>, px: ArrayLike<number>,
     prevP = p;
     valid++;
   }
-  if (valid < 2 || nRet < 2) return null;
-  if (!(sumDt > 0) || !(sumR2 > 0) || !Number.isFinite(sumR2 / sumDt)) return 0;
-  return Math.sqrt(sumR2 / sumDt);
+  return n;
 }
 
 /** Returns on a fixed time grid; `bucketTs[k]` is the grid time of the later price of return k. */
@@ -280,32 +291,13 @@ export function garchVolatility(ts: ArrayLike<number>, px: ArrayLike<number>, ma
  */
 export function ewmaVolatility(ts: ArrayLike<number>, px: ArrayLike<number>, now: number, halfLifeSeconds: number, from = 0, to = ts.length): number | null {
   const k = Math.LN2 / (halfLifeSeconds * 1000);
-  let prevT = NaN;
-  let prevP = NaN;
-  let valid = 0;
-  let n = 0;
   let num = 0;
   let den = 0;
-  for (let i = from; i < to; i++) {
-    const p = px[i];
-    if (!validPrice(p)) continue;
-    const t = ts[i];
-    if (valid > 0) {
-      const dt = Math.max(t - prevT, 0) / 1000;
-      if (dt > 0) {
-        const r = Math.log(p / prevP);
-        if (Number.isFinite(r)) {
-          const w = Math.exp(-k * (now - t));
-          num += w * r * r;
-          den += w * dt;
-          n++;
-        }
-      }
-    }
-    prevT = t;
-    prevP = p;
-    valid++;
-  }
+  const n = forEachReturn(ts, px, from, to, (t, r, dt) => {
+    const w = Math.exp(-k * (now - t));
+    num += w * r * r;
+    den += w * dt;
+  });
   if (n < 2) return null;
   if (!(den > 0) || !(num > 0) || !Number.isFinite(num / den)) return 0;
   return Math.sqrt(num / den);

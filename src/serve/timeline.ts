@@ -306,23 +306,11 @@ export class MarketTimeline {
 
   /** Formatting dominates delta encoding; prices and sizes repeat a lot, so texts are cached. */
   private priceText(units: number): string {
-    let t = this.pxCache.get(units);
-    if (t === undefined) {
-      if (this.pxCache.size > 100_000) this.pxCache.clear();
-      t = this.priceScale.format(units);
-      this.pxCache.set(units, t);
-    }
-    return t;
+    return cachedText(this.pxCache, 100_000, this.priceScale, units);
   }
 
   private qtyText(units: number): string {
-    let t = this.qCache.get(units);
-    if (t === undefined) {
-      if (this.qCache.size > 200_000) this.qCache.clear();
-      t = this.sizeScale.format(units);
-      this.qCache.set(units, t);
-    }
-    return t;
+    return cachedText(this.qCache, 200_000, this.sizeScale, units);
   }
 
   /** Levels of a SNAPSHOT of row g (absolute sizes, best first), `depth` levels per side at most. */
@@ -424,6 +412,17 @@ export class MarketTimeline {
 }
 
 const MAX_EXACT_DECIMALS = 10;
+
+/** `scale.format(units)` through a cache that is simply emptied when it reaches `limit` entries. */
+function cachedText(cache: Map<number, string>, limit: number, scale: DecimalScale, units: number): string {
+  let t = cache.get(units);
+  if (t === undefined) {
+    if (cache.size > limit) cache.clear();
+    t = scale.format(units);
+    cache.set(units, t);
+  }
+  return t;
+}
 
 /** Nearest units on the grid, or null beyond 2^53. */
 function roundUnits(x: number, scale: DecimalScale): number | null {

@@ -1,17 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { DecimalScale, decimalsOf, formatNumber } from "../../src/exchange/decimal.ts";
+import { rng } from "../storage/helpers.ts"; // deterministic PRNG so failures reproduce
 
-/** Deterministic PRNG so failures reproduce. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("DecimalScale", () => {
   test("random decimals round-trip exactly through steps, for many grids", () => {

@@ -10,19 +10,10 @@ import { openBookSource, openTradeSource, type SkippedPart } from "../../src/sto
 import { Side } from "../../src/storage/types.ts";
 import { encodeParquet, writeBookPart, writeTradePart } from "../../src/storage/write_parts.ts";
 import { publishFile } from "../../src/storage/atomic.ts";
-import { collect, randomBook, randomTrades, rng } from "./helpers.ts";
+import { collect, randomBook, randomTrades, rng, errorOf } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "emm-bad-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function errorOf(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected an error");
-}
 
 describe("unreadable parts are reported by name and skipped", () => {
   test("truncated, garbage and wrong-schema parts among good ones", async () => {

@@ -6,20 +6,11 @@ import { DataError } from "../../src/errors.ts";
 import { concatBooks, concatTrades } from "../../src/storage/batch.ts";
 import { openBookSource, openTradeSource } from "../../src/storage/sources.ts";
 import { Side, TradeType } from "../../src/storage/types.ts";
-import { collect, SHARED_DATA } from "./helpers.ts";
+import { collect, SHARED_DATA, errorOf } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "emm-csv-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const FIXTURE = join(SHARED_DATA, "extended-eth-usd-trades-62min/trades.csv");
-
-async function errorOf(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected an error");
-}
 
 describe("legacy trades.csv", () => {
   test("real Extended fixture: 682 trades, ids above 2^53 exact, streamed in chunks", async () => {
@@ -66,6 +57,17 @@ describe("legacy trades.csv", () => {
   });
 });
 
+/** Each case [name, rows, message] written under `header` must be a DataError containing `{file}{message}`. */
+async function expectRefused(prefix: string, header: string, cases: [string, string, string][], read: (path: string) => Promise<unknown>) {
+  for (const [name, body, msg] of cases) {
+    const p = join(dir, `${prefix}${name}.csv`);
+    writeFileSync(p, `${header}\n${body}\n`);
+    const e = await errorOf(read(p));
+    expect(e).toBeInstanceOf(DataError);
+    expect(e.message).toContain(`${prefix}${name}.csv${msg}`);
+  }
+}
+
 describe("legacy CSV values that cannot be market data are refused (file:line)", () => {
   const head = "timestamp_ms,datetime,market,side,price,quantity,trade_id,trade_type";
   const row = (o: Partial<Record<"ts" | "market" | "side" | "price" | "qty" | "id", string>>) =>
@@ -81,13 +83,7 @@ describe("legacy CSV values that cannot be market data are refused (file:line)",
       ["hex", row({ price: "0x10" }), ":2: bad price \"0x10\""],
       ["mixed", [row({}), row({ market: "BTC-USD" })].join("\n"), ":3: market \"BTC-USD\" differs from \"ETH-USD\""],
     ];
-    for (const [name, body, msg] of cases) {
-      const p = join(dir, `hostile_${name}.csv`);
-      writeFileSync(p, `${head}\n${body}\n`);
-      const e = await errorOf(collect(openTradeSource(p)));
-      expect(e).toBeInstanceOf(DataError);
-      expect(e.message).toContain(`hostile_${name}.csv${msg}`);
-    }
+    await expectRefused("hostile_", head, cases, (p) => collect(openTradeSource(p)));
     // still accepted: an empty side (unknown), any case, exponent notation, a row without market,
     // a 0 price (what the original wrote for unparsable values; consumers drop it, as for Parquet)
     const p = join(dir, "hostile_ok.csv");
@@ -105,13 +101,7 @@ describe("legacy CSV values that cannot be market data are refused (file:line)",
       ["negseq", "1000,x,E,-3,100,1,101,1", ":2: bad seq \"-3\""],
       ["fracts", "1000.5,x,E,1,100,1,101,1", ":2: bad timestamp_ms \"1000.5\""],
     ];
-    for (const [name, body, msg] of cases) {
-      const p = join(dir, `hostile_book_${name}.csv`);
-      writeFileSync(p, `${h}\n${body}\n`);
-      const e = await errorOf(collect(openBookSource(p)));
-      expect(e).toBeInstanceOf(DataError);
-      expect(e.message).toContain(`hostile_book_${name}.csv${msg}`);
-    }
+    await expectRefused("hostile_book_", h, cases, (p) => collect(openBookSource(p)));
   });
 });
 

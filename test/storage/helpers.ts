@@ -1,4 +1,4 @@
-// Shared fixtures for storage tests: a seeded PRNG and random batches.
+// Shared fixtures for storage (and exchange) tests: a seeded PRNG, random batches, error capture.
 import { allocBook, allocTrades } from "../../src/storage/batch.ts";
 import type { BookBatch, TradeBatch } from "../../src/storage/types.ts";
 import { join } from "node:path";
@@ -57,4 +57,14 @@ export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of it) out.push(x);
   return out;
+}
+
+/** The error a promise rejects with (fails the test when it resolves). */
+export async function errorOf(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("expected an error");
 }
