@@ -24,7 +24,7 @@ const refHours = arg("ref-hours", 2);
 const config = v.parse(ConfigSchema, {});
 const opts = engineOptionsFromConfig(config);
 
-type Cal = { onBook: CalibrationEngine["onBook"]; onTrade: CalibrationEngine["onTrade"]; shouldRecalibrate(ts: number): boolean; calibrate(ts: number): unknown };
+type Cal = { onBook: CalibrationEngine["onBook"]; onTrade(ts: number, price: number, side: number): unknown; shouldRecalibrate(ts: number): boolean; calibrate(ts: number): unknown };
 
 /** Feeds books [0, nBooks) with their trades; returns ms spent and calibrations done, and the ms of the last `tailCalibrations`. */
 function feed(cal: Cal, m: SyntheticMarket, nBooks: number) {

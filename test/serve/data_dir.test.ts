@@ -100,10 +100,10 @@ test("loader errors are one clear line", async () => {
 test("a time window outside the data says so, naming the window (not 'no recorded market data')", async () => {
   const dir = join(tmp, "data");
   const fromMs = T0 + 10 * 86_400_000;
-  const e = await loadMarkets(dir, { fromMs }).catch((x) => x as Error);
+  const e: unknown = await loadMarkets(dir, { fromMs }).catch((x: unknown) => x);
   expect(e).toBeInstanceOf(Error);
-  expect(e.message).toContain("no data in the window");
-  expect(e.message).toContain(new Date(fromMs).toISOString());
+  expect((e as Error).message).toContain("no data in the window");
+  expect((e as Error).message).toContain(new Date(fromMs).toISOString());
 });
 
 test("a trades-only data dir (what migrate makes of trades.csv): REST tick and step come from the trades' decimals", async () => {
@@ -118,7 +118,7 @@ test("a trades-only data dir (what migrate makes of trades.csv): REST tick and s
   const step = (d: number) => (d === 0 ? "1" : `0.${"0".repeat(d - 1)}1`);
   const srv = await startServer({ source: { path: dir }, speed: 0 });
   try {
-    const res = await fetch(marketsUrl(srv.restBase, ["ETH-USD"]), { headers: { "User-Agent": "serve-test/1.0" } });
+    const res = await fetch(marketsUrl(srv.restBase, "ETH-USD"), { headers: { "User-Agent": "serve-test/1.0" } });
     const m = decodeMarketsResponse(await res.text());
     expect(m.ok).toBe(true);
     if (!m.ok) return;
