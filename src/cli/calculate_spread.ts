@@ -68,7 +68,7 @@ export default defineCommand({
     if (otherMarkets.size > 0) log.warn(`the data names market ${[...otherMarkets].join(", ")}, not ${market}: quoting it with ${market}'s tick and settings`);
     if (series.skippedBooks > 0) log.info(`${series.skippedBooks} snapshot(s) skipped: a side had no valid level`);
     if (series.trades > 0 && series.tradesUsed === 0) {
-      log.warn(`none of the ${series.trades} trades in ${trades.label} falls after a book within calibration_max_gap_seconds (other period or market?): κ and A are not fitted`);
+      log.warn(`none of the ${series.trades} trades in ${trades.label} could be placed against an earlier book (other period or market? no side? all on the wrong side of the mid?): κ and A are not fitted`);
     } else if (series.tradesUsed < series.trades) {
       log.info(`${series.trades - series.tradesUsed} of ${series.trades} trades not used (no side, before the first book, inside a gap or at the mid)`);
     }
