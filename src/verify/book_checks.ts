@@ -91,6 +91,8 @@ export class BookChecker {
       const prevTs = this.prevTs;
       if (prevSeq === prevSeq) {
         if (seq > prevSeq + 1) t.add("seq_gap", file, row, () => `expected seq ${prevSeq + 1}, got ${seq} (${seq - prevSeq - 1} missing)`);
+        // every connection's first SNAPSHOT is seq 1: a restart at 1 with time moving on is a reconnect
+        else if (seq <= 1 && ts >= prevTs) t.add("seq_reset", file, row, () => `seq ${seq} after ${prevSeq}: a new connection`);
         else if (seq <= prevSeq) t.add("seq_regression", file, row, () => `seq ${seq} after ${prevSeq}`);
       }
       if (prevTs === prevTs) {

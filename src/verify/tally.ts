@@ -21,6 +21,7 @@ export const CHECKS = {
   // ---- order book rows ----
   book_duplicate: { severity: "error", title: "duplicate book row (same timestamp and seq seen before)" },
   seq_gap: { severity: "warning", title: "seq gap (seq > previous + 1)" },
+  seq_reset: { severity: "warning", title: "seq restarts at 1 (a new connection)" },
   seq_regression: { severity: "error", title: "seq regression (seq ≤ previous)" },
   book_ts_regression: { severity: "error", title: "book timestamp regression" },
   crossed: { severity: "error", title: "crossed book (best bid > best ask)" },

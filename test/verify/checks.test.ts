@@ -66,6 +66,15 @@ describe("book defects, each injected alone, counted exactly", () => {
     for (let r = 200; r < N; r++) b.seq[r] -= 5n;
     expectCounts(check([b]).tally, { seq_regression: 1 });
   });
+  test("a restart at seq 1 with time moving on is a reconnect (warning), not a regression", () => {
+    const b = cloneBook(base);
+    for (let r = 600; r < N; r++) b.seq[r] = BigInt(r - 599);
+    const c = cloneBook(base);
+    for (let r = 600; r < N; r++) c.seq[r] = BigInt(r - 599);
+    c.timestampMs[600] = c.timestampMs[599] - 1; // seq 1 but time went back: a regression of both
+    expectCounts(check([b]).tally, { seq_reset: 1 });
+    expectCounts(check([c]).tally, { seq_regression: 1, book_ts_regression: 1 });
+  });
   test("seq gap across a part boundary", () => {
     const b2 = pickBook(base, range(601, N));
     expectCounts(check([pickBook(base, range(0, 600)), b2]).tally, { seq_gap: 1 });

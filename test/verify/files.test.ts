@@ -147,7 +147,7 @@ describe("verify_orderbook command: report, --json, exit codes", () => {
     const clean = await writeMarket();
     const ok = await run(["--data-dir", clean, "--market", MARKET]);
     expect(ok.code).toBe(0);
-    expect(ok.out).toContain("all 21 checks passed");
+    expect(ok.out).toContain("all 22 checks passed");
 
     const b = cloneBook(book);
     b.bidPx[0][5] = b.askPx[0][5] + 1;
