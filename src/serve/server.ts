@@ -420,8 +420,10 @@ export async function startServer(opts: ServeOptions): Promise<ReplayServer> {
     if (!tl) return notFound("Market not found");
     if (m[2] === "trades") {
       const end = currentTradeEnd(tl);
-      const q = Number(url.searchParams.get("limit") ?? restLimit);
-      const limit = Number.isInteger(q) && q > 0 ? Math.min(q, restLimit) : restLimit;
+      const text = url.searchParams.get("limit");
+      const q = text === null ? restLimit : /^\d+$/.test(text) ? Number(text) : NaN;
+      if (!(q > 0)) return json(encodeRestError(400, `limit: expected a positive integer, got ${JSON.stringify(text)}`), 400);
+      const limit = Math.min(q, restLimit);
       const out = [];
       for (let k = Math.max(0, end - limit); k < end; k++) out.push(tl.tradeAt(k));
       return json(encodeRestTrades(out));

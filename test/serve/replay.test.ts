@@ -141,4 +141,18 @@ describe("replay of the real StandX book", () => {
     expect(d.ok && d.value.length).toBe(0);
     expect(server.stats.userAgents).toContain("serve-test/1.0");
   });
+
+  test("REST trades ?limit: honoured when a positive integer, a 400 in the exchange's envelope otherwise (no silent default)", async () => {
+    const get = (q: string) => fetch(`${server.restBase}/info/markets/BTC-USD/trades${q}`, { headers: { "User-Agent": "x" } });
+    const two = await get("?limit=2");
+    expect(two.status).toBe(200);
+    expect(((await two.json()) as { data: unknown[] }).data).toHaveLength(2);
+    for (const bad of ["abc", "-3", "0", "1.5", ""]) {
+      const r = await get(`?limit=${bad}`);
+      expect([bad, r.status]).toEqual([bad, 400]);
+      const body = (await r.json()) as { status: string; error: { code: number; message: string } };
+      expect(body.status).toBe("ERROR");
+      expect(body.error.message).toContain("limit");
+    }
+  });
 });
