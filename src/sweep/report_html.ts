@@ -28,7 +28,7 @@ function heatMap(rows: SweepRow[], params: SweepParam[], metric: RankMetric, min
   const ch = 30;
   const left = 110;
   const top = 40;
-  const w = left + cw * py.values.length + 20;
+  const w = Math.max(left + cw * py.values.length + 20, 640); // wide enough for the legend line
   const h = top + ch * px.values.length + 40;
   const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif" font-size="11">`];
   parts.push(`<text x="${left}" y="14" font-weight="bold">${esc(py.key)} →</text>`);
