@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { MARKET_NAME } from "../config/schema.ts";
-import { UsageError } from "../errors.ts";
+import { AppError, UsageError, describeError } from "../errors.ts";
 import { log } from "../log.ts";
 import type { FaultOptions } from "../serve/faults.ts";
 import { startServer } from "../serve/server.ts";
@@ -9,10 +9,14 @@ import { commonArgs, jsonArg, numberArg, setup } from "./common.ts";
 /** `--from/--to`: epoch milliseconds or an ISO-8601 date-time. */
 function timeArg(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
-  const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  // only digits or an ISO date: Date.parse also takes "-5" (year −5) and other loose forms
+  const n = /^\d+$/.test(v) ? Number(v) : /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) ? Date.parse(v) : NaN;
   if (!Number.isFinite(n)) throw new UsageError(`--${name}: expected epoch ms or an ISO date-time, got ${JSON.stringify(v)}`);
   return n;
 }
+
+/** Longest delay a timer honours (setTimeout fires after 1 ms beyond 2^31 − 1 ms). */
+const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 export default defineCommand({
   meta: {
@@ -57,6 +61,7 @@ export default defineCommand({
     const speed = numberArg("speed", args.speed, { min: 0 }) ?? 1;
     const duration = numberArg("duration", args.duration, { min: 0 });
     if (duration !== undefined && duration <= 0) throw new UsageError(`--duration: expected a number > 0, got ${JSON.stringify(args.duration)}`);
+    if (duration !== undefined && duration > MAX_TIMER_SECONDS) throw new UsageError(`--duration: at most ${MAX_TIMER_SECONDS} s, got ${JSON.stringify(args.duration)}`);
     const positive = (name: string, v: string | undefined, integer: boolean) => {
       const n = numberArg(name, v, { min: 0, integer });
       if (n === 0) throw new UsageError(`--${name}: expected a number > 0, got 0`);
@@ -71,6 +76,7 @@ export default defineCommand({
       stallAfterSeconds: positive("stall-after", args["stall-after"], false),
     };
     const pingS = positive("ping-interval", args["ping-interval"], false) ?? 15;
+    if (pingS > MAX_TIMER_SECONDS) throw new UsageError(`--ping-interval: at most ${MAX_TIMER_SECONDS} s, got ${JSON.stringify(args["ping-interval"])}`);
     const snapS = positive("snapshot-interval", args["snapshot-interval"], false) ?? 60;
     const mode = args["snapshot-mode"] ?? "replace";
     if (mode !== "replace" && mode !== "resync") throw new UsageError(`--snapshot-mode: expected replace or resync, got ${JSON.stringify(mode)}`);
@@ -88,6 +94,10 @@ export default defineCommand({
       snapshotIntervalMs: snapS * 1000,
       snapshotMode: mode,
       requireUserAgent: !args["allow-no-user-agent"],
+    }).catch((e: unknown) => {
+      // a taken port is an I/O failure of this run, not a bug: one line naming the port
+      if (/in use|EADDRINUSE/i.test(describeError(e))) throw new AppError(`--port ${port}: ${describeError(e)}`);
+      throw e;
     });
     const info = { url: server.url, wsBase: server.wsBase, restBase: server.restBase, markets: server.markets };
     if (args.json) console.log(JSON.stringify(info));

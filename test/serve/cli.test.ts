@@ -38,3 +38,32 @@ test("`serve` with a bad flag value or missing data exits 2 / 3 with one line", 
   expect(missing.exitCode).toBe(3);
   expect(missing.stderr.toString().trim().split("\n").length).toBe(1);
 });
+
+test("`serve` refuses values it would silently misread: negative/odd --from, timer overflows, a port in use", async () => {
+  const run = (args: string[]) => Bun.spawnSync([process.execPath, "src/main.ts", "serve", "--data-dir", STANDX, "--port", "0", ...args], { cwd: ROOT, timeout: 20_000 });
+  const cases: [string[], string][] = [
+    [["--from", "-5"], "--from"], // Date.parse("-5") is year −5
+    [["--to", "Tuesday"], "--to"],
+    [["--duration", "1e20"], "--duration"], // setTimeout would fire after 1 ms
+    [["--ping-interval", "1e12"], "--ping-interval"],
+  ];
+  for (const [args, flag] of cases) {
+    const r = run(args);
+    expect([args.join(" "), r.exitCode]).toEqual([args.join(" "), 2]);
+    const errors = r.stderr.toString().trim().split("\n").filter((l) => l.includes("[error]"));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(flag);
+  }
+  // a port already taken: a runtime error (exit 1) naming the port, not a stack trace
+  const taken = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("x") });
+  try {
+    const r = Bun.spawnSync([process.execPath, "src/main.ts", "serve", "--data-dir", STANDX, "--port", String(taken.port), "--duration", "1"], { cwd: ROOT, timeout: 20_000 });
+    expect(r.exitCode).toBe(1);
+    const err = r.stderr.toString();
+    expect(err).toContain(String(taken.port));
+    expect(err).not.toContain("    at ");
+    expect(err.trim().split("\n").filter((l) => l.includes("[error]"))).toHaveLength(1);
+  } finally {
+    taken.stop(true);
+  }
+});
