@@ -66,6 +66,9 @@ export default defineCommand({
     }
     if (series.books === 0) throw new DataError(`no order-book rows in ${books.label}`);
     if (otherMarkets.size > 0) log.warn(`the data names market ${[...otherMarkets].join(", ")}, not ${market}: quoting it with ${market}'s tick and settings`);
+    if (series.bookRegressions + series.tradeRegressions > 0) {
+      log.warn(`input not in time order: ${series.bookRegressions} book row(s) and ${series.tradeRegressions} trade(s) go back in time (processed in stored order; sort the data for meaningful windows)`);
+    }
     if (series.skippedBooks > 0) log.info(`${series.skippedBooks} snapshot(s) skipped: a side had no valid level`);
     if (series.trades > 0 && series.tradesUsed === 0) {
       log.warn(`none of the ${series.trades} trades in ${trades.label} could be placed against an earlier book (other period or market? no side? all on the wrong side of the mid?): κ and A are not fitted`);
@@ -97,7 +100,7 @@ export default defineCommand({
     log.info(`wrote ${rows.length} row(s) to ${output} (${series.books} snapshots, ${series.trades} trades)`);
     const summary = summaries(rows);
     if (args.json) {
-      console.log(JSON.stringify({ market, output, rows: rows.length, books: series.books, trades: series.trades, tradesUsed: series.tradesUsed, skippedBooks: series.skippedBooks, summary, last: rows.length ? rowJson(rows[rows.length - 1]) : null }, null, 2));
+      console.log(JSON.stringify({ market, output, rows: rows.length, books: series.books, trades: series.trades, tradesUsed: series.tradesUsed, timestampRegressions: { books: series.bookRegressions, trades: series.tradeRegressions }, skippedBooks: series.skippedBooks, summary, last: rows.length ? rowJson(rows[rows.length - 1]) : null }, null, 2));
     } else printSummary(summary, rows.length);
   },
 });

@@ -35,6 +35,10 @@ export class SpreadSeries {
   trades = 0;
   /** Trades the engine could place against an earlier book (the rest cannot inform κ/A). */
   tradesUsed = 0;
+  /** Rows whose timestamp is below the previous row's of the same stream (input not in time order). */
+  bookRegressions = 0;
+  tradeRegressions = 0;
+  private lastTradeTs = -Infinity;
   private lastTs = NaN;
   private lastMid = NaN;
   private bf = new Float64Array(2);
@@ -52,12 +56,16 @@ export class SpreadSeries {
 
   onTrade(t: TradeBatch, j: number): void {
     this.trades++;
-    if (this.engine.onTrade(t.timestampMs[j], t.price[j], t.side[j])) this.tradesUsed++;
+    const ts = t.timestampMs[j];
+    if (ts < this.lastTradeTs) this.tradeRegressions++;
+    this.lastTradeTs = ts;
+    if (this.engine.onTrade(ts, t.price[j], t.side[j])) this.tradesUsed++;
   }
 
   onBook(b: BookBatch, i: number): void {
     this.books++;
     const ts = b.timestampMs[i];
+    if (ts < this.lastTs) this.bookRegressions++;
     this.lastTs = ts;
     const mid = effectiveMid(b.bidPx, b.bidQty, b.askPx, b.askQty, i, this.effectiveThreshold);
     if (!(mid > 0)) {

@@ -111,6 +111,24 @@ describe("calculate_spread: what a user is told", () => {
   });
 });
 
+describe("calculate_spread on unsorted input", () => {
+  test("book rows or trades going back in time are counted and warned about (the merge assumes time order)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "spread-"));
+    const head = "timestamp_ms,datetime,market,seq,bid_price0,bid_qty0,ask_price0,ask_qty0";
+    const rows = Array.from({ length: 40 }, (_, i) => `${1_000_000 + (39 - i) * 1000},x,ETH-USD,${i + 1},100,50,101,50`);
+    writeFileSync(join(dir, "ob.csv"), [head, ...rows].join("\n") + "\n");
+    writeFileSync(join(dir, "tr.csv"), "timestamp_ms,datetime,market,side,price,quantity,trade_id,trade_type\n1002000,x,ETH-USD,buy,101,1,2,TRADE\n1001000,x,ETH-USD,sell,100,1,1,TRADE\n");
+    const r = run(["--market", "ETH-USD", "--orderbook", "ob.csv", "--trades", "tr.csv", "--output", "o.csv", "--json"], dir);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.timestampRegressions).toEqual({ books: 39, trades: 1 });
+    expect(r.err).toContain("go back in time");
+    const sorted = run([...real, "--output", join(dir, "p.csv"), "--json"], dir);
+    expect(JSON.parse(sorted.out).timestampRegressions).toEqual({ books: 0, trades: 0 });
+    expect(sorted.err).not.toContain("go back in time");
+  });
+});
+
 describe("calculate_spread on a collector-style data directory", () => {
   test("default paths, market.json tick, and --now from the latest window of the parts", async () => {
     const { readBookFile, readTradeFile } = await import("../../src/storage/read_parquet.ts");
