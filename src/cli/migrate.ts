@@ -8,7 +8,7 @@
  * successful migrate is also a Parquet write + read round trip (used by the compiled-binary test).
  */
 import { defineCommand } from "citty";
-import { readdirSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
 import { AppError, DataError, UsageError } from "../errors.ts";
 import { log } from "../log.ts";
@@ -18,7 +18,7 @@ import { readBookCsv, readTradeCsv } from "../storage/read_csv.ts";
 import { readBookFile, readTradeFile } from "../storage/read_parquet.ts";
 import type { BookBatch, TradeBatch } from "../storage/types.ts";
 import { writeBookPart, writeTradePart } from "../storage/write_parts.ts";
-import { commonArgs, jsonArg, setup } from "./common.ts";
+import { commonArgs, jsonArg, setup, type CommandContext } from "./common.ts";
 
 export interface MigrateSummary {
   source: string;
@@ -47,6 +47,8 @@ export async function writeParts<T extends Batch>(
     write: (path: string, b: T) => Promise<unknown>;
     /** Reads a written part back; its timestamps must equal what was written. */
     readBack: (path: string) => AsyncIterable<T>;
+    /** Every path this call publishes is pushed here (before its read-back), so a failed run can remove it. */
+    written?: string[];
   },
 ): Promise<MigrateSummary> {
   const existing = safeList(opts.dir);
@@ -62,6 +64,7 @@ export async function writeParts<T extends Batch>(
     const name = opts.name(chunk, part);
     const path = join(opts.dir, name);
     await opts.write(path, chunk);
+    opts.written?.push(path);
     await verifyPart(path, chunk.timestampMs, opts.readBack(path));
     log.info(`wrote ${join(opts.dir, name)} (${rows} rows)`);
     summary.parts.push(name);
@@ -148,29 +151,15 @@ export default defineCommand({
     }
     assertMarketName(market);
     const out: { market: string; trades?: MigrateSummary; orderbook?: MigrateSummary } = { market };
-    if (args.trades) {
-      out.trades = await writeParts<TradeBatch>(readTradeCsv(args.trades, { market }), {
-        dir: partsDir(ctx.dataDir, market, "trades"),
-        rowsPerPart: ctx.config.trades_rows_per_part,
-        source: args.trades,
-        concat: concatTrades,
-        slice: sliceTrades,
-        name: (b, part) => partName(b.timestampMs[0], part),
-        write: writeTradePart,
-        readBack: (path) => readTradeFile(path),
-      });
-    }
-    if (args.orderbook) {
-      out.orderbook = await writeParts<BookBatch>(readBookCsv(args.orderbook, { market }), {
-        dir: partsDir(ctx.dataDir, market, "orderbook"),
-        rowsPerPart: ctx.config.orderbook_rows_per_part,
-        source: args.orderbook,
-        concat: concatBooks,
-        slice: sliceBook,
-        name: (b, part) => orderbookPartName(b.timestampMs[0], b.seq[0], part),
-        write: writeBookPart,
-        readBack: (path) => readBookFile(path, { levels: 0, seq: false }),
-      });
+    // all or nothing: a failure (bad row, read-back mismatch, disk full) removes the parts this run
+    // published, so that the fixed input can be migrated again (a re-run refuses existing parts)
+    const written: string[] = [];
+    try {
+      await migrateStreams(args, ctx, market, out, written);
+    } catch (e) {
+      for (const p of written) rmSync(p, { force: true });
+      if (written.length) log.warn(`removed the ${written.length} part(s) this run had written`);
+      throw e;
     }
     for (const s of [out.trades, out.orderbook]) {
       if (s?.timestampRegressions) log.warn(`${s.source}: ${s.timestampRegressions} rows go back in time (kept in stored order)`);
@@ -184,3 +173,39 @@ export default defineCommand({
     return 0;
   },
 });
+
+/** Converts the CSVs named by --trades / --orderbook into parts, filling `out` and `written`. */
+async function migrateStreams(
+  args: { trades?: string; orderbook?: string },
+  ctx: CommandContext,
+  market: string,
+  out: { trades?: MigrateSummary; orderbook?: MigrateSummary },
+  written: string[],
+): Promise<void> {
+  if (args.trades) {
+    out.trades = await writeParts<TradeBatch>(readTradeCsv(args.trades, { market }), {
+      dir: partsDir(ctx.dataDir, market, "trades"),
+      rowsPerPart: ctx.config.trades_rows_per_part,
+      source: args.trades,
+      concat: concatTrades,
+      slice: sliceTrades,
+      name: (b, part) => partName(b.timestampMs[0], part),
+      write: writeTradePart,
+      readBack: (path) => readTradeFile(path),
+      written,
+    });
+  }
+  if (args.orderbook) {
+    out.orderbook = await writeParts<BookBatch>(readBookCsv(args.orderbook, { market }), {
+      dir: partsDir(ctx.dataDir, market, "orderbook"),
+      rowsPerPart: ctx.config.orderbook_rows_per_part,
+      source: args.orderbook,
+      concat: concatBooks,
+      slice: sliceBook,
+      name: (b, part) => orderbookPartName(b.timestampMs[0], b.seq[0], part),
+      write: writeBookPart,
+      readBack: (path) => readBookFile(path, { levels: 0, seq: false }),
+      written,
+    });
+  }
+}

@@ -16,6 +16,8 @@ function run(args: string[]) {
   return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
 }
 
+writeFileSync(join(dir, "small2.json"), JSON.stringify({ trades_rows_per_part: 2, orderbook_rows_per_part: 2 }));
+
 describe("migrate", () => {
   test("trades.csv → parts of trades_rows_per_part rows, equal to the CSV, ids exact", async () => {
     writeFileSync(join(dir, "small.json"), JSON.stringify({ trades_rows_per_part: 300, orderbook_rows_per_part: 2 }));
@@ -81,6 +83,32 @@ describe("migrate", () => {
     expect(r.code).toBe(3);
     expect(r.err).toContain("bad.csv:2: bad price");
     expect(run(["--trades", join(dir, "missing.csv"), "--market", "ETH-USD", "--data-dir", "data2"]).code).toBe(3);
+  });
+
+  test("a bad row after some parts were published: the run's own parts are removed, so the fixed CSV can be migrated", () => {
+    const head = "timestamp_ms,datetime,market,side,price,quantity,trade_id,trade_type";
+    const good = Array.from({ length: 5 }, (_, i) => `${5000 + i},x,SOL-USD,buy,${100 + i},1,${i + 1},TRADE`);
+    const ob = ["timestamp_ms,datetime,market,seq,bid_price0,bid_qty0,ask_price0,ask_qty0", "5000,x,SOL-USD,1,99,1,101,1", "5001,x,SOL-USD,2,99,-1,101,1"];
+    writeFileSync(join(dir, "sol_trades.csv"), [head, ...good, "5009,x,SOL-USD,buy,oops,1,9,TRADE"].join("\n") + "\n");
+    writeFileSync(join(dir, "sol_ob.csv"), ob.join("\n") + "\n");
+    const parts = (s: string) => { try { return readdirSync(join(dir, `data4/sol_usd/${s}_parts`)).filter((f) => f.endsWith(".parquet")); } catch { return []; } };
+    // trades fail at line 7 after two parts of 2 rows were published
+    const r = run(["--trades", "sol_trades.csv", "--data-dir", "data4", "--config", "small2.json"]);
+    expect(r.code).toBe(3);
+    expect(r.err).toContain("sol_trades.csv:7: bad price");
+    expect(parts("trades")).toEqual([]);
+    // trades fine, order book fails: the trades parts of this run go too
+    writeFileSync(join(dir, "sol_trades.csv"), [head, ...good].join("\n") + "\n");
+    const r2 = run(["--trades", "sol_trades.csv", "--orderbook", "sol_ob.csv", "--data-dir", "data4", "--config", "small2.json"]);
+    expect(r2.code).toBe(3);
+    expect(r2.err).toContain("sol_ob.csv:3: bad bid_qty0");
+    expect(parts("trades")).toEqual([]);
+    // fixed: the whole run goes through
+    writeFileSync(join(dir, "sol_ob.csv"), ob.slice(0, 2).join("\n") + "\n");
+    const ok = run(["--trades", "sol_trades.csv", "--orderbook", "sol_ob.csv", "--data-dir", "data4", "--config", "small2.json", "--json"]);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.out).trades.parts).toHaveLength(3);
+    expect(parts("trades")).toHaveLength(3);
   });
 
   test("a header-only CSV is 'no data rows' (exit 3), with or without --market, and writes nothing", () => {
