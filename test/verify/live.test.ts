@@ -124,6 +124,20 @@ describe("verify --live against the project's replay server (embedded demo sampl
       await srv.stop();
     }
   });
+  test("snapshotMode resync: every periodic SNAPSHOT equals the delta-built book, level by level", async () => {
+    const { startServer } = await import("../../src/serve/server.ts");
+    const srv = await startServer({ source: { path: SAMPLE }, speed: 0, snapshotIntervalMs: 10_000, snapshotMode: "resync", pingIntervalMs: 60_000 });
+    try {
+      const r = await runLiveCheck({ wsBase: srv.wsBase, market: "BTC-USD", userAgent: "verify-test", seconds: 1.5 });
+      expect(r.undecodable).toBe(0);
+      expect(r.stats.compared).toBeGreaterThan(10);
+      expect(r.stats.mismatchedSnapshots).toBe(0);
+      expect(r.stats.matched).toBe(r.stats.compared);
+      expect(r.problems).toBe(0);
+    } finally {
+      await srv.stop();
+    }
+  });
   test("withheld deltas (fault skipSeqEvery): every one is a seq gap", async () => {
     const srv = await start({ skipSeqEvery: 200 });
     try {
