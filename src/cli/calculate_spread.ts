@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { resolveMarket, type MarketInfo } from "../config/market.ts";
+import { resolveMarket } from "../config/market.ts";
 import { AppError, DataError, UsageError, describeError } from "../errors.ts";
 import { log } from "../log.ts";
 import { engineOptionsFromConfig } from "../model/engine.ts";
@@ -9,6 +9,7 @@ import { computeOptimalQuote, quoteParamsFromConfig, type QuoteParams } from "..
 import { SpreadSeries, spreadQuoteParams, type SpreadRow } from "../model/spread_series.ts";
 import { summarize, type Summary } from "../model/stats.ts";
 import { assertMarketName, marketPath } from "../storage/layout.ts";
+import { readMarketInfo } from "../storage/market_json.ts";
 import { forEachEvent, mergeChunks } from "../storage/merge.ts";
 import { openBookSource, openTradeSource, partStartMs, resolveSource, type SourceSpec } from "../storage/sources.ts";
 import { commonArgs, jsonArg, numberArg, setup } from "./common.ts";
@@ -104,19 +105,6 @@ export default defineCommand({
     } else printSummary(summary, rows.length);
   },
 });
-
-/** tick_size / lot_size from {data}/{market_dir}/market.json when the collector wrote one. */
-function readMarketInfo(dataDir: string, market: string): MarketInfo | undefined {
-  const path = join(marketPath(dataDir, market), "market.json");
-  if (!existsSync(path)) return undefined;
-  try {
-    const j = JSON.parse(readFileSync(path, "utf8"));
-    const num = (x: unknown) => (typeof x === "number" || typeof x === "string") && Number(x) > 0 ? Number(x) : undefined;
-    return { name: String(j.name ?? market), tick_size: num(j.tick_size), lot_size: num(j.lot_size), status: j.status };
-  } catch (e) {
-    throw new DataError(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-}
 
 const HEADER = "timestamp,datetime,mid_price,volatility,bid_kappa,ask_kappa,bid_a,ask_a,gamma,optimal_spread_bps,bid_spread_bps,ask_spread_bps,bid_price,ask_price,reservation_price";
 

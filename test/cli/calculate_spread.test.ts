@@ -225,3 +225,26 @@ describe("calculate_spread --now on a data dir made by migrate", () => {
     expect(text.out).not.toContain("NaN");
   });
 });
+
+describe("calculate_spread and market.json", () => {
+  test("a tick_size that is not a positive number is a data error naming the file and key, not a silent fallback to 0.01", () => {
+    const dir = mkdtempSync(join(tmpdir(), "spread-mj-"));
+    const { mkdirSync } = require("node:fs") as typeof import("node:fs");
+    mkdirSync(join(dir, "data", "btc_usd"), { recursive: true });
+    for (const [body, msg] of [
+      [{ name: "BTC-USD", tick_size: "abc" }, 'tick_size: expected a positive number, got "abc"'],
+      [{ name: "BTC-USD", tick_size: 0.1, lot_size: -1 }, "lot_size: expected a positive number, got -1"],
+      [[1, 2], "expected a JSON object"],
+    ] as const) {
+      writeFileSync(join(dir, "data", "btc_usd", "market.json"), JSON.stringify(body));
+      const r = run([...real, "--data-dir", "data", "--now"], dir);
+      expect(r.code).toBe(3);
+      expect(r.err).toContain(join("data", "btc_usd", "market.json"));
+      expect(r.err).toContain(msg);
+    }
+    writeFileSync(join(dir, "data", "btc_usd", "market.json"), JSON.stringify({ name: "BTC-USD", tick_size: "0.5", lot_size: null }));
+    const ok = run([...real, "--data-dir", "data", "--now", "--json"], dir);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.out).tickSize).toBe(0.5);
+  });
+});
