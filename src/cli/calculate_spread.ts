@@ -50,9 +50,10 @@ export default defineCommand({
     const bookSpec: SourceSpec = args.orderbook ?? { dataDir: ctx.dataDir, market };
     const tradeSpec: SourceSpec = args.trades ?? { dataDir: ctx.dataDir, market };
 
-    // --now reads only what the latest window needs: from (start of the last book part − window).
+    // --now reads only what the latest window needs: from (start of the last book part − window);
+    // the compatibility GARCH runs over the whole history, so then everything is read.
     let fromMs: number | undefined;
-    if (args.now) {
+    if (args.now && !engineOpts.garchFullHistory) {
       const files = resolveSource(bookSpec, "orderbook").files;
       const start = partStartMs(files[files.length - 1]);
       if (start !== null) fromMs = start - engineOpts.windowMs;

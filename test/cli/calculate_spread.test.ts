@@ -223,6 +223,12 @@ describe("calculate_spread --now on a data dir made by migrate", () => {
     expect(text.out).toContain("ETH-USD at ");
     expect(text.out).toMatch(/inventory 2: reservation \d+\.\d{2} {2}bid \d+\.\d{2} {2}ask \d+\.\d{2}/);
     expect(text.out).not.toContain("NaN");
+    // compatibility mode: GARCH over the whole history, so --now must read it all to agree
+    writeFileSync(join(dir, "compat.json"), JSON.stringify({ orderbook_rows_per_part: 2000, markets: ["ETH-USD"], garch_full_history: true, calibration_window_seconds: 600 }));
+    const fullC = JSON.parse(run(["--config", "compat.json", "--data-dir", "data", "--json"], dir).out);
+    const nowC = JSON.parse(run(["--config", "compat.json", "--data-dir", "data", "--now", "--json"], dir).out);
+    expect(nowC.ts).toBe(fullC.last.ts);
+    expect(nowC.sigmaRaw).toBe(fullC.last.sigmaRaw);
   });
 });
 
