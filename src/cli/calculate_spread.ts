@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { resolveMarket } from "../config/market.ts";
 import { AppError, DataError, UsageError, describeError } from "../errors.ts";
+import { decimalsOf, formatNumber } from "../exchange/decimal.ts";
 import { log } from "../log.ts";
 import { engineOptionsFromConfig } from "../model/engine.ts";
 import { computeOptimalQuote, quoteParamsFromConfig, type QuoteParams } from "../model/quote.ts";
@@ -111,11 +112,12 @@ const HEADER = "timestamp,datetime,mid_price,volatility,bid_kappa,ask_kappa,bid_
 
 const datetime = (ts: number) => new Date(ts).toISOString().slice(0, 19).replace("T", " ");
 
-/** Decimals of the tick (0.01 → 2, 0.0001 → 4), at least 2 as the original's format. */
+/**
+ * Decimals of the tick (0.01 → 2, 1e-9 → 9) from its shortest text, at least 2 as the original's
+ * format (an absolute tolerance would call 1e-9 a whole number); at most 12 for a noisy tick.
+ */
 function priceDecimals(tick: number): number {
-  let d = 0;
-  while (d < 12 && Math.abs(Math.round(tick * 10 ** d) - tick * 10 ** d) > 1e-9) d++;
-  return Math.max(2, d);
+  return Math.max(2, tick > 0 && Number.isFinite(tick) ? Math.min(12, decimalsOf(tick)) : 2);
 }
 
 /** The original's CSV: same columns; σ 6 decimals, prices to the tick (≥ 2), the rest 2. */
@@ -125,7 +127,7 @@ export function toCsv(rows: SpreadRow[], tick: number): string {
   const lines = [HEADER];
   for (const r of rows) {
     lines.push([
-      r.ts, datetime(r.ts), String(Number(r.mid.toFixed(pd + 1))), r.cal.sigmaRaw.toFixed(6), f2(r.cal.kappaBid), f2(r.cal.kappaAsk), f2(r.cal.aBid), f2(r.cal.aAsk),
+      r.ts, datetime(r.ts), formatNumber(Number(r.mid.toFixed(pd + 1))), r.cal.sigmaRaw.toFixed(6), f2(r.cal.kappaBid), f2(r.cal.kappaAsk), f2(r.cal.aBid), f2(r.cal.aAsk),
       f2(r.quote.gamma), f2(r.optimalSpreadBps), f2(r.bidSpreadBps), f2(r.askSpreadBps),
       r.quote.bid.toFixed(pd), r.quote.ask.toFixed(pd), r.quote.reservation.toFixed(pd),
     ].join(","));

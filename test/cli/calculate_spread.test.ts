@@ -254,3 +254,19 @@ describe("calculate_spread and market.json", () => {
     expect(JSON.parse(ok.out).tickSize).toBe(0.5);
   });
 });
+
+describe("as_results.csv number formats", () => {
+  test("tiny prices (tick 1e-9) are written as plain decimals, never in exponent form", async () => {
+    const { toCsv } = await import("../../src/cli/calculate_spread.ts");
+    const cal = { sigma: 1e-5, sigmaRaw: 1e-5, kappaBid: 1e4, kappaAsk: 1e4, aBid: 5, aAsk: 5 };
+    const quote = { gamma: 0.1, bid: 1.22e-7, ask: 1.25e-7, reservation: 1.234e-7 };
+    const row = { ts: 1_767_000_000_000, mid: 1.2345e-7, cal, quote, optimalSpreadBps: 243.1, bidSpreadBps: 113.4, askSpreadBps: 129.7 };
+    const line = toCsv([row as never], 1e-9).trim().split("\n")[1];
+    expect(line).not.toMatch(/e-/);
+    const f = line.split(",");
+    expect(f[2]).toMatch(/^0\.\d{1,10}$/); // mid to one decimal below the tick
+    expect(Math.abs(Number(f[2]) - 1.2345e-7)).toBeLessThanOrEqual(5.0001e-11);
+    expect(f[12]).toBe("0.000000122");
+    expect(f[13]).toBe("0.000000125");
+  });
+});
