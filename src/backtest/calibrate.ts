@@ -13,47 +13,92 @@ export interface CalibratedSchedule extends Schedule {
   sigmaRaw: Float64Array;
 }
 
-export function buildSchedule(d: EventData, opts: EngineOptions, onProgress?: (done: number, total: number) => void): CalibratedSchedule {
-  const eng = new CalibrationEngine(opts);
-  const guess = Math.max(16, Math.ceil(d.nBooks / 8));
-  let s = allocSchedule(guess);
-  let raw = new Float64Array(guess);
-  let n = 0;
-  let lastMid = 0;
-  let it = 0;
-  const nT = d.nTrades;
-  const step = Math.max(1, Math.floor(d.nBooks / 100));
-  for (let i = 0; i < d.nBooks; i++) {
-    const ts = d.bookTs[i]!;
-    while (it < nT && d.tradeTs[it]! <= ts) {
+/**
+ * Feeds chunks of event data, in time order, to one engine. Each `feed` returns the
+ * recalibrations that landed on the chunk's book rows (indices relative to the chunk); the engine
+ * and the last mid carry over, so feeding the time-ordered chunks of a stream gives the same
+ * schedule as feeding the whole stream at once.
+ */
+export class ScheduleBuilder {
+  private readonly eng: CalibrationEngine;
+  private lastMid = 0;
+
+  constructor(opts: EngineOptions) {
+    this.eng = new CalibrationEngine(opts);
+  }
+
+  feed(d: EventData, onProgress?: (done: number, total: number) => void): CalibratedSchedule {
+    const eng = this.eng;
+    const guess = Math.max(16, Math.ceil(d.nBooks / 8));
+    let s = allocSchedule(guess);
+    let raw = new Float64Array(guess);
+    let n = 0;
+    let lastMid = this.lastMid;
+    let it = 0;
+    const nT = d.nTrades;
+    const step = Math.max(1, Math.floor(d.nBooks / 100));
+    for (let i = 0; i < d.nBooks; i++) {
+      const ts = d.bookTs[i]!;
+      while (it < nT && d.tradeTs[it]! <= ts) {
+        eng.onTrade(d.tradeTs[it]!, d.tradePx[it]!, d.tradeSide[it]!);
+        it++;
+      }
+      const bb = d.bestBid[i]!, ba = d.bestAsk[i]!;
+      const mid = bb > 0 && ba > 0 ? (bb + ba) / 2 : lastMid;
+      lastMid = mid;
+      eng.onBook(ts, mid, bb, ba, d.farBid[i]!, d.farAsk[i]!);
+      if (eng.shouldRecalibrate(ts)) {
+        const c = eng.calibrate(ts);
+        if (n === s.n) {
+          const bigger = allocSchedule(s.n * 2);
+          for (const k of ["bookIndex", "ts", "sigma", "kappaBid", "kappaAsk", "aBid", "aAsk"] as const) bigger[k].set(s[k] as never);
+          s = bigger;
+          const r2 = new Float64Array(s.n);
+          r2.set(raw);
+          raw = r2;
+        }
+        s.bookIndex[n] = i;
+        s.ts[n] = ts;
+        s.sigma[n] = c.sigma;
+        s.kappaBid[n] = c.kappaBid;
+        s.kappaAsk[n] = c.kappaAsk;
+        s.aBid[n] = c.aBid;
+        s.aAsk[n] = c.aAsk;
+        raw[n] = c.sigmaRaw;
+        n++;
+      }
+      if (onProgress && i % step === 0) onProgress(i, d.nBooks);
+    }
+    // trades after the chunk's last book still belong to the engine's history
+    while (it < nT) {
       eng.onTrade(d.tradeTs[it]!, d.tradePx[it]!, d.tradeSide[it]!);
       it++;
     }
-    const bb = d.bestBid[i]!, ba = d.bestAsk[i]!;
-    const mid = bb > 0 && ba > 0 ? (bb + ba) / 2 : lastMid;
-    lastMid = mid;
-    eng.onBook(ts, mid, bb, ba, d.farBid[i]!, d.farAsk[i]!);
-    if (eng.shouldRecalibrate(ts)) {
-      const c = eng.calibrate(ts);
-      if (n === s.n) {
-        const bigger = allocSchedule(s.n * 2);
-        for (const k of ["bookIndex", "ts", "sigma", "kappaBid", "kappaAsk", "aBid", "aAsk"] as const) bigger[k].set(s[k] as never);
-        s = bigger;
-        const r2 = new Float64Array(s.n);
-        r2.set(raw);
-        raw = r2;
-      }
-      s.bookIndex[n] = i;
-      s.ts[n] = ts;
-      s.sigma[n] = c.sigma;
-      s.kappaBid[n] = c.kappaBid;
-      s.kappaAsk[n] = c.kappaAsk;
-      s.aBid[n] = c.aBid;
-      s.aAsk[n] = c.aAsk;
-      raw[n] = c.sigmaRaw;
-      n++;
-    }
-    if (onProgress && i % step === 0) onProgress(i, d.nBooks);
+    this.lastMid = lastMid;
+    return { ...truncateSchedule(s, n), sigmaRaw: raw.subarray(0, n) };
   }
-  return { ...truncateSchedule(s, n), sigmaRaw: raw.subarray(0, n) };
+}
+
+export function buildSchedule(d: EventData, opts: EngineOptions, onProgress?: (done: number, total: number) => void): CalibratedSchedule {
+  return new ScheduleBuilder(opts).feed(d, onProgress);
+}
+
+/** Concatenates chunk schedules, shifting each chunk's book indices by the rows before it. */
+export function concatSchedules(parts: { s: CalibratedSchedule; bookOffset: number }[]): CalibratedSchedule {
+  const n = parts.reduce((a, p) => a + p.s.n, 0);
+  const out = { ...allocSchedule(n), sigmaRaw: new Float64Array(n) };
+  let k = 0;
+  for (const { s, bookOffset } of parts) {
+    for (let i = 0; i < s.n; i++, k++) {
+      out.bookIndex[k] = s.bookIndex[i]! + bookOffset;
+      out.ts[k] = s.ts[i]!;
+      out.sigma[k] = s.sigma[i]!;
+      out.kappaBid[k] = s.kappaBid[i]!;
+      out.kappaAsk[k] = s.kappaAsk[i]!;
+      out.aBid[k] = s.aBid[i]!;
+      out.aAsk[k] = s.aAsk[i]!;
+      out.sigmaRaw[k] = s.sigmaRaw[i]!;
+    }
+  }
+  return out;
 }

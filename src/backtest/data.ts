@@ -97,7 +97,10 @@ export class EventDataBuilder {
   private tradeSide = new Int8Array(0);
   private fundingTs = new Float64Array(0);
   private fundingRate = new Float64Array(0);
-  private lastTradeId: bigint | null = null;
+  // the last accepted row of each stream, across chunks (order and duplicate checks)
+  private lastBookTs = -Infinity;
+  private lastTr = { ts: -Infinity, px: NaN, qty: NaN, side: 0, id: null as bigint | null, any: false };
+  private lastFundingTs = -Infinity;
   readonly stats: BuildStats = { badTrades: 0, duplicateTrades: 0, oneSidedBooks: 0, crossedBooks: 0 };
 
   /** Arrays owned by someone else (e.g. the WASM core's memory), fixed capacity. */
@@ -160,12 +163,13 @@ export class EventDataBuilder {
     const n = b.length;
     this.reserveBooks(this.nB + n);
     const k0 = this.nB;
-    let prev = k0 > 0 ? this.bookTs[k0 - 1]! : -Infinity;
+    let prev = this.lastBookTs;
     for (let i = 0; i < n; i++) {
       const ts = b.timestampMs[i]!;
       if (!Number.isFinite(ts)) throw new DataError(`${source}: row ${i} has timestamp ${ts}`);
       if (ts < prev) throw new DataError(`${source}: rows not in time order at row ${i} (${ts} after ${prev})`);
       prev = ts;
+      this.lastBookTs = ts;
       this.bookTs[k0 + i] = ts;
       this.farBid[k0 + i] = 0;
       this.farAsk[k0 + i] = 0;
@@ -216,13 +220,11 @@ export class EventDataBuilder {
   addTrades(t: TradeBatch, source = "trades"): void {
     const n = t.length;
     this.reserveTrades(this.nT + n);
+    const last = this.lastTr;
     for (let i = 0; i < n; i++) {
       const ts = t.timestampMs[i]!;
       if (!Number.isFinite(ts)) throw new DataError(`${source}: row ${i} has timestamp ${ts}`);
-      const k = this.nT;
-      if (k > 0 && ts < this.tradeTs[k - 1]!) {
-        throw new DataError(`${source}: rows not in time order at row ${i} (${ts} after ${this.tradeTs[k - 1]})`);
-      }
+      if (ts < last.ts) throw new DataError(`${source}: rows not in time order at row ${i} (${ts} after ${last.ts})`);
       const px = t.price[i]!, qty = t.quantity[i]!;
       if (!(px > 0) || !Number.isFinite(px) || !(qty > 0) || !Number.isFinite(qty)) {
         this.stats.badTrades++;
@@ -230,29 +232,34 @@ export class EventDataBuilder {
       }
       const side = t.side[i]!;
       const id = t.tradeId ? t.tradeId[i]! : null;
-      if (
-        k > 0 && ts === this.tradeTs[k - 1] && px === this.tradePx[k - 1] && qty === this.tradeQty[k - 1] &&
-        side === this.tradeSide[k - 1] && (id === null || id === this.lastTradeId)
-      ) {
+      if (last.any && ts === last.ts && px === last.px && qty === last.qty && side === last.side && (id === null || id === last.id)) {
         this.stats.duplicateTrades++;
         continue;
       }
+      const k = this.nT++;
       this.tradeTs[k] = ts;
       this.tradePx[k] = px;
       this.tradeQty[k] = qty;
       this.tradeSide[k] = side;
-      this.lastTradeId = id;
-      this.nT++;
+      last.ts = ts;
+      last.px = px;
+      last.qty = qty;
+      last.side = side;
+      last.id = id;
+      last.any = true;
     }
   }
 
   addFunding(f: FundingBatch, source = "funding"): void {
-    this.fundingTs = grow(this.fundingTs, this.nF + f.length);
-    this.fundingRate = grow(this.fundingRate, this.nF + f.length);
+    if (!this.fixed || this.nF + f.length > this.fundingTs.length) {
+      this.fundingTs = grow(this.fundingTs, this.nF + f.length);
+      this.fundingRate = grow(this.fundingRate, this.nF + f.length);
+    }
     for (let i = 0; i < f.length; i++) {
       const ts = f.timestampMs[i]!, r = f.fundingRate[i]!;
       if (!Number.isFinite(ts) || !Number.isFinite(r)) throw new DataError(`${source}: row ${i} has timestamp ${ts}, rate ${r}`);
-      if (this.nF > 0 && ts < this.fundingTs[this.nF - 1]!) throw new DataError(`${source}: rows not in time order at row ${i}`);
+      if (ts < this.lastFundingTs) throw new DataError(`${source}: rows not in time order at row ${i}`);
+      this.lastFundingTs = ts;
       this.fundingTs[this.nF] = ts;
       this.fundingRate[this.nF] = r;
       this.nF++;
@@ -264,6 +271,20 @@ export class EventDataBuilder {
     if (this.nB === 0) {
       throw new DataError(this.nT > 0 ? `no order-book rows (found ${this.nT} trades): a mid price is needed to quote` : "no order-book rows and no trades in the selected data");
     }
+    return this.views();
+  }
+
+  /**
+   * Streaming: the rows added since the last chunk, as views that stay valid until the next add;
+   * the order/duplicate checks carry over to the next chunk.
+   */
+  takeChunk(): EventData {
+    const d = this.views();
+    this.nB = this.nT = this.nF = 0;
+    return d;
+  }
+
+  private views(): EventData {
     const nB = this.nB, m = nB * this.levels, nT = this.nT, nF = this.nF;
     return {
       nBooks: nB,

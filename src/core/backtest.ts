@@ -5,7 +5,7 @@
  */
 import type { EventData, PreallocatedArrays } from "../backtest/data.ts";
 import {
-  S, S_COUNT, F_COLS, Q_COLS, R_COLS, collectResult, fillCapacity, sampleCapacity, type RunResult,
+  F, Q, R, S, S_COUNT, F_COLS, Q_COLS, R_COLS, collectResult, fillCapacity, sampleCapacity, type RunResult,
 } from "../backtest/layout.ts";
 import { encodeParams, FillModel, PARAM_KEYS, type RunParams } from "../backtest/params.ts";
 import type { Schedule } from "../backtest/schedule.ts";
@@ -175,5 +175,151 @@ export class BacktestCore {
       rows: new Float64Array(b2, rows, R_COLS * Math.max(rowCap, 1)), rowCap,
     });
     return { ...res, coreMs };
+  }
+}
+
+type Cols = Record<string, Float64Array>;
+
+/**
+ * A streamed run: the data arrive in time-cut chunks (every event before T in one chunk, none
+ * after), each copied into a reused region of core memory, simulated, and its outputs collected.
+ * Memory is bounded by the largest chunk, not the data span. Same results as `BacktestCore.run`
+ * on the whole data (test/backtest/stream.test.ts).
+ */
+export class BacktestStream {
+  private readonly c: CoreExports = privateCore();
+  private arena = { ptr: 0, cap: 0 };
+  private out = { ptr: 0, cap: 0 };
+  private readonly params: number;
+  private readonly scalars: number;
+  private readonly fills: Cols[] = [];
+  private readonly samples: Cols[] = [];
+  private readonly rows: Cols[] = [];
+  private lastTs = NaN;
+  coreMs = 0;
+  chunks = 0;
+  maxChunkBytes = 0;
+
+  constructor(private readonly p: RunParams) {
+    this.c.reset();
+    this.params = this.c.alloc(PARAM_KEYS.length * 8);
+    this.scalars = this.c.alloc(S_COUNT * 8);
+    encodeParams(p, new Float64Array(this.c.memory.buffer, this.params, PARAM_KEYS.length));
+    this.c.btBegin(this.params);
+  }
+
+  private region(r: { ptr: number; cap: number }, bytes: number): number {
+    if (bytes > r.cap) {
+      r.cap = Math.ceil(Math.max(bytes, r.cap * 1.5) / 8) * 8 + 64;
+      r.ptr = this.c.alloc(r.cap);
+    }
+    return r.ptr;
+  }
+
+  /** Simulates one chunk. `sched` indices are relative to the chunk's book rows. */
+  step(d: EventData, sched: Schedule): void {
+    const nB = d.nBooks, m = nB * d.levels, nT = d.nTrades, nF = d.nFunding, nS = sched.n;
+    const sizes = [8 * nB, 8 * nB, 8 * nB, 4 * m, 4 * m, 4 * m, 4 * m, 8 * nT, 8 * nT, 8 * nT, nT, 8 * nF, 8 * nF, 4 * nS, 8 * nS, 8 * nS, 8 * nS];
+    const al = (x: number) => Math.ceil(x / 8) * 8;
+    const bytes = sizes.reduce((a, x) => a + al(x), 0);
+    this.maxChunkBytes = Math.max(this.maxChunkBytes, bytes);
+    const queue = this.p.fillModel === FillModel.queue;
+    const fillCap = fillCapacity(nT, nB, queue, true);
+    const first = Math.min(nB ? d.bookTs[0]! : Infinity, nT ? d.tradeTs[0]! : Infinity, nF ? d.fundingTs[0]! : Infinity);
+    const last = Math.max(nB ? d.bookTs[nB - 1]! : -Infinity, nT ? d.tradeTs[nT - 1]! : -Infinity, nF ? d.fundingTs[nF - 1]! : -Infinity);
+    if (!Number.isFinite(first)) return; // empty chunk
+    const from = Number.isNaN(this.lastTs) ? first : this.lastTs;
+    const sampleCap = sampleCapacity(from, last, this.p.sampleMs);
+    this.lastTs = last;
+    const outBytes = (F_COLS * fillCap + Q_COLS * sampleCap + R_COLS * Math.max(nS, 1)) * 8 + 64;
+    // allocate both regions before taking any view (alloc may grow memory and detach views)
+    let base = this.region(this.arena, bytes);
+    const outBase = this.region(this.out, outBytes);
+    const buf = this.c.memory.buffer;
+    const ptr: number[] = [];
+    for (const x of sizes) {
+      ptr.push(base);
+      base += al(x);
+    }
+    const put = (i: number, a: Float64Array | Float32Array | Int32Array | Int8Array) =>
+      new Uint8Array(buf, ptr[i]!, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    put(0, d.bookTs); put(1, d.bestBid); put(2, d.bestAsk);
+    put(3, d.bidTk); put(4, d.bidQ); put(5, d.askTk); put(6, d.askQ);
+    put(7, d.tradeTs); put(8, d.tradePx); put(9, d.tradeQty); put(10, d.tradeSide);
+    put(11, d.fundingTs); put(12, d.fundingRate);
+    new Int32Array(buf, ptr[13]!, nS).set(sched.bookIndex.subarray(0, nS));
+    new Float64Array(buf, ptr[14]!, nS).set(sched.sigma.subarray(0, nS));
+    new Float64Array(buf, ptr[15]!, nS).set(sched.kappaBid.subarray(0, nS));
+    new Float64Array(buf, ptr[16]!, nS).set(sched.kappaAsk.subarray(0, nS));
+    const c = this.c;
+    c.btSetData(nB, d.levels, ptr[0]!, ptr[1]!, ptr[2]!, ptr[3]!, ptr[4]!, ptr[5]!, ptr[6]!, nT, ptr[7]!, ptr[8]!, ptr[9]!, ptr[10]!, nF, ptr[11]!, ptr[12]!);
+    c.btSetSchedule(nS, ptr[13]!, ptr[14]!, ptr[15]!, ptr[16]!);
+    const pF = outBase, pQ = pF + F_COLS * fillCap * 8, pR = pQ + Q_COLS * sampleCap * 8;
+    c.btSetOutputs(pF, fillCap, pQ, sampleCap, pR, Math.max(nS, 1));
+    const t0 = performance.now();
+    c.btStep();
+    this.coreMs += performance.now() - t0;
+    this.chunks++;
+    this.collect(pF, fillCap, pQ, sampleCap, pR, Math.max(nS, 1));
+    this.tradeOffset += nT;
+  }
+
+  /** Trades of earlier chunks: fills.trade holds global trade indices, as in a one-pass run. */
+  private tradeOffset = 0;
+
+  private collect(pF: number, fillCap: number, pQ: number, sampleCap: number, pR: number, rowCap: number): void {
+    this.c.btCounts(this.scalars); // this step's nFills / nSamples / nRows / overflow
+    const buf = this.c.memory.buffer;
+    const res = collectResult({
+      scalars: new Float64Array(buf, this.scalars, S_COUNT),
+      fills: new Float64Array(buf, pF, F_COLS * fillCap), fillCap,
+      samples: new Float64Array(buf, pQ, Q_COLS * sampleCap), sampleCap,
+      rows: new Float64Array(buf, pR, R_COLS * rowCap), rowCap,
+    });
+    if (res.scalars[S.overflow]) throw new Error("internal: output overflow in a streamed chunk");
+    const tr = res.fills.trade;
+    for (let i = 0; i < tr.length; i++) if (tr[i]! >= 0) tr[i] = tr[i]! + this.tradeOffset;
+    this.fills.push(res.fills as unknown as Cols);
+    this.samples.push(res.samples as unknown as Cols);
+    this.rows.push(res.rows as unknown as Cols);
+  }
+
+  /** Closes the run (closing trade, final sample) and returns all outputs, like `BacktestCore.run`. */
+  finish(): RunResult & { coreMs: number } {
+    const pF = this.region(this.out, (F_COLS + Q_COLS) * 8 + 64);
+    const pQ = pF + F_COLS * 8;
+    this.c.btSetOutputs(pF, 1, pQ, 1, pQ, 0);
+    this.c.btEnd(this.scalars);
+    const buf = this.c.memory.buffer;
+    const sc = new Float64Array(buf, this.scalars, S_COUNT).slice();
+    const tail = collectResult({
+      scalars: sc,
+      fills: new Float64Array(buf, pF, F_COLS), fillCap: 1,
+      samples: new Float64Array(buf, pQ, Q_COLS), sampleCap: 1,
+      rows: new Float64Array(0), rowCap: 0,
+    });
+    this.fills.push(tail.fills as unknown as Cols);
+    this.samples.push(tail.samples as unknown as Cols);
+    const cat = (parts: Cols[], keys: Record<string, number>) => {
+      const o: Cols = {};
+      for (const k of Object.keys(keys)) {
+        const n = parts.reduce((a, p) => a + p[k]!.length, 0);
+        const arr = new Float64Array(n);
+        let off = 0;
+        for (const p of parts) {
+          arr.set(p[k]!, off);
+          off += p[k]!.length;
+        }
+        o[k] = arr;
+      }
+      return o;
+    };
+    const fills = cat(this.fills, F) as RunResult["fills"];
+    const samples = cat(this.samples, Q) as RunResult["samples"];
+    const rows = cat(this.rows, R) as RunResult["rows"];
+    sc[S.nFills] = fills.ts.length;
+    sc[S.nSamples] = samples.ts.length;
+    sc[S.nRows] = rows.mid.length;
+    return { scalars: sc, fills, samples, rows, coreMs: this.coreMs };
   }
 }

@@ -29,6 +29,14 @@ export interface CoreExports {
     params: number, nSched: number, sBook: number, sSigma: number, sKb: number, sKa: number,
     fills: number, fillCap: number, samples: number, sampleCap: number, rows: number, rowCap: number, scalars: number,
   ): void;
+  // streamed runs: btBegin, then per chunk btSetData + btSetSchedule + btSetOutputs + btStep, then btEnd
+  btBegin(params: number): void;
+  btSetSchedule(nSched: number, sBook: number, sSigma: number, sKb: number, sKa: number): void;
+  btSetOutputs(fills: number, fillCap: number, samples: number, sampleCap: number, rows: number, rowCap: number): void;
+  btStep(): void;
+  btEnd(scalars: number): void;
+  /** Writes the current step's output counts (nFills, nSamples, nRows, overflow) into a scalar block. */
+  btCounts(scalars: number): void;
   // AS quote (wasm/assembly/quote.ts); results in the q* globals
   setQuoteParams(
     mode: number, rag: number, gmin: number, gmax: number, T: number, maxInv: number, tick: number, shiftTicks: number,

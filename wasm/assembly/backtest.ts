@@ -76,25 +76,41 @@ let outFills: usize = 0, fillCap: i32 = 0, outSamples: usize = 0, sampleCap: i32
 // schedule
 let nS: i32 = 0, sBook: usize = 0, sSigma: usize = 0, sKb: usize = 0, sKa: usize = 0;
 
+// The last book row of the previous chunk (streamed runs): levelQty(row = CARRY_ROW) reads it here.
+const CARRY_ROW: i32 = -2;
+const MAX_CARRY_LEVELS = 256;
+const CARRY = memory.data(MAX_CARRY_LEVELS * 16); // bid ticks, ask ticks (i32), bid sizes, ask sizes (f32)
+
 function levelQty(side: i32, tk: f64, row: i32): f64 {
-  if (L == 0 || row < 0) return -1;
-  // integer compares, one loop per side; same answers as the reference's f64 version
+  if (L == 0 || row == -1) return -1;
+  if (row >= 0) {
+    const o = <usize>(row * L) << 2;
+    return side == BID ? scanBid(bidTk + o, bidQ + o, tk) : scanAsk(askTk + o, askQ + o, tk);
+  }
+  return side == BID
+    ? scanBid(CARRY, CARRY + <usize>MAX_CARRY_LEVELS * 8, tk)
+    : scanAsk(CARRY + <usize>MAX_CARRY_LEVELS * 4, CARRY + <usize>MAX_CARRY_LEVELS * 12, tk);
+}
+
+// Integer compares, best level first; the same answers as the reference's f64 version.
+@inline function scanBid(tks: usize, qs: usize, tk: f64): f64 {
   const k = <i32>tk;
-  const o = <usize>(row * L) << 2;
-  if (side == BID) {
-    for (let l = 0; l < L; l++) {
-      const v = load<i32>(bidTk + o + (<usize>l << 2));
-      if (v == -1) continue;
-      if (v == k) return <f64>load<f32>(bidQ + o + (<usize>l << 2));
-      if (v >= 0 ? v < k : <f64>(-v) - 1.5 < tk) return 0;
-    }
-  } else {
-    for (let l = 0; l < L; l++) {
-      const v = load<i32>(askTk + o + (<usize>l << 2));
-      if (v == -1) continue;
-      if (v == k) return <f64>load<f32>(askQ + o + (<usize>l << 2));
-      if (v >= 0 ? v > k : <f64>(-v) - 1.5 > tk) return 0;
-    }
+  for (let l = 0; l < L; l++) {
+    const v = load<i32>(tks + (<usize>l << 2));
+    if (v == -1) continue;
+    if (v == k) return <f64>load<f32>(qs + (<usize>l << 2));
+    if (v >= 0 ? v < k : <f64>(-v) - 1.5 < tk) return 0;
+  }
+  return -1;
+}
+
+@inline function scanAsk(tks: usize, qs: usize, tk: f64): f64 {
+  const k = <i32>tk;
+  for (let l = 0; l < L; l++) {
+    const v = load<i32>(tks + (<usize>l << 2));
+    if (v == -1) continue;
+    if (v == k) return <f64>load<f32>(qs + (<usize>l << 2));
+    if (v >= 0 ? v > k : <f64>(-v) - 1.5 > tk) return 0;
   }
   return -1;
 }
@@ -414,15 +430,29 @@ function resetState(pb: usize): void {
   memory.fill(ORD, 0, 8 * 2 * 16);
 }
 
-/** Runs one simulation over the data set by btSetData; see src/core/backtest.ts for the host side. */
-export function btRun(
-  pb: usize, nSched: i32, pSBook: usize, pSSigma: usize, pSKb: usize, pSKa: usize,
-  pFills: usize, fCap: i32, pSamples: usize, sCap: i32, pRows: usize, rCap: i32, pScalars: usize,
-): void {
+/** Starts a run: parameters in, state reset. Then btSetSchedule/btSetOutputs/btStep per chunk, btEnd. */
+export function btBegin(pb: usize): void {
   resetState(pb);
-  nS = nSched; sBook = pSBook; sSigma = pSSigma; sKb = pSKb; sKa = pSKa;
-  outFills = pFills; fillCap = fCap; outSamples = pSamples; sampleCap = sCap; outRows = pRows; rowCap = rCap;
+}
 
+/** The recalibrations whose book rows lie in the current chunk (indices relative to the chunk). */
+export function btSetSchedule(nSched: i32, pSBook: usize, pSSigma: usize, pSKb: usize, pSKa: usize): void {
+  nS = nSched; sBook = pSBook; sSigma = pSSigma; sKb = pSKb; sKa = pSKa;
+  sp = 0;
+}
+
+/** Output buffers for the next step; the counts restart at 0 (the host collects after each step). */
+export function btSetOutputs(pFills: usize, fCap: i32, pSamples: usize, sCap: i32, pRows: usize, rCap: i32): void {
+  outFills = pFills; fillCap = fCap; outSamples = pSamples; sampleCap = sCap; outRows = pRows; rowCap = rCap;
+  nFills = 0; nSamples = 0; nRows = 0;
+}
+
+/**
+ * Processes every event of the current data (btSetData). For a streamed run the host cuts the
+ * stream at a time T — all events before T in one chunk, none after — so chunk after chunk is the
+ * same merge as one pass. The last book row is kept for queue lookups in the next chunk.
+ */
+export function btStep(): void {
   let ib = 0, it = 0, ifd = 0;
   while (ib < nB || it < nT || ifd < nF) {
     const tb = ib < nB ? ld(bookTs, ib) : Infinity;
@@ -439,7 +469,28 @@ export function btRun(
       onBook(ib++);
     }
   }
+  if (L > 0 && L <= MAX_CARRY_LEVELS && lastRow >= 0) {
+    const o = <usize>(lastRow * L) << 2, n = <usize>L << 2;
+    memory.copy(CARRY, bidTk + o, n);
+    memory.copy(CARRY + <usize>MAX_CARRY_LEVELS * 4, askTk + o, n);
+    memory.copy(CARRY + <usize>MAX_CARRY_LEVELS * 8, bidQ + o, n);
+    memory.copy(CARRY + <usize>MAX_CARRY_LEVELS * 12, askQ + o, n);
+    lastRow = CARRY_ROW;
+  } else if (lastRow >= 0) {
+    lastRow = CARRY_ROW;
+  }
+}
 
+/** The current step's output counts, at their scalar-block offsets. */
+export function btCounts(pScalars: usize): void {
+  st(pScalars, S_NFILLS, <f64>nFills);
+  st(pScalars, S_NSAMPLES, <f64>nSamples);
+  st(pScalars, S_NROWS, <f64>nRows);
+  st(pScalars, S_OVERFLOW, overflow);
+}
+
+/** Ends a run: closing trade, final sample, scalar results. */
+export function btEnd(pScalars: usize): void {
   const invBefore = inv;
   let closeFee: f64 = 0, closeNotional: f64 = 0;
   if (inv != 0 && lastMid > 0) {
@@ -472,4 +523,16 @@ export function btRun(
   st(o, S_FIRSTTS, firstTs); st(o, S_LASTTS, prevTs); st(o, S_OVERFLOW, overflow); st(o, S_QUOTES, quotes);
   st(o, S_NROWS, <f64>nRows); st(o, S_FINALEQ, cash + inv * lastMid); st(o, S_INVBEFORE, invBefore);
   st(o, S_EXPIRED, expired); st(o, S_CLOSEPRICE, lastMid);
+}
+
+/** Runs one simulation over the data set by btSetData; see src/core/backtest.ts for the host side. */
+export function btRun(
+  pb: usize, nSched: i32, pSBook: usize, pSSigma: usize, pSKb: usize, pSKa: usize,
+  pFills: usize, fCap: i32, pSamples: usize, sCap: i32, pRows: usize, rCap: i32, pScalars: usize,
+): void {
+  btBegin(pb);
+  btSetSchedule(nSched, pSBook, pSSigma, pSKb, pSKa);
+  btSetOutputs(pFills, fCap, pSamples, sCap, pRows, rCap);
+  btStep();
+  btEnd(pScalars);
 }

@@ -46,5 +46,5 @@ export function bookFeatures(
 }
 
 // The backtest event loop and the AS quote it uses (src/backtest/reference.ts is the spec).
-export { btSetData, btRun } from "./backtest";
+export { btSetData, btRun, btBegin, btSetSchedule, btSetOutputs, btStep, btEnd, btCounts } from "./backtest";
 export { computeQuote, setQuoteParams, qBid, qAsk, qBidTk, qAskTk, qGamma, qSpread, qReservation } from "./quote";
