@@ -6,6 +6,7 @@ import { AppError, DataError, UsageError, describeError } from "../errors.ts";
 import { decimalsOf, formatNumber } from "../exchange/decimal.ts";
 import { log } from "../log.ts";
 import { engineOptionsFromConfig } from "../model/engine.ts";
+import { kappaAtSearchBound } from "../model/intensity.ts";
 import { computeOptimalQuote, quoteParamsFromConfig, type QuoteParams } from "../model/quote.ts";
 import { SpreadSeries, spreadQuoteParams, type SpreadRow } from "../model/spread_series.ts";
 import { summarize, type Summary } from "../model/stats.ts";
@@ -90,6 +91,8 @@ export default defineCommand({
 
     series.finish();
     const rows = series.rows;
+    const atBound = rows.filter((r) => (r.cal.bidSource === "fitted" && kappaAtSearchBound(r.cal.kappaBid)) || (r.cal.askSource === "fitted" && kappaAtSearchBound(r.cal.kappaAsk))).length;
+    if (atBound > 0) log.warn(`κ sits at its search bound (1 or 1e6) in ${atBound} of ${rows.length} rows: there the trades do not identify κ (the fit is reported, not trustworthy)`);
     for (const r of rows) {
       log.debug(`${datetime(r.ts)} mid ${r.mid} σ ${r.cal.sigmaRaw.toExponential(3)} κ ${r.cal.kappaBid.toFixed(0)}/${r.cal.kappaAsk.toFixed(0)} bid ${r.quote.bid} ask ${r.quote.ask} (${r.optimalSpreadBps.toFixed(2)} bps)`);
     }
@@ -103,7 +106,7 @@ export default defineCommand({
     log.info(`wrote ${rows.length} row(s) to ${output} (${series.books} snapshots, ${series.trades} trades)`);
     const summary = summaries(rows);
     if (args.json) {
-      console.log(JSON.stringify({ market, output, rows: rows.length, books: series.books, trades: series.trades, tradesUsed: series.tradesUsed, timestampRegressions: { books: series.bookRegressions, trades: series.tradeRegressions }, skippedBooks: series.skippedBooks, summary, last: rows.length ? rowJson(rows[rows.length - 1]) : null }, null, 2));
+      console.log(JSON.stringify({ market, output, rows: rows.length, books: series.books, trades: series.trades, tradesUsed: series.tradesUsed, kappaAtBoundRows: atBound, timestampRegressions: { books: series.bookRegressions, trades: series.tradeRegressions }, skippedBooks: series.skippedBooks, summary, last: rows.length ? rowJson(rows[rows.length - 1]) : null }, null, 2));
     } else printSummary(summary, rows.length);
   },
 });
@@ -170,7 +173,10 @@ function rowJson(r: SpreadRow) {
     ts: r.ts, datetime: datetime(r.ts), mid: r.mid,
     sigma: r.cal.sigma, sigmaRaw: r.cal.sigmaRaw, sigmaSource: r.cal.sigmaSource,
     kappaBid: r.cal.kappaBid, aBid: r.cal.aBid, kappaAsk: r.cal.kappaAsk, aAsk: r.cal.aAsk,
-    bidSource: r.cal.bidSource, askSource: r.cal.askSource, nTradesBid: r.cal.nTradesBid, nTradesAsk: r.cal.nTradesAsk,
+    bidSource: r.cal.bidSource, askSource: r.cal.askSource,
+    kappaBidAtBound: r.cal.bidSource === "fitted" && kappaAtSearchBound(r.cal.kappaBid),
+    kappaAskAtBound: r.cal.askSource === "fitted" && kappaAtSearchBound(r.cal.kappaAsk),
+    nTradesBid: r.cal.nTradesBid, nTradesAsk: r.cal.nTradesAsk,
     gamma: r.quote.gamma, reservation: r.quote.reservation, bid: r.quote.bid, ask: r.quote.ask,
     optimalSpreadBps: r.optimalSpreadBps, bidSpreadBps: r.bidSpreadBps, askSpreadBps: r.askSpreadBps, quoteStatus: r.quote.status,
   };
@@ -191,6 +197,7 @@ function nowQuote(row: SpreadRow, inventory: number, qp: QuoteParams) {
 function printNow(market: string, q: ReturnType<typeof nowQuote>, tick: number): void {
   const pd = priceDecimals(tick);
   console.log(`${market} at ${q.datetime} UTC (effective mid ${q.mid})`);
-  console.log(`  sigma ${q.sigma.toExponential(4)} /√s (${q.sigmaSource}), kappa bid ${q.kappaBid.toFixed(2)} (${q.bidSource}) ask ${q.kappaAsk.toFixed(2)} (${q.askSource}), A bid ${q.aBid.toFixed(2)} ask ${q.aAsk.toFixed(2)}, gamma ${q.gamma}`);
+  const src = (s: string, bound: boolean) => (bound ? `${s}, at the search bound: not identified` : s);
+  console.log(`  sigma ${q.sigma.toExponential(4)} /√s (${q.sigmaSource}), kappa bid ${q.kappaBid.toFixed(2)} (${src(q.bidSource, q.kappaBidAtBound)}) ask ${q.kappaAsk.toFixed(2)} (${src(q.askSource, q.kappaAskAtBound)}), A bid ${q.aBid.toFixed(2)} ask ${q.aAsk.toFixed(2)}, gamma ${q.gamma}`);
   console.log(`  inventory ${q.inventory}: reservation ${q.reservation.toFixed(pd)}  bid ${q.bid.toFixed(pd)}  ask ${q.ask.toFixed(pd)}  spread ${q.optimalSpreadBps.toFixed(2)} bps (bid ${q.bidSpreadBps.toFixed(2)}, ask ${q.askSpreadBps.toFixed(2)})`);
 }

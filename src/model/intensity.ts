@@ -12,6 +12,15 @@ export const DEFAULT_KAPPA = 100;
 export const DEFAULT_A = 10;
 const KAPPA_MIN = 1;
 const KAPPA_MAX = 1e6;
+
+/**
+ * True when κ sits at (within 1 % of) an end of the search range [1, 1e6]: the likelihood kept
+ * rising towards the bound, so the data did not identify κ (e.g. trades spread evenly over the
+ * exposed distances, or all at one distance). Such a fit is reported, but should not be trusted.
+ */
+export function kappaAtSearchBound(kappa: number): boolean {
+  return kappa <= KAPPA_MIN * 1.01 || kappa >= KAPPA_MAX / 1.01;
+}
 const PHI = 0.61803398875;
 
 /** E(κ): the exposure integral; must be > 0 and finite for a usable κ. */

@@ -270,3 +270,30 @@ describe("as_results.csv number formats", () => {
     expect(f[13]).toBe("0.000000125");
   });
 });
+
+describe("κ the data cannot identify", () => {
+  test("a book centred on the last trade (trades spread evenly over the exposure) gives κ at the bound: flagged, not silent", () => {
+    const dir = mkdtempSync(join(tmpdir(), "spread-kb-"));
+    const csv = join(import.meta.dir, "../../../shared/data/extended-eth-usd-trades-62min/trades.csv");
+    const trades = readFileSync(csv, "utf8").trim().split("\n").slice(1).map((l) => l.split(","));
+    const lines = ["timestamp_ms,datetime,market,seq,bid_price0,bid_qty0,ask_price0,ask_qty0,bid_price1,bid_qty1,ask_price1,ask_qty1"];
+    let j = 0;
+    let last = Number(trades[0][4]);
+    for (let ts = Number(trades[0][0]) - 1000, seq = 1; ts < Number(trades.at(-1)![0]) + 1000; ts += 500, seq++) {
+      while (j < trades.length && Number(trades[j][0]) < ts) last = Number(trades[j++][4]);
+      lines.push([ts, "x", "ETH-USD", seq, (last - 0.1).toFixed(1), 1.5, (last + 0.1).toFixed(1), 2, (last - 0.2).toFixed(1), 1.5, (last + 0.2).toFixed(1), 2].join(","));
+    }
+    writeFileSync(join(dir, "ob.csv"), lines.join("\n") + "\n");
+    const args = ["--market", "ETH-USD", "--orderbook", "ob.csv", "--trades", csv];
+    const full = run([...args, "--output", "o.csv", "--json"], dir);
+    expect(full.code).toBe(0);
+    const j1 = JSON.parse(full.out);
+    expect(j1.kappaAtBoundRows).toBeGreaterThan(0);
+    expect(full.err).toContain("search bound");
+    const now = run([...args, "--now"], dir);
+    expect(now.out).toContain("at the search bound: not identified");
+    // the real StandX sample has interior fits at its last row
+    const q = JSON.parse(run([...real, "--now", "--json"], dir).out);
+    expect([q.kappaBidAtBound, q.kappaAskAtBound]).toEqual([false, false]);
+  });
+});

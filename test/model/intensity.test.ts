@@ -89,3 +89,20 @@ describe("no look-ahead", () => {
     expect(uncapped.bid!.a).toBeLessThan(capped.bid!.a);
   });
 });
+
+describe("fits the data cannot identify", () => {
+  test("trades all at the far edge of the exposed range push κ to the search bound, and are flagged", async () => {
+    const { kappaAtSearchBound } = await import("../../src/model/intensity.ts");
+    const far: [number, number, number][] = Array.from({ length: 6 }, (_, i) => [500 + 500 * i, 99.5, -1]); // δ = 0.005 = δmax
+    const points = [pt(0, 0.0005, 0.005, 0.0005, 0.005)];
+    const fit = fitIntensity({ ...trades(far), points, windowEnd: 4000 });
+    const c = combineSides(fit, null, false);
+    expect(c.bidSource).toBe("fitted");
+    expect(kappaAtSearchBound(c.kappaBid)).toBe(true);
+    expect(c.kappaBid).toBeLessThan(1.01);
+    // an interior optimum (Appendix A.2 asymmetric case, κ ≈ 1091 / 1292) is not flagged
+    expect(kappaAtSearchBound(1090.7291937373486)).toBe(false);
+    expect(kappaAtSearchBound(1e6)).toBe(true);
+    expect(kappaAtSearchBound(9.8e5)).toBe(false);
+  });
+});
