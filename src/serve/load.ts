@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import { DataError } from "../errors.ts";
+import { DataError, describeError } from "../errors.ts";
+import { log } from "../log.ts";
 import { openBookSource, openFundingSource, openTradeSource, type SourceSpec } from "../storage/sources.ts";
 import type { BookBatch, FundingBatch, TradeBatch } from "../storage/types.ts";
 import type { MemoryMarket } from "./timeline.ts";
@@ -67,8 +68,9 @@ async function loadMarketDir(dir: string, opts: LoadOptions): Promise<MemoryMark
       const j = JSON.parse(readFileSync(info, "utf8")) as Record<string, unknown>;
       if (typeof j.tick_size_text === "string") mm.tickSize = j.tick_size_text;
       if (typeof j.size_step_text === "string") mm.sizeStep = j.size_step_text;
-    } catch {
+    } catch (e) {
       // an unreadable market.json only costs the REST tick/step; derived values are used instead
+      log.warn(`${info}: not readable (${describeError(e)}); REST tick and step come from the data`);
     }
   }
   return mm;

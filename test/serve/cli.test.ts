@@ -67,3 +67,15 @@ test("`serve` refuses values it would silently misread: negative/odd --from, tim
     taken.stop(true);
   }
 });
+
+test("`serve` says when a market.json cannot be read (tick/step then come from the data)", async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync, copyFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const dir = mkdtempSync(join(tmpdir(), "serve-mj-"));
+  mkdirSync(join(dir, "btc"));
+  copyFileSync(join(STANDX, "trades.parquet"), join(dir, "btc", "trades.parquet"));
+  writeFileSync(join(dir, "btc", "market.json"), "{not json");
+  const r = Bun.spawnSync([process.execPath, "src/main.ts", "serve", "--data-dir", join(dir, "btc"), "--port", "0", "--duration", "0.2"], { cwd: ROOT, timeout: 20_000 });
+  expect(r.exitCode).toBe(0);
+  expect(r.stderr.toString()).toMatch(/\[warn\].*market\.json/);
+});
