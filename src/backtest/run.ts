@@ -1,6 +1,7 @@
 /**
- * One backtest end to end: read → calibrate → simulate (WASM core) → metrics → outputs.
- * The CLI (src/cli/backtest.ts) is a thin layer over `runBacktest`; a sweep uses the pieces
+ * One backtest end to end, streamed in time-cut chunks (stream.ts: read → validate → calibrate →
+ * simulate per chunk, bounded memory) → metrics → outputs. The CLI (src/cli/backtest.ts) is a thin
+ * layer over `runBacktest`; a sweep keeps the whole data set resident instead and uses the pieces
  * (loadEventData, buildSchedule, BacktestCore.prepare/run, summarize) directly.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -10,16 +11,16 @@ import type { Config } from "../config/schema.ts";
 import { AppError, DataError } from "../errors.ts";
 import { log } from "../log.ts";
 import { engineOptionsFromConfig } from "../model/engine.ts";
-import { BacktestCore } from "../core/backtest.ts";
 import { fillsCsv, resultsCsv } from "../report/csv.ts";
 import { reportHtml, type ChartSpec } from "../report/html.ts";
 import { progressBar } from "../report/progress.ts";
 import { marketPath } from "../storage/layout.ts";
 import type { SourceSpec } from "../storage/sources.ts";
-import { buildSchedule, type CalibratedSchedule } from "./calibrate.ts";
+import type { CalibratedSchedule } from "./calibrate.ts";
 import type { BuildStats } from "./data.ts";
 import { S, type RunResult } from "./layout.ts";
-import { loadEventData, readMarketInfo } from "./load.ts";
+import { readMarketInfo } from "./load.ts";
+import { runStreamed } from "./stream.ts";
 import { equitySeries, reconcile, summarize, type Summary } from "./metrics.ts";
 import { runParamsFromConfig, type RunParams } from "./params.ts";
 
@@ -50,6 +51,9 @@ export interface BacktestOutcome {
   stats: BuildStats;
   events: { books: number; trades: number; funding: number };
   files: { results: string; fills: string; summary: string; report: string } | null;
+  /** Time-cut chunks the run was streamed in. */
+  chunks: number;
+  /** read = reading, validating and copying (everything but calibration, the core loop and writing). */
   timings: { readMs: number; calibrateMs: number; simulateMs: number; coreMs: number; writeMs: number; totalMs: number };
   /** |final PnL − Σ fill cash flows − fees + funding| (should be ~1e-12). */
   reconciliation: number;
@@ -62,8 +66,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
   const params = runParamsFromConfig(config, market, { capital: o.capital, orderNotional: o.notional });
   const bar = progressBar(!o.quiet);
   const spec: SourceSpec = { dataDir: o.dataDir, market: o.market };
-  const core = new BacktestCore();
-  const loaded = await loadEventData({
+  const run = await runStreamed({
     books: o.orderbookPath ?? spec,
     trades: o.tradesPath ?? spec,
     funding: o.orderbookPath || o.tradesPath ? null : spec,
@@ -71,27 +74,19 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
     toMs: o.toMs,
     levels: config.fill_model === "queue" ? config.max_depth_levels : 0,
     tickSize: market.tickSize,
-    onProgress: (phase, rows) => bar.update(`read ${phase}`, null, `${rows.toLocaleString()} rows`),
-    core,
+    engine: engineOptionsFromConfig(config),
+    params,
+    onFirstChunk: (d) => warnIfBelowOneLot(d.bestBid, d.bestAsk, params),
+    onProgress: (rows, ts) => bar.update("backtest", null, `${rows.toLocaleString()} book rows${Number.isFinite(ts) ? `, at ${new Date(ts).toISOString()}` : ""}`),
   });
-  const d = loaded.data;
-  const st = loaded.stats;
+  bar.done();
+  const { result, schedule, stats: st, events } = run;
   if (st.badTrades) log.warn(`${st.badTrades} trade(s) with NaN or non-positive price/quantity dropped`);
   if (st.duplicateTrades) log.warn(`${st.duplicateTrades} exact duplicate trade row(s) dropped`);
   if (st.oneSidedBooks) log.info(`${st.oneSidedBooks} book row(s) with an empty side: the last mid is kept for them`);
-  if (d.nTrades === 0) log.warn("no trades in the selected data: nothing can fill");
-  warnIfBelowOneLot(d.bestBid, d.bestAsk, params);
-  const t1 = performance.now();
-
-  const schedule = buildSchedule(d, engineOptionsFromConfig(config), (i, n) => bar.update("calibrate", i / n));
+  if (events.trades === 0) log.warn("no trades in the selected data: nothing can fill");
   if (schedule.n === 0) log.warn(`no calibration happened (fewer than ${config.min_prices_for_calibration} valid mids): no quotes`);
-  const t2 = performance.now();
-
-  bar.update("simulate", null);
-  if (!loaded.inCore) core.prepare(d);
-  const result = core.run(schedule, params);
   const t3 = performance.now();
-  bar.done();
 
   const summary = summarize(result, params);
   const rec = reconcile(result, params.capital);
@@ -110,7 +105,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
     files = { results, fills: join(dir, "fills.csv"), summary: join(dir, "summary.json"), report: join(dir, "report.html") };
     writeFileSync(files.results, resultsCsv(result, schedule, params.capital));
     writeFileSync(files.fills, fillsCsv(result));
-    const meta = summaryMeta(o, config, market, d.nBooks, d.nTrades, d.nFunding);
+    const meta = summaryMeta(o, config, market, events.books, events.trades, events.funding);
     writeFileSync(files.summary, JSON.stringify({ ...meta, summary }, null, 2) + "\n");
     writeFileSync(files.report, renderReport(o.market, config, summary, result));
   }
@@ -118,9 +113,13 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
   if (result.scalars[S.overflow]) throw new DataError("internal: fill table overflow");
   return {
     market, params, summary, result, schedule, stats: st,
-    events: { books: d.nBooks, trades: d.nTrades, funding: d.nFunding },
+    events,
     files,
-    timings: { readMs: t1 - t0, calibrateMs: t2 - t1, simulateMs: t3 - t2, coreMs: result.coreMs, writeMs: t4 - t3, totalMs: t4 - t0 },
+    chunks: run.chunks,
+    timings: {
+      readMs: t3 - t0 - run.calibrateMs - result.coreMs, calibrateMs: run.calibrateMs, simulateMs: result.coreMs,
+      coreMs: result.coreMs, writeMs: t4 - t3, totalMs: t4 - t0,
+    },
     reconciliation: rec,
   };
 }
