@@ -143,12 +143,21 @@ export default defineCommand({
   async run({ args, rawArgs }) {
     const ctx = setup(args, rawArgs);
     if (!args.trades && !args.orderbook) throw new UsageError("migrate: give --trades <csv> and/or --orderbook <csv>");
+    // the markets the CSVs name (first row): both files must be one market, and --market wins with a warning
+    const named: [string, string][] = [];
+    for (const [path, kind] of [[args.trades, "trades"], [args.orderbook, "orderbook"]] as const) {
+      const m = path ? await csvMarket(path, kind) : null;
+      if (path && m) named.push([path, m]);
+    }
+    if (named.length === 2 && named[0][1] !== named[1][1]) {
+      throw new UsageError(`migrate: the CSVs name different markets (${named.map(([p, m]) => `${m} in ${p}`).join(", ")}); migrate one market at a time`);
+    }
     let market = args.market;
     if (market === undefined) {
-      const first = args.trades ? await csvMarket(args.trades, "trades") : await csvMarket(args.orderbook!, "orderbook");
-      if (!first) throw new UsageError("migrate: the CSV has no market column; pass --market");
-      market = first;
+      if (named.length === 0) throw new UsageError("migrate: the CSV has no market column; pass --market");
+      market = named[0][1];
     }
+    for (const [p, m] of named) if (m !== market) log.warn(`${p}: its rows name ${m}; writing them as ${market} (--market)`);
     assertMarketName(market);
     const out: { market: string; trades?: MigrateSummary; orderbook?: MigrateSummary } = { market };
     // all or nothing: a failure (bad row, read-back mismatch, disk full) removes the parts this run

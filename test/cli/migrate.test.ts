@@ -111,6 +111,21 @@ describe("migrate", () => {
     expect(parts("trades")).toHaveLength(3);
   });
 
+  test("CSVs naming different markets are refused; --market over a CSV's own market is warned about", () => {
+    const t = "timestamp_ms,datetime,market,side,price,quantity,trade_id,trade_type\n7000,x,ETH-USD,buy,5,1,1,TRADE\n";
+    const b = "timestamp_ms,datetime,market,seq,bid_price0,bid_qty0,ask_price0,ask_qty0\n7000,x,BTC-USD,1,99,1,101,1\n";
+    writeFileSync(join(dir, "mk_t.csv"), t);
+    writeFileSync(join(dir, "mk_b.csv"), b);
+    const r = run(["--trades", "mk_t.csv", "--orderbook", "mk_b.csv", "--data-dir", "data5"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("ETH-USD");
+    expect(r.err).toContain("BTC-USD");
+    expect(() => readdirSync(join(dir, "data5"))).toThrow();
+    const w = run(["--trades", "mk_t.csv", "--market", "SOL-USD", "--data-dir", "data5"]);
+    expect(w.code).toBe(0);
+    expect(w.err).toMatch(/\[warn\].*mk_t\.csv.*ETH-USD.*SOL-USD/);
+  });
+
   test("a header-only CSV is 'no data rows' (exit 3), with or without --market, and writes nothing", () => {
     const csv = join(dir, "header_only.csv");
     writeFileSync(csv, "timestamp_ms,datetime,market,side,price,quantity,trade_id,trade_type\n");
