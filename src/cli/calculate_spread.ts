@@ -159,7 +159,8 @@ function printSummary(s: Record<string, Summary | null>, n: number): void {
     console.log("No data collected for statistics.");
     return;
   }
-  const f = (x: number) => x.toFixed(4).padStart(14);
+  // the original's 4 fixed decimals, except for small values (σ per √s is ~1e-5): 4 significant digits
+  const f = (x: number) => (x === 0 || Math.abs(x) >= 0.01 ? x.toFixed(4) : x.toExponential(3)).padStart(14);
   console.log(`STATISTICS SUMMARY (n = ${n})`);
   console.log(`${"Metric".padEnd(20)}${["Mean", "Median", "Std Dev", "Min", "Max"].map((h) => h.padStart(14)).join("")}`);
   for (const [key, label] of METRICS) {

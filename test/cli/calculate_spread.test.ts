@@ -34,6 +34,10 @@ describe("calculate_spread on the real StandX sample", () => {
     }
     expect(r.out).toContain("STATISTICS SUMMARY (n = ");
     expect(r.out).toContain("Bid Kappa");
+    // σ per √s is ~2e-5 here: four fixed decimals would print 0.0000 in every column
+    const vol = r.out.split("\n").find((l) => l.startsWith("Volatility"))!.trim().split(/\s+/).slice(1).map(Number);
+    expect(vol).toHaveLength(5);
+    for (const x of vol) expect(x).toBeGreaterThan(0);
   });
 
   test("--json reports rows and summary; --now prints the current quote", () => {
