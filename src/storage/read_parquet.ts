@@ -260,10 +260,15 @@ export async function* readBookFile(path: string, opts: BookFileOptions = {}): A
   }
 }
 
-/** A level is present only with a positive price and a non-null quantity; otherwise both NaN. */
+/**
+ * A level is present only with a positive finite price and a non-null finite quantity (the
+ * original loader's rule, plus finiteness: an ∞ price or size is no level); otherwise both NaN.
+ */
 export function normalizeLevel(px: Float64Array, qty: Float64Array): void {
   for (let r = 0; r < px.length; r++) {
-    if (!(px[r] > 0) || qty[r] !== qty[r]) {
+    const p = px[r];
+    const q = qty[r];
+    if (!(p > 0 && p < Infinity) || !(q > -Infinity && q < Infinity)) {
       px[r] = NaN;
       qty[r] = NaN;
     }

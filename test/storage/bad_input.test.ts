@@ -186,3 +186,27 @@ describe("files written by the original Rust collector", () => {
     expect(Array.from(b.seq)).toEqual([1n, 2n, 3n]);
   });
 });
+
+describe("book values that are not prices", () => {
+  test("±Infinity prices and non-finite sizes in a Parquet part are missing levels, like NaN and ≤ 0 (a CSV refuses them outright)", async () => {
+    const { allocBook } = await import("../../src/storage/batch.ts");
+    const { writeBookPart } = await import("../../src/storage/write_parts.ts");
+    const b = allocBook("BTC-USD", 1, 4);
+    const px = [100, Infinity, 100, 100];
+    const qty = [1, 1, Infinity, -Infinity];
+    for (let i = 0; i < 4; i++) {
+      b.timestampMs[i] = 1000 + i;
+      b.seq[i] = BigInt(i + 1);
+      b.bidPx[0][i] = px[i];
+      b.bidQty[0][i] = qty[i];
+      b.askPx[0][i] = 101;
+      b.askQty[0][i] = 1;
+    }
+    const p = join(dir, "inf_book.parquet");
+    await writeBookPart(p, b);
+    const got = concatBooks(await collect(openBookSource(p)));
+    expect(Array.from(got.bidPx[0])).toEqual([100, NaN, NaN, NaN]);
+    expect(Array.from(got.bidQty[0])).toEqual([1, NaN, NaN, NaN]);
+    expect(Array.from(got.askPx[0])).toEqual([101, 101, 101, 101]);
+  });
+});
