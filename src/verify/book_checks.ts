@@ -1,3 +1,4 @@
+import { bookFeatures } from "../core/book_features.ts";
 import type { BookBatch } from "../storage/types.ts";
 import type { Tally } from "./tally.ts";
 
@@ -75,6 +76,9 @@ export class BookChecker {
   push(b: BookBatch, file: string, firstRow = 0): void {
     const t = this.tally;
     const L = b.levels;
+    // best usable price and its size per row (NaN for a skipped duplicate or a missing side), for
+    // the crossed/locked checks, which read the WASM kernel's spread (ask − bid) after the loop
+    const top = { bidPx: new Float64Array(b.length).fill(NaN), bidQty: new Float64Array(b.length), askPx: new Float64Array(b.length).fill(NaN), askQty: new Float64Array(b.length) };
     for (let r = 0; r < b.length; r++) {
       const row = firstRow + r;
       const ts = b.timestampMs[r];
@@ -139,8 +143,13 @@ export class BookChecker {
           if (last === last) {
             if (side === 0 && p >= last && bidDisorder < 0) bidDisorder = i;
             if (side === 1 && p <= last && askDisorder < 0) askDisorder = i;
-          } else if (side === 0) bestBid = p;
-          else bestAsk = p;
+          } else if (side === 0) {
+            bestBid = p;
+            top.bidQty[r] = q;
+          } else {
+            bestAsk = p;
+            top.askQty[r] = q;
+          }
           last = p;
         }
       }
@@ -161,12 +170,19 @@ export class BookChecker {
       if (askDisorder >= 0) {
         t.add("ask_order", file, row, () => `ask level ${askDisorder} price ${b.askPx[askDisorder][r]} not above the level before it`);
       }
-      if (bestBid > bestAsk) t.add("crossed", file, row, () => `best bid ${bestBid} > best ask ${bestAsk}`);
-      else if (bestBid === bestAsk) t.add("locked", file, row, () => `best bid = best ask = ${bestBid}`);
+      top.bidPx[r] = bestBid;
+      top.askPx[r] = bestAsk;
 
       this.ts.push(ts);
       this.bid.push(bestBid);
       this.ask.push(bestAsk);
+    }
+    // spread is NaN unless both sides have a positive price, so a one-sided row is neither
+    const { spread } = bookFeatures(top);
+    for (let r = 0; r < b.length; r++) {
+      const s = spread[r];
+      if (s < 0) t.add("crossed", file, firstRow + r, () => `best bid ${top.bidPx[r]} > best ask ${top.askPx[r]}`);
+      else if (s === 0) t.add("locked", file, firstRow + r, () => `best bid = best ask = ${top.bidPx[r]}`);
     }
   }
 

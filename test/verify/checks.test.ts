@@ -93,6 +93,20 @@ describe("book defects, each injected alone, counted exactly", () => {
     b.bidPx[0][21] = b.askPx[0][21];
     expectCounts(check([b]).tally, { crossed: 1, locked: 2 });
   });
+  test("crossed/locked compare the first usable level of each side; a one-sided row is neither", () => {
+    const b = cloneBook(base);
+    b.bidPx[0][10] = NaN; // unusable best bid (size kept): level 1 is the best bid now
+    b.bidPx[1][10] = b.askPx[0][10] + 1;
+    for (let i = 0; i < b.levels; i++) (b.askPx[i][30] = NaN), (b.askQty[i][30] = NaN); // no asks at all
+    b.bidPx[0][31] = b.askPx[0][31]; // locked, then an exact duplicate of that row
+    const d = pickBook(b, [...range(0, 32), 31, ...range(32, N)]);
+    const tally = new Tally(3);
+    const bc = new BookChecker(tally, GAP_MS);
+    bc.push(d, "f", 100);
+    expectCounts(tally, { crossed: 1, locked: 1, book_bad_value: 1, book_duplicate: 1 });
+    expect(tally.examples.get("crossed")![0]).toMatchObject({ file: "f", row: 110 });
+    expect(tally.examples.get("locked")![0]).toMatchObject({ file: "f", row: 131 });
+  });
   test("bid levels not strictly descending, asks not strictly ascending", () => {
     const b = cloneBook(base);
     b.bidPx[2][30] = b.bidPx[1][30]; // equal is a violation too
