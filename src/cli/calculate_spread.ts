@@ -74,7 +74,9 @@ export default defineCommand({
       log.warn(`input not in time order: ${series.bookRegressions} book row(s) and ${series.tradeRegressions} trade(s) go back in time (processed in stored order; sort the data for meaningful windows)`);
     }
     if (series.skippedBooks > 0) log.info(`${series.skippedBooks} snapshot(s) skipped: a side had no valid level`);
-    if (series.trades > 0 && series.tradesUsed === 0) {
+    if (series.trades === 0) {
+      log.warn(`no trades in ${trades.label}: κ and A are the defaults (κ 100, A 10), not fitted`);
+    } else if (series.tradesUsed === 0) {
       log.warn(`none of the ${series.trades} trades in ${trades.label} could be placed against an earlier book (other period or market? no side? all on the wrong side of the mid?): κ and A are not fitted`);
     } else if (series.tradesUsed < series.trades) {
       log.info(`${series.trades - series.tradesUsed} of ${series.trades} trades not used (no side, before the first book, inside a gap or at the mid)`);

@@ -79,8 +79,9 @@ describe("calculate_spread bad input", () => {
     expect(r.code).toBe(0);
     const body = readFileSync(join(dir, "o.csv"), "utf8");
     expect(body).not.toContain("NaN");
-    // no trades at all: every κ is the documented default
+    // no trades at all: every κ is the documented default, and the user is told
     expect(body.split("\n")[1].split(",")[4]).toBe("100.00");
+    expect(r.err).toMatch(/\[warn\].*no trades/);
   });
 });
 
