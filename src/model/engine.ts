@@ -17,7 +17,7 @@ import type { Config } from "../config/schema.ts";
 import { ExposureHistogram } from "./exposure_histogram.ts";
 import {
   combineSides, fitSide, tradeDelta, usableRange,
-  type CombinedIntensity, type FitSource,
+  type CombinedIntensity,
 } from "./intensity.ts";
 import { RingColumns } from "./ring.ts";
 import { GARCH_MIN_SAMPLES, GARCH_RIDGE_SEEDS, garchFit, validPrice, type GarchFit } from "./volatility.ts";
@@ -75,20 +75,14 @@ export function engineOptionsFromConfig(config: Config): EngineOptions {
 
 export type SigmaSource = "garch" | "realized" | "ewma" | "kept" | "none";
 
-export interface CalibrationResult {
+/** κ/A per side with their sources (`fitted`, `kept`, `copied`, `default`: see CombinedIntensity). */
+export interface CalibrationResult extends CombinedIntensity {
   ts: number;
   /** σ per √second after the min/max_volatility clamp (what quotes should use). */
   sigma: number;
   /** σ before the clamp (what the original's CSV prints). */
   sigmaRaw: number;
   sigmaSource: SigmaSource;
-  kappaBid: number;
-  aBid: number;
-  kappaAsk: number;
-  aAsk: number;
-  /** `fitted`, `kept` (failed fit, last good one kept), `copied` (other side's), `default` (100/10). */
-  bidSource: FitSource;
-  askSource: FitSource;
   /** Trades per side and valid mids in the window at this calibration. */
   nTradesBid: number;
   nTradesAsk: number;

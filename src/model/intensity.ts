@@ -225,6 +225,7 @@ export interface CombinedIntensity {
   aBid: number;
   kappaAsk: number;
   aAsk: number;
+  /** `fitted`, `kept` (failed fit, last good one kept), `copied` (other side's), `default` (100/10). */
   bidSource: FitSource;
   askSource: FitSource;
 }
