@@ -47,18 +47,24 @@ export function parseParam(spec: string): SweepParam {
   return { key, values, spec };
 }
 
-/** n points from a to b inclusive; the end points are exact. */
+/**
+ * n points from a to b inclusive; the end points are exact, interior points are rounded to 12
+ * significant digits so that exp/log and division noise (0.10000000000000002) does not reach the
+ * CSV, the reports and the config the run is made with.
+ */
 export function rangeValues(a: number, b: number, n: number, log: boolean): number[] {
   if (n === 1) return [a];
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     if (i === 0) out.push(a);
     else if (i === n - 1) out.push(b);
-    else if (log) out.push(Math.exp(Math.log(a) + (i * (Math.log(b) - Math.log(a))) / (n - 1)));
-    else out.push(a + (i * (b - a)) / (n - 1));
+    else if (log) out.push(round12(Math.exp(Math.log(a) + (i * (Math.log(b) - Math.log(a))) / (n - 1))));
+    else out.push(round12(a + (i * (b - a)) / (n - 1)));
   }
   return out;
 }
+
+const round12 = (x: number) => Number(x.toPrecision(12));
 
 /**
  * Keys a sweep never changes: they say how the process runs, or (tick_size, max_depth_levels) they

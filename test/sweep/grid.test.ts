@@ -19,6 +19,11 @@ describe("--param parsing", () => {
     for (let i = 1; i < 12; i++) expect(g[i] / g[i - 1]).toBeCloseTo(Math.pow(1e4, 1 / 11), 10);
     expect(rangeValues(5, 5, 1, false)).toEqual([5]);
   });
+  test("interior points carry no binary noise into the CSV and reports (0.1, not 0.10000000000000002)", () => {
+    expect(parseParam("risk_aversion_gamma=0.01:1:3:log").values).toEqual([0.01, 0.1, 1]);
+    expect(parseParam("min_spread_bps=0:1:11").values).toEqual(Array.from({ length: 11 }, (_, i) => i / 10));
+    expect(parseParam("risk_aversion_gamma=1:1000:4:log").values).toEqual([1, 10, 100, 1000]);
+  });
   test("bad specs are one-line usage errors", () => {
     for (const s of ["gamma", "=1,2", "x=1:2", "x=1:2:0", "x=1:2:2.5", "x=0:1:3:log", "x=a,b", "x=1,1", "x=1:2:3:lin", "x=1,,2"]) {
       expect(() => parseParam(s)).toThrow(/--param/);
