@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { resolveMarket } from "../config/market.ts";
 import { AppError, DataError, UsageError, describeError } from "../errors.ts";
 import { decimalsOf, formatNumber } from "../exchange/decimal.ts";
@@ -41,6 +41,11 @@ export default defineCommand({
     assertMarketName(market);
     for (const k of ["trades", "orderbook", "output"] as const) {
       if (args[k] !== undefined && args[k] === "") throw new UsageError(`--${k}: expected a path, got an empty value`);
+    }
+    if (args.output !== undefined && !args.now) {
+      for (const k of ["trades", "orderbook"] as const) {
+        if (args[k] !== undefined && resolve(args[k]) === resolve(args.output)) throw new UsageError(`--output ${args.output} is the --${k} input: it would be overwritten`);
+      }
     }
     const inventory = numberArg("inventory", args.inventory) ?? 0;
     if (args.inventory !== undefined && !args.now) throw new UsageError("--inventory only applies with --now");

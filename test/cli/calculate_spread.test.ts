@@ -86,6 +86,17 @@ describe("calculate_spread bad input", () => {
 });
 
 describe("calculate_spread: what a user is told", () => {
+  test("--output naming one of the inputs is refused before anything is read or written", () => {
+    const dir = mkdtempSync(join(tmpdir(), "spread-"));
+    const tr = join(dir, "tr.csv");
+    const text = "timestamp_ms,datetime,market,side,price,quantity,trade_id,trade_type\n";
+    writeFileSync(tr, text);
+    const r = run(["--market", "BTC-USD", "--orderbook", join(sample, "orderbook.parquet"), "--trades", tr, "--output", "./tr.csv"], dir);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--output");
+    expect(readFileSync(tr, "utf8")).toBe(text);
+  });
+
   test("an --output that is a directory or cannot be created: exit 1, one line naming --output, no 'unexpected error'", () => {
     const dir = mkdtempSync(join(tmpdir(), "spread-"));
     writeFileSync(join(dir, "file"), "x");
