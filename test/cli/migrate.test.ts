@@ -111,6 +111,18 @@ describe("migrate", () => {
     expect(parts("trades")).toHaveLength(3);
   });
 
+  test("a bad row deep in a big CSV (after two parts of the same stream were published) leaves no part behind", () => {
+    const lines = ["timestamp_ms,datetime,market,side,price,quantity,trade_id,trade_type"];
+    for (let i = 0; i < 30_000; i++) lines.push(`${1_700_000_000_000 + i * 10},x,ADA-USD,buy,${i === 27_000 ? "oops" : "0.5"},1,${i + 1},TRADE`);
+    writeFileSync(join(dir, "big.csv"), lines.join("\n") + "\n");
+    writeFileSync(join(dir, "big.json"), JSON.stringify({ trades_rows_per_part: 10_000 }));
+    const r = run(["--trades", "big.csv", "--data-dir", "data6", "--config", "big.json"]);
+    expect(r.code).toBe(3);
+    expect(r.err).toContain("big.csv:27002: bad price");
+    expect(r.err).toContain("removed the 2 part(s)");
+    expect(readdirSync(join(dir, "data6/ada_usd/trades_parts"))).toEqual([]);
+  });
+
   test("CSVs naming different markets are refused; --market over a CSV's own market is warned about", () => {
     const t = "timestamp_ms,datetime,market,side,price,quantity,trade_id,trade_type\n7000,x,ETH-USD,buy,5,1,1,TRADE\n";
     const b = "timestamp_ms,datetime,market,seq,bid_price0,bid_qty0,ask_price0,ask_qty0\n7000,x,BTC-USD,1,99,1,101,1\n";
