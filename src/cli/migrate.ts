@@ -10,7 +10,7 @@
 import { defineCommand } from "citty";
 import { readdirSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
-import { AppError, DataError, UsageError } from "../errors.ts";
+import { AppError, DataError, UsageError, describeError } from "../errors.ts";
 import { log } from "../log.ts";
 import { concatBooks, concatTrades, sliceBook, sliceTrades } from "../storage/batch.ts";
 import { assertMarketName, orderbookPartName, partName, partsDir } from "../storage/layout.ts";
@@ -168,6 +168,11 @@ export default defineCommand({
     } catch (e) {
       for (const p of written) rmSync(p, { force: true });
       if (written.length) log.warn(`removed the ${written.length} part(s) this run had written`);
+      // a file-system refusal (not a directory, read-only, disk full) is an I/O failure of this run
+      const code = (e as { code?: unknown })?.code;
+      if (!(e instanceof AppError) && typeof code === "string" && /^E[A-Z]+$/.test(code)) {
+        throw new AppError(`--data-dir ${ctx.dataDir}: cannot write the parts (${describeError(e)})`);
+      }
       throw e;
     }
     for (const s of [out.trades, out.orderbook]) {

@@ -123,6 +123,16 @@ describe("migrate", () => {
     expect(readdirSync(join(dir, "data6/ada_usd/trades_parts"))).toEqual([]);
   });
 
+  test("a --data-dir that cannot be written: exit 1, one line naming it (not 'unexpected error')", () => {
+    writeFileSync(join(dir, "a_file"), "x");
+    const r = run(["--trades", TRADES, "--data-dir", "a_file"]);
+    expect(r.code).toBe(1);
+    const errors = r.err.trim().split("\n").filter((l) => l.includes("[error]"));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain("--data-dir a_file");
+    expect(r.err).not.toContain("unexpected error");
+  });
+
   test("CSVs naming different markets are refused; --market over a CSV's own market is warned about", () => {
     const t = "timestamp_ms,datetime,market,side,price,quantity,trade_id,trade_type\n7000,x,ETH-USD,buy,5,1,1,TRADE\n";
     const b = "timestamp_ms,datetime,market,seq,bid_price0,bid_qty0,ask_price0,ask_qty0\n7000,x,BTC-USD,1,99,1,101,1\n";
