@@ -72,14 +72,17 @@ export interface Drawdown {
 /** Largest peak-to-trough fall of a series, and the longest time spent below a previous peak. */
 export function drawdown(ts: Float64Array, eq: Float64Array): Drawdown {
   let peak = -Infinity, peakTs = 0, max = 0, maxPct = 0, dur = 0;
+  let below = false; // only a stretch below the peak is time under water (a flat curve has none)
   for (let i = 0; i < eq.length; i++) {
     const e = eq[i]!;
     if (e >= peak) {
-      if (peak > -Infinity) dur = Math.max(dur, ts[i]! - peakTs);
+      if (below) dur = Math.max(dur, ts[i]! - peakTs);
+      below = false;
       peak = e;
       peakTs = ts[i]!;
       continue;
     }
+    below = true;
     const dd = peak - e;
     if (dd > max) max = dd;
     if (peak > 0 && dd / peak > maxPct) maxPct = dd / peak;
