@@ -162,6 +162,17 @@ export async function startServer(opts: ServeOptions): Promise<ReplayServer> {
   const starts = all.map((t) => t.minTs).filter((x) => x === x);
   const t0 = starts.length ? Math.min(...starts) : 0;
   const tEnd = Math.max(t0, ...all.map((t) => t.maxTs).filter((x) => x === x));
+  // one replay clock for all markets keeps their relative timing, which leaves a market recorded
+  // in a later, disjoint period silent until the clock gets there (days at speed 1)
+  if ((opts.speed ?? 1) > 0) {
+    const first = all.reduce((a, b) => (b.minTs < a.minTs ? b : a), all[0]);
+    for (const t of all) {
+      if (t !== first && t.minTs > first.maxTs) {
+        const days = (t.minTs - first.maxTs) / 86_400_000;
+        log.warn(`serve: ${t.market} starts ${days.toFixed(1)} days after ${first.market}'s data ends; with one replay clock it stays silent that long (use --markets, --from or --speed 0)`);
+      }
+    }
+  }
   // one shift for every market and stream so their relative timing is kept across loops
   const span = tEnd - t0 + 1000;
   for (const t of all) {

@@ -79,3 +79,13 @@ test("`serve` says when a market.json cannot be read (tick/step then come from t
   expect(r.exitCode).toBe(0);
   expect(r.stderr.toString()).toMatch(/\[warn\].*market\.json/);
 });
+
+test("`serve` over markets recorded in disjoint periods warns that the shared replay clock leaves one silent", () => {
+  const r = Bun.spawnSync([process.execPath, "src/main.ts", "serve", "--data-dir", join(STANDX, ".."), "--port", "0", "--duration", "0.2"], { cwd: ROOT, timeout: 20_000 });
+  expect(r.exitCode).toBe(0);
+  const err = r.stderr.toString();
+  expect(err).toMatch(/\[warn\].*BTC-USD.*starts .* days after .*ETH-USD/);
+  // at speed 0 every stream starts at its own first row: nothing to warn about
+  const r0 = Bun.spawnSync([process.execPath, "src/main.ts", "serve", "--data-dir", join(STANDX, ".."), "--port", "0", "--duration", "0.2", "--speed", "0"], { cwd: ROOT, timeout: 20_000 });
+  expect(r0.stderr.toString()).not.toContain("days after");
+});
