@@ -49,6 +49,7 @@ export default defineCommand({
     }
     const inventory = numberArg("inventory", args.inventory) ?? 0;
     if (args.inventory !== undefined && !args.now) throw new UsageError("--inventory only applies with --now");
+    if (args.output !== undefined && args.now) throw new UsageError("--output does not apply with --now (it writes no CSV)");
 
     const info = readMarketInfo(ctx.dataDir, market);
     const params = resolveMarket(config, market, info);

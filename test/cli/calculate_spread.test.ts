@@ -69,6 +69,9 @@ describe("calculate_spread bad input", () => {
   test("bad flags are usage errors (exit 2)", () => {
     expect(run([...real, "--inventory", "x", "--now"]).code).toBe(2);
     expect(run([...real, "--inventory", "1"]).code).toBe(2);
+    const out = run([...real, "--now", "--output", "x.csv"]); // --now writes no CSV: the flag would be ignored
+    expect(out.code).toBe(2);
+    expect(out.err).toContain("--output");
     expect(run(["--market", "../etc"]).code).toBe(2);
   });
   test("a legacy CSV book with one-sided rows gives defined rows, never NaN", () => {
