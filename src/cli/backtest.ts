@@ -4,7 +4,7 @@ import { UsageError } from "../errors.ts";
 import { log, setLogLevel } from "../log.ts";
 import { summaryLines } from "../report/table.ts";
 import { assertMarketName } from "../storage/layout.ts";
-import { commonArgs, jsonArg, numberArg, setup } from "./common.ts";
+import { commonArgs, jsonArg, setup } from "./common.ts";
 
 /** `2026-01-05`, `2026-01-05T23:00:00Z`, or epoch milliseconds → ms. */
 export function parseTime(flag: string, v: string | undefined): number | undefined {
@@ -57,10 +57,8 @@ export default defineCommand({
       if (rq !== "every_update" && rq !== "on_recalibration") throw new UsageError(`--requote: expected every_update|on_recalibration, got ${JSON.stringify(rq)}`);
       config.requote = rq;
     }
-    const capital = numberArg("capital", args.capital, { min: 0 });
-    const notional = numberArg("notional", args.notional, { min: 0 });
-    if (capital === 0) throw new UsageError("--capital: expected a number > 0, got 0");
-    if (notional === 0) throw new UsageError("--notional: expected a number > 0, got 0");
+    const capital = positiveArg("capital", args.capital);
+    const notional = positiveArg("notional", args.notional);
     const fromMs = parseTime("from", args.from);
     const toMs = parseTime("to", args.to);
     if (fromMs !== undefined && toMs !== undefined && !(toMs > fromMs)) throw new UsageError(`--to must be after --from`);
@@ -82,3 +80,11 @@ export default defineCommand({
     log.debug(`timings: ${JSON.stringify(out.timings)}`);
   },
 });
+
+/** A flag that must be a finite number > 0 (numberArg's bound is inclusive). */
+function positiveArg(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = value.trim() === "" ? NaN : Number(value);
+  if (!(n > 0 && Number.isFinite(n))) throw new UsageError(`--${name}: expected a number > 0, got ${JSON.stringify(value)}`);
+  return n;
+}

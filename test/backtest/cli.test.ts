@@ -52,6 +52,12 @@ describe("backtest command", () => {
     const a = run(["backtest", ...src, "--capital", "abc"], dir);
     expect(a.code).toBe(2);
     expect(a.err).toContain("--capital");
+    // the message names the real bound: 0 is refused as well as negatives
+    for (const [flag, v] of [["--capital", "-5"], ["--capital", "0"], ["--notional", "-1"], ["--notional", "0"]]) {
+      const r = run(["backtest", ...src, flag!, v!], dir);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`${flag}: expected a number > 0, got "${v}"`);
+    }
     expect(run(["backtest", ...src, "--fill-model", "magic"], dir).code).toBe(2);
     expect(run(["backtest", ...src, "--from", "yesterday-ish"], dir).code).toBe(2);
     const m = run(["backtest", "--market", "BTC-USD", "--data-dir", join(dir, "empty")], dir);
