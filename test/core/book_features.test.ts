@@ -1,14 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { tableFromIPC } from "apache-arrow";
+import { tableFromIPC, type Table } from "apache-arrow";
 import { bookFeatures, type TopOfBook } from "../../src/core/book_features.ts";
 import { bookFeaturesRef } from "../../src/core/reference.ts";
 import { parquet } from "../../src/storage/parquet.ts";
 
 const sample = join(import.meta.dir, "../../../shared/data/standx-btc-usd-2h/orderbook.parquet");
 
-function column(table: ReturnType<typeof tableFromIPC>, name: string): Float64Array {
+function column(table: Table, name: string): Float64Array {
   const v = table.getChild(name)!;
   const out = new Float64Array(v.length);
   for (let i = 0; i < v.length; i++) out[i] = v.get(i) ?? NaN;
