@@ -10,7 +10,9 @@ import { commonArgs, jsonArg, numberArg, setup } from "./common.ts";
 function timeArg(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   // only digits or an ISO date: Date.parse also takes "-5" (year −5) and other loose forms
-  const n = /^\d+$/.test(v) ? Number(v) : /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) ? Date.parse(v) : NaN;
+  // a date-time without a zone is UTC (as backtest reads it), never the machine's local time
+  const iso = /^(\d{4}-\d{2}-\d{2})(?:[T ]([\d:.]+)(Z|[+-]\d{2}:?\d{2})?)?$/.exec(v);
+  const n = /^\d+$/.test(v) ? Number(v) : iso ? Date.parse(iso[2] === undefined ? iso[1] : `${iso[1]}T${iso[2]}${iso[3] ?? "Z"}`) : NaN;
   if (!Number.isFinite(n)) throw new UsageError(`--${name}: expected epoch ms or an ISO date-time, got ${JSON.stringify(v)}`);
   return n;
 }

@@ -89,3 +89,11 @@ test("`serve` over markets recorded in disjoint periods warns that the shared re
   const r0 = Bun.spawnSync([process.execPath, "src/main.ts", "serve", "--data-dir", join(STANDX, ".."), "--port", "0", "--duration", "0.2", "--speed", "0"], { cwd: ROOT, timeout: 20_000 });
   expect(r0.stderr.toString()).not.toContain("days after");
 });
+
+test("`serve --from/--to` without a zone are UTC (as backtest's), whatever the machine's TZ", () => {
+  // the last 46 s of the StandX recording (it ends 2026-01-06T00:54:46Z); read as New York time it would be empty
+  const args = ["src/main.ts", "serve", "--data-dir", STANDX, "--port", "0", "--duration", "0.2", "--from", "2026-01-06T00:54:00", "--to", "2026-01-06T00:55:00"];
+  const r = Bun.spawnSync([process.execPath, ...args], { cwd: ROOT, timeout: 20_000, env: { ...process.env, TZ: "America/New_York" } });
+  expect(r.stderr.toString()).not.toContain("no data in the window");
+  expect(r.exitCode).toBe(0);
+});
