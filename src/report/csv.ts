@@ -20,6 +20,11 @@ export const datetimeUtc = (ts: number) => `${new Date(ts).toISOString().slice(0
 /** Shortest round-trip text of a double; empty for non-finite (never "NaN" in a CSV). */
 const num = (x: number) => (Number.isFinite(x) ? String(x) : "");
 const fx = (x: number, d: number) => (Number.isFinite(x) ? x.toFixed(d) : "");
+/**
+ * A mid, (bid + ask) / 2 in doubles, carries one ulp of noise (94066.29999999999 for 94066.3);
+ * 15 significant digits drop it (the original printed the exact decimal).
+ */
+const mid15 = (x: number) => (Number.isFinite(x) ? String(Number(x.toPrecision(15))) : "");
 
 export function resultsCsv(r: RunResult, s: CalibratedSchedule, capital: number): string {
   const q = r.rows;
@@ -29,7 +34,7 @@ export function resultsCsv(r: RunResult, s: CalibratedSchedule, capital: number)
     const eq = cash + inv * mid;
     const spreadBps = mid > 0 ? (q.spread[k]! / mid) * 1e4 : 0;
     out.push([
-      s.ts[k]!, datetimeUtc(s.ts[k]!), num(mid), fx(inv, 6), num(cash), num(eq), fx(spreadBps, 2), num(q.bid[k]!), num(q.ask[k]!),
+      s.ts[k]!, datetimeUtc(s.ts[k]!), mid15(mid), fx(inv, 6), num(cash), num(eq), fx(spreadBps, 2), num(q.bid[k]!), num(q.ask[k]!),
       q.bidFills[k]!, q.askFills[k]!, fx(q.gamma[k]!, 6), fx(s.kappaBid[k]!, 2), fx(s.kappaAsk[k]!, 2), fx(s.aBid[k]!, 2), fx(s.aAsk[k]!, 2),
       num(s.sigmaRaw[k]!), num(eq - capital), fx(capital > 0 ? ((eq - capital) / capital) * 100 : 0, 6),
     ].join(","));
@@ -47,7 +52,7 @@ export function fillsCsv(r: RunResult): string {
       f.ts[i]!, datetimeUtc(f.ts[i]!), f.side[i]! > 0 ? "buy" : "sell", num(f.price[i]!), num(f.size[i]!),
       num(f.price[i]! * f.size[i]!), num(f.fee[i]!), close ? "taker" : "maker",
       close ? "close" : src === FILL_BY_BOOK ? "book" : "trade", src >= 0 ? src : "",
-      num(f.mid[i]!), num(f.inventory[i]!), num(f.cash[i]!),
+      mid15(f.mid[i]!), num(f.inventory[i]!), num(f.cash[i]!),
     ].join(","));
   }
   return out.join("\n") + "\n";
