@@ -70,6 +70,10 @@ export default defineCommand({
       console.log(JSON.stringify({
         market, fill_model: config.fill_model, requote: config.requote, summary: out.summary, files: out.files,
         events: out.events, timings_ms: out.timings, reconciliation: out.reconciliation,
+        data_quality: {
+          bad_trades: out.stats.badTrades, duplicate_trades: out.stats.duplicateTrades,
+          one_sided_books: out.stats.oneSidedBooks, crossed_books: out.stats.crossedBooks,
+        },
       }, null, 2));
       return;
     }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FILLS_HEADER, RESULTS_HEADER } from "../../src/report/csv.ts";
@@ -50,6 +50,23 @@ describe("backtest command", () => {
     expect(r.out).toContain("Final Equity");
     expect(r.out).toContain("Final P&L (profit)");
     expect(r.out).toMatch(/Results written to .*backtest_results\.csv/);
+  }, 60_000);
+
+  test("crossed and one-sided book rows are reported (warning, --json data_quality)", () => {
+    const ob = join(dir, "crossed_ob.csv");
+    const rows = Array.from({ length: 120 }, (_, i) => {
+      const t = 1_700_000_000_000 + i * 1000;
+      if (i === 10 || i === 11) return `${t},100.5,1,100.2,1`; // bid above ask
+      if (i === 20) return `${t},,,100.2,1`; // no bid
+      return `${t},100,1,100.2,1`;
+    });
+    writeFileSync(ob, ["timestamp_ms,bid_price0,bid_qty0,ask_price0,ask_qty0", ...rows].join("\n") + "\n");
+    const tr = join(dir, "crossed_tr.csv");
+    writeFileSync(tr, "timestamp_ms,price,quantity,side\n1700000050000,100,1,sell\n");
+    const r = run(["backtest", "--orderbook", ob, "--trades", tr, "--market", "T-USD", "--output", join(dir, "x", "r.csv"), "--json", "--quiet"], dir);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).data_quality).toEqual({ bad_trades: 0, duplicate_trades: 0, one_sided_books: 1, crossed_books: 2 });
+    expect(r.err).toContain("2 crossed book row(s)");
   }, 60_000);
 
   test("bad flags exit 2 with a one-line message; missing data exits 3", () => {
