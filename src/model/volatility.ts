@@ -221,6 +221,16 @@ export function garchFit(r: ArrayLike<number>, from = 0, to = r.length, start?: 
   let bestB = 0.85;
   let bestV = vbar;
   let bestL = -Infinity;
+  // "better" = strictly greater ℓ; the best is updated immediately (the walk moves from it)
+  const consider = (a: number, b: number) => {
+    const l = garchLogLik(r, from, to, vbar, a, b, out);
+    if (l > bestL) {
+      bestL = l;
+      bestA = a;
+      bestB = b;
+      bestV = out[0];
+    }
+  };
   // The coarse grid: every point (literal), or every `stride`-th α and β (warm mode).
   const step = start ? stride : 1;
   if (step > 0) {
@@ -228,38 +238,16 @@ export function garchFit(r: ArrayLike<number>, from = 0, to = r.length, start?: 
       const a = i * 0.02;
       for (let j = 0; j <= 49; j += step) {
         const b = j * 0.02;
-        if (a + b >= 0.999) continue;
-        const l = garchLogLik(r, from, to, vbar, a, b, out);
-        if (l > bestL) {
-          bestL = l;
-          bestA = a;
-          bestB = b;
-          bestV = out[0];
-        }
+        if (a + b < 0.999) consider(a, b);
       }
     }
   }
-  for (const st of start ?? []) {
-    const l = garchLogLik(r, from, to, vbar, st.alpha, st.beta, out);
-    if (l > bestL) {
-      bestL = l;
-      bestA = st.alpha;
-      bestB = st.beta;
-      bestV = out[0];
-    }
-  }
+  for (const st of start ?? []) consider(st.alpha, st.beta);
   for (const da of REFINE) {
     for (const db of REFINE) {
       const a = Math.max(bestA + da, 0);
       const b = Math.max(bestB + db, 0);
-      if (a + b >= 0.999) continue;
-      const l = garchLogLik(r, from, to, vbar, a, b, out);
-      if (l > bestL) {
-        bestL = l;
-        bestA = a;
-        bestB = b;
-        bestV = out[0];
-      }
+      if (a + b < 0.999) consider(a, b);
     }
   }
   if (!Number.isFinite(bestL) || !Number.isFinite(bestV) || !(bestV > 0)) return null;
