@@ -3,17 +3,14 @@
  * row group by row group with the requested time window — into the compact EventData the loop
  * runs on. Only the compact arrays grow with the data (see data.ts for bytes per row).
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import type { MarketInfo } from "../config/market.ts";
 import { DataError } from "../errors.ts";
-import { marketPath } from "../storage/layout.ts";
 import { describeParquet } from "../storage/read_parquet.ts";
 import { openBookSource, openFundingSource, openTradeSource, resolveSource, type SourceSpec } from "../storage/sources.ts";
 import type { BacktestCore } from "../core/backtest.ts";
 import { EventDataBuilder, type BuildStats, type EventData } from "./data.ts";
 
-const GC_CELLS = 4_000_000;
+/** Cells (rows × columns) built between two full GCs, bounding the garbage of decoded batches. */
+export const GC_CELLS = 4_000_000;
 
 export interface LoadSpec {
   books: SourceSpec;
@@ -100,25 +97,13 @@ export async function loadEventData(spec: LoadSpec): Promise<Loaded> {
   return { data, inCore, stats: b.stats, bookFiles: books.files, tradeFiles: trades.files, fundingFiles };
 }
 
-function hasFunding(spec: SourceSpec): boolean {
+/** Whether a funding source exists (a market without funding_parts/ simply has none). */
+export function hasFunding(spec: SourceSpec): boolean {
   try {
     resolveSource(spec, "funding");
     return true;
   } catch (e) {
     if (e instanceof DataError) return false;
     throw e;
-  }
-}
-
-/** tick_size / lot_size from {data}/{market_dir}/market.json when the collector wrote one. */
-export function readMarketInfo(dataDir: string, market: string): MarketInfo | undefined {
-  const path = join(marketPath(dataDir, market), "market.json");
-  if (!existsSync(path)) return undefined;
-  try {
-    const j = JSON.parse(readFileSync(path, "utf8"));
-    const num = (x: unknown) => ((typeof x === "number" || typeof x === "string") && Number(x) > 0 ? Number(x) : undefined);
-    return { name: String(j.name ?? market), tick_size: num(j.tick_size), lot_size: num(j.lot_size), status: j.status };
-  } catch (e) {
-    throw new DataError(`${path}: not valid JSON (${(e as Error).message})`);
   }
 }

@@ -19,7 +19,7 @@ import type { SourceSpec } from "../storage/sources.ts";
 import type { CalibratedSchedule } from "./calibrate.ts";
 import type { BuildStats } from "./data.ts";
 import { S, type RunResult } from "./layout.ts";
-import { readMarketInfo } from "./load.ts";
+import { readMarketInfo } from "../storage/market_json.ts";
 import { runStreamed } from "./stream.ts";
 import { equitySeries, reconcile, summarize, type Summary } from "./metrics.ts";
 import { runParamsFromConfig, type RunParams } from "./params.ts";
@@ -139,7 +139,7 @@ function warnIfBelowOneLot(bid: Float64Array, ask: Float64Array, p: RunParams): 
   }
 }
 
-export function summaryMeta(o: BacktestOptions, config: Config, m: MarketParams, books: number, trades: number, funding: number) {
+function summaryMeta(o: BacktestOptions, config: Config, m: MarketParams, books: number, trades: number, funding: number) {
   return {
     market: o.market,
     fill_model: config.fill_model,

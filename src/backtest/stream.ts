@@ -9,7 +9,8 @@ import { DataError } from "../errors.ts";
 import type { EngineOptions } from "../model/engine.ts";
 import { BacktestStream } from "../core/backtest.ts";
 import { sliceBook, sliceFunding, sliceTrades } from "../storage/batch.ts";
-import { openBookSource, openFundingSource, openTradeSource, resolveSource, type SourceSpec } from "../storage/sources.ts";
+import { openBookSource, openFundingSource, openTradeSource, type SourceSpec } from "../storage/sources.ts";
+import { GC_CELLS, hasFunding } from "./load.ts";
 import { concatSchedules, ScheduleBuilder, type CalibratedSchedule } from "./calibrate.ts";
 import { EventDataBuilder, type BuildStats, type EventData } from "./data.ts";
 import type { RunResult } from "./layout.ts";
@@ -21,7 +22,7 @@ interface Rows {
 }
 
 /** Pulls batches from a source and hands out row ranges by time, slicing batches (zero-copy). */
-export class TimeCursor<B extends Rows> {
+class TimeCursor<B extends Rows> {
   private buf: B[] = [];
   private head = 0;
   private done = false;
@@ -78,8 +79,6 @@ export class TimeCursor<B extends Rows> {
   }
 }
 
-const GC_CELLS = 4_000_000;
-
 export interface StreamSpec {
   books: SourceSpec;
   trades: SourceSpec;
@@ -105,16 +104,6 @@ export interface StreamedRun {
   calibrateMs: number;
   /** Largest chunk copied into core memory (bytes). */
   maxChunkBytes: number;
-}
-
-function hasFunding(spec: SourceSpec): boolean {
-  try {
-    resolveSource(spec, "funding");
-    return true;
-  } catch (e) {
-    if (e instanceof DataError) return false;
-    throw e;
-  }
 }
 
 export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {

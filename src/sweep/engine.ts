@@ -8,7 +8,8 @@
  */
 import { buildSchedule, type CalibratedSchedule } from "../backtest/calibrate.ts";
 import type { EventData } from "../backtest/data.ts";
-import { loadEventData, readMarketInfo } from "../backtest/load.ts";
+import { loadEventData } from "../backtest/load.ts";
+import { readMarketInfo } from "../storage/market_json.ts";
 import { summarize, type Summary } from "../backtest/metrics.ts";
 import { runParamsFromConfig } from "../backtest/params.ts";
 import { resolveMarket } from "../config/market.ts";
@@ -20,7 +21,7 @@ import type { SweepSource } from "./protocol.ts";
 import type { RunMetrics } from "./rank.ts";
 
 /** Sweep metrics from the backtest summary; undefined ratios are NaN (ranked last, blank in CSV). */
-export function metricsOf(s: Summary): RunMetrics {
+function metricsOf(s: Summary): RunMetrics {
   return {
     pnl: s.final_pnl,
     return_pct: s.return_pct,

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
@@ -51,3 +51,15 @@ test("market directory with book, trade and funding parts, and a time slice", as
   expect(part.summary.first_ts).toBeGreaterThanOrEqual(from);
   expect(part.summary.last_ts).toBeLessThan(to);
 }, 60_000);
+
+test("an invalid tick_size in market.json is a DataError naming file and key, not a silent fallback to the config tick", async () => {
+  const data = mkdtempSync(join(tmpdir(), "bt-mj-"));
+  const market = "SYN-USD";
+  const m = synMarket({ seed: 5, books: 500 });
+  for (const s of ["orderbook", "trades"] as const) mkdirSync(partsDir(data, market, s), { recursive: true });
+  await writeBookPart(join(partsDir(data, market, "orderbook"), orderbookPartName(m.books.timestampMs[0]!, 0, 0)), { ...m.books, market });
+  await writeTradePart(join(partsDir(data, market, "trades"), partName(m.trades.timestampMs[0]!, 0)), { ...m.trades, market });
+  writeFileSync(join(data, "syn_usd", "market.json"), JSON.stringify({ name: market, tick_size: -1, lot_size: 0.001 }));
+  const config = v.parse(ConfigSchema, { tick_size: 0.1 });
+  await expect(runBacktest({ config, dataDir: data, market, quiet: true, write: false })).rejects.toThrow(/market\.json: tick_size: expected a positive number, got -1/);
+});
