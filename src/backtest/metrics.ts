@@ -92,7 +92,7 @@ export function drawdown(ts: Float64Array, eq: Float64Array): Drawdown {
 }
 
 /** Annualised Sharpe and Sortino of equity differences; null when undefined. */
-export function riskRatios(eq: Float64Array, capital: number, sampleSeconds: number): { sharpe: number | null; sortino: number | null } {
+function riskRatios(eq: Float64Array, capital: number, sampleSeconds: number): { sharpe: number | null; sortino: number | null } {
   const n = eq.length - 1;
   if (n < 2 || !(capital > 0)) return { sharpe: null, sortino: null };
   let sum = 0;

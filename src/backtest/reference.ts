@@ -19,13 +19,13 @@ const GAMMA_MODES: GammaMode[] = ["constant", "inventory_scaled", "max_shift"];
 const BID = 0;
 const ASK = 1;
 
-export function decodeParams(pb: Float64Array): RunParams {
+function decodeParams(pb: Float64Array): RunParams {
   const p = {} as Record<string, number>;
   PARAM_KEYS.forEach((k, i) => (p[k] = pb[i]!));
   return p as unknown as RunParams;
 }
 
-export function quoteParamsOf(p: RunParams): QuoteParams {
+function quoteParamsOf(p: RunParams): QuoteParams {
   return {
     gammaMode: GAMMA_MODES[p.gammaMode]!,
     riskAversionGamma: p.riskAversionGamma,

@@ -5,7 +5,7 @@ import { encodeParams, FillModel, type RunParams } from "./params.ts";
 import { runReference } from "./reference.ts";
 import type { Schedule } from "./schedule.ts";
 
-export function dataSpan(d: EventData): { firstTs: number; lastTs: number } {
+function dataSpan(d: EventData): { firstTs: number; lastTs: number } {
   const firstTs = Math.min(d.nBooks ? d.bookTs[0]! : Infinity, d.nTrades ? d.tradeTs[0]! : Infinity, d.nFunding ? d.fundingTs[0]! : Infinity);
   const lastTs = Math.max(d.nBooks ? d.bookTs[d.nBooks - 1]! : -Infinity, d.nTrades ? d.tradeTs[d.nTrades - 1]! : -Infinity, d.nFunding ? d.fundingTs[d.nFunding - 1]! : -Infinity);
   return { firstTs, lastTs };

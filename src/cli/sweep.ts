@@ -13,7 +13,7 @@ import { parseTime } from "./backtest.ts";
 import { commonArgs, jsonArg, numberArg, setup } from "./common.ts";
 
 /** Every `--param` value (citty keeps only the last of a repeated flag). */
-export function paramSpecs(rawArgs: string[]): string[] {
+function paramSpecs(rawArgs: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < rawArgs.length; i++) {
     const a = rawArgs[i];

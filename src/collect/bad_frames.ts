@@ -9,7 +9,7 @@ export const BAD_FRAME_FLOOD = 25;
 const LOG_PER_MINUTE = 30;
 const SHOW_CHARS = 160;
 
-export function truncateFrame(text: string): string {
+function truncateFrame(text: string): string {
   const flat = text.replace(/\s+/g, " ");
   return flat.length > SHOW_CHARS ? `${flat.slice(0, SHOW_CHARS)}… (${text.length} chars)` : flat;
 }

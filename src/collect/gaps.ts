@@ -9,16 +9,16 @@ import { appendFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { storageError } from "./journal.ts";
 
-export const GAPS_HEADER = "start_ts,end_ts,duration_ms,start_fmt,end_fmt,stream\n";
+const GAPS_HEADER = "start_ts,end_ts,duration_ms,start_fmt,end_fmt,stream\n";
 
 export const gapsPath = (marketDirPath: string): string => join(marketDirPath, "gaps.csv");
 
 /** `2025-11-22 12:52:45.123 UTC`, the original's format. */
-export function fmtUtc(ms: number): string {
+function fmtUtc(ms: number): string {
   return `${new Date(ms).toISOString().replace("T", " ").replace("Z", "")} UTC`;
 }
 
-export function gapLine(stream: string, startMs: number, endMs: number): string {
+function gapLine(stream: string, startMs: number, endMs: number): string {
   return `${startMs},${endMs},${endMs - startMs},${fmtUtc(startMs)},${fmtUtc(endMs)},${stream}\n`;
 }
 

@@ -21,9 +21,9 @@ export interface SavedMarketInfo extends MarketInfo {
   fetched_ms?: number;
 }
 
-export const marketInfoPath = (marketDirPath: string): string => join(marketDirPath, "market.json");
+const marketInfoPath = (marketDirPath: string): string => join(marketDirPath, "market.json");
 
-export function readSavedMarketInfo(marketDirPath: string): SavedMarketInfo | null {
+function readSavedMarketInfo(marketDirPath: string): SavedMarketInfo | null {
   const p = marketInfoPath(marketDirPath);
   if (!existsSync(p)) return null;
   try {

@@ -33,7 +33,7 @@ export interface RunOptions {
   onStarted?: (collectors: readonly MarketCollector[]) => void;
 }
 
-export function checkDataDir(dir: string): void {
+function checkDataDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);

@@ -53,7 +53,7 @@ export function freshState(market: string): CollectorState {
   };
 }
 
-export const statePath = (marketDirPath: string): string => join(marketDirPath, "state.json");
+const statePath = (marketDirPath: string): string => join(marketDirPath, "state.json");
 
 const BIG = "__bigint__";
 

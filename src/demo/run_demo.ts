@@ -23,7 +23,7 @@ import { marketPath } from "../storage/layout.ts";
 import bookSample from "./sample/orderbook.parquet" with { type: "file" };
 import tradesSample from "./sample/trades.parquet" with { type: "file" };
 
-export const DEMO_MARKET = "BTC-USD";
+const DEMO_MARKET = "BTC-USD";
 const MARKER = ".extended-mm-demo";
 
 export interface DemoOptions {
@@ -36,7 +36,7 @@ export interface DemoOptions {
 }
 
 /** The demo's config: the sample's grid and a short calibration window so 20 minutes are enough. */
-export function demoConfig(dataDir: string, wsBase: string, restBase: string): Record<string, unknown> {
+function demoConfig(dataDir: string, wsBase: string, restBase: string): Record<string, unknown> {
   return {
     _comment: "Written by `extended-mm demo`; re-run any step with --config demo-output/config.json (the server is gone, so collect_data would need `serve`).",
     markets: [DEMO_MARKET],

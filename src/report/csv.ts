@@ -15,7 +15,7 @@ export const RESULTS_HEADER =
 export const FILLS_HEADER = "timestamp,datetime,side,price,size,notional,fee,liquidity,source,trade_index,mid,inventory,cash";
 
 /** `2023-11-14 22:13:29.000 UTC` as the original. */
-export const datetimeUtc = (ts: number) => `${new Date(ts).toISOString().slice(0, 23).replace("T", " ")} UTC`;
+const datetimeUtc = (ts: number) => `${new Date(ts).toISOString().slice(0, 23).replace("T", " ")} UTC`;
 
 /** Shortest round-trip text of a double; empty for non-finite (never "NaN" in a CSV). */
 const num = (x: number) => (Number.isFinite(x) ? String(x) : "");

@@ -44,7 +44,7 @@ export interface PoolResult {
  * executable itself and entry points are named relative to their common root (src/), so the worker
  * is `./sweep/worker.ts` (see docs/sweep.md).
  */
-export function workerUrl(): string {
+function workerUrl(): string {
   const compiled = import.meta.path.includes("$bunfs") || import.meta.path.includes("~BUN");
   return compiled ? "./sweep/worker.ts" : new URL("./worker.ts", import.meta.url).href;
 }

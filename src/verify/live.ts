@@ -9,7 +9,7 @@ import { orderbookStreamUrl, wsOptions } from "../exchange/urls.ts";
 import { log } from "../log.ts";
 import { LiveComparer, type LiveStats, type Mismatch } from "./live_compare.ts";
 
-export const LIVE_SCALE = DecimalScale.ofDecimals(8);
+const LIVE_SCALE = DecimalScale.ofDecimals(8);
 
 export interface LiveOptions {
   wsBase: string;

@@ -18,7 +18,7 @@ export async function runLive(ctx: CommandContext, args: { market?: string; seco
   return code;
 }
 
-export function formatLive(r: LiveReport, maxErrors: number): string {
+function formatLive(r: LiveReport, maxErrors: number): string {
   const s = r.stats;
   const out = [
     `live check of ${r.market} (${r.url}), ${r.seconds} s`,

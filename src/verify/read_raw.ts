@@ -32,7 +32,7 @@ export interface RawBookPart {
 }
 
 /** Schema problems of an order-book part (empty when it matches), given the expected level count. */
-export function bookSchemaProblems(schema: Schema, expectLevels: number | null): string[] {
+function bookSchemaProblems(schema: Schema, expectLevels: number | null): string[] {
   const kinds = new Map(schema.fields.map((f) => [f.name, fieldKind(f)]));
   const problems: string[] = [];
   const want = (name: string, ok: string[]) => {
