@@ -98,6 +98,8 @@ export function resolveInputs(dataDir: string, configured: string[], args: Input
 
 function existing(flag: string, path: string): string[] {
   if (!existsSync(path)) throw new AppError(`${flag}: ${path} does not exist`);
+  // the checks read raw Parquet columns; a CSV would only show up as a "corrupt part"
+  if (path.toLowerCase().endsWith(".csv")) throw new AppError(`${flag}: ${path} is a CSV file; verify checks Parquet parts (convert legacy CSV with 'extended-mm migrate')`);
   const files = listParquet(path);
   if (files.length === 0) throw new AppError(`${flag}: no .parquet file in ${path}`);
   return files;

@@ -169,3 +169,11 @@ describe("verify_orderbook command: report, --json, exit codes", () => {
     expect(missing.exitCode).toBe(1);
   });
 });
+
+describe("explicit --orderbook/--trades paths", () => {
+  test("a legacy CSV is refused up front with a pointer to migrate, not reported as a corrupt Parquet part", () => {
+    const csv = join(root, "trades.csv");
+    writeFileSync(csv, "timestamp_ms,datetime,market,side,price,quantity,trade_id,trade_type\n");
+    expect(() => resolveInputs(root, [], { trades: csv, market: MARKET })).toThrow(/--trades: .*trades\.csv is a CSV file.*migrate/);
+  });
+});
