@@ -8,7 +8,7 @@
  * stops everything with a one-line error and exit 1; rows already journaled stay on disk and are
  * recovered into a part by the next start.
  */
-import { accessSync, constants, mkdirSync } from "node:fs";
+import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import type { Config } from "../config/schema.ts";
 import { AppError, describeError, ExitCode } from "../errors.ts";
 import { createRestClient, type RestClient } from "../exchange/rest.ts";
@@ -34,6 +34,13 @@ export interface RunOptions {
 }
 
 function checkDataDir(dir: string): void {
+  let isFile = false;
+  try {
+    isFile = statSync(dir).isFile();
+  } catch {
+    // absent (created below) or unreachable (mkdir reports why)
+  }
+  if (isFile) throw new AppError(`data directory ${dir} is a file, not a directory`);
   try {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);

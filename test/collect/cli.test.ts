@@ -39,6 +39,13 @@ test("an unwritable data dir: one-line error, exit 1", async () => {
   expect(r.stderr).not.toContain("    at "); // no stack trace
 });
 
+test("a data dir that is a file: says so (not 'not writable: EEXIST'), exit 1", async () => {
+  writeFileSync(join(tmp, "b-file"), "x");
+  const r = await runCli(["--data-dir", join(tmp, "b-file"), "--markets", "BTC-USD", "--duration", "1"]);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain(`data directory ${join(tmp, "b-file")} is a file, not a directory`);
+});
+
 test("bad flags: exit 2", async () => {
   expect((await runCli(["--duration", "soon"])).code).toBe(2);
   expect((await runCli(["--markets", ","])).code).toBe(2);
