@@ -32,7 +32,8 @@ function checkFlags(name: string, argv: string[], args: ArgsDef): void {
   const known = new Set<string>(["help", "h"]);
   const valueFlags = new Set<string>();
   for (const [key, def] of Object.entries(args)) {
-    const names = [key, ...(def.alias ? [def.alias].flat() : [])];
+    const alias = "alias" in def ? def.alias : undefined;
+    const names = [key, ...(alias ? [alias].flat() : [])];
     for (const n of names) {
       known.add(n);
       if (def.type === "boolean") known.add(`no-${n}`);
@@ -55,6 +56,12 @@ function checkFlags(name: string, argv: string[], args: ArgsDef): void {
   }
 }
 
+/** citty colours its usage text unconditionally; keep escapes out of pipes and files. */
+async function usage(cmd: CommandDef<any>, parent?: CommandDef<any>): Promise<string> {
+  const text = await renderUsage(cmd, parent);
+  return process.stdout.isTTY ? text : text.replace(/\x1b\[[0-9;]*m/g, "");
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === "--version" || first === "-v") {
@@ -62,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
     return ExitCode.ok;
   }
   if (first === undefined || first === "--help" || first === "-h" || first === "help") {
-    console.log(await renderUsage(root));
+    console.log(await usage(root));
     console.log(`\nAliases: ${Object.entries(aliases).map(([a, c]) => `${a} → ${c}`).join(", ")}`);
     console.log("Exit codes: 0 ok, 1 runtime failure, 2 usage or config error, 3 data error");
     return first === undefined ? ExitCode.usage : ExitCode.ok;
@@ -72,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!load) throw new UsageError(`unknown command '${first}' (see 'extended-mm --help')`);
   const cmd = await load();
   if (rest.includes("--help") || rest.includes("-h")) {
-    console.log(await renderUsage(cmd, root));
+    console.log(await usage(cmd, root));
     return ExitCode.ok;
   }
   const args = (typeof cmd.args === "function" ? await (cmd.args as () => ArgsDef)() : await cmd.args) ?? {};

@@ -46,11 +46,14 @@ export function setup(args: { config?: string; "data-dir"?: string; "log-level"?
   return { config, configPath: loaded.path, dataDir: config.data_directory, apiKey: loadApiKey() };
 }
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 /** Parses a number flag strictly (the original silently fell back to defaults). */
 export function numberArg(name: string, value: string | undefined, opts: { min?: number; integer?: boolean } = {}): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) {
+  // Plain decimal notation only: Number() would also take "0x10", "0b1" and "" as numbers.
+  const n = DECIMAL.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) {
     const kind = opts.integer ? "an integer" : "a number";
     const bound = opts.min !== undefined ? ` ≥ ${opts.min}` : "";
     throw new UsageError(`--${name}: expected ${kind}${bound}, got ${JSON.stringify(value)}`);

@@ -43,6 +43,22 @@ describe("cli", () => {
     expect(b.err).toContain("unknown option --no-such-flag");
   });
 
+  test("help piped to a file carries no colour escapes", () => {
+    for (const args of [["--help"], ["backtest", "--help"]]) {
+      const r = run(args);
+      expect(r.code).toBe(0);
+      expect(r.out).not.toContain("\x1b[");
+    }
+  });
+
+  test("number flags take plain decimals only", () => {
+    for (const bad of ["0x10", "0b11", "1_000", "", "  ", "Infinity", "1e400"]) {
+      const r = run(["simulate", "--paths", bad]);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain("--paths");
+    }
+  });
+
   test("--log-level rejects an unknown level", () => {
     const r = run(["calculate_spread", "--log-level", "loud", "--config", "nope.json"]);
     expect(r.code).toBe(2);
