@@ -39,7 +39,8 @@ export interface MarketReport {
   market: string;
   source: string;
   orderbook: StreamStats & { levels: number | null };
-  trades: StreamStats & { idsChecked: boolean };
+  /** bookChecked: false when no order-book file was given (coverage and price checks skipped). */
+  trades: StreamStats & { idsChecked: boolean; bookChecked: boolean };
   outages: Outage[];
   counts: Record<CheckId, number>;
   examples: Partial<Record<CheckId, Example[]>>;
@@ -94,7 +95,8 @@ export async function verifyMarket(input: MarketInput, opts: VerifyOptions): Pro
   const book = books.finish();
 
   // ---- trades ----
-  const trades = new TradeChecker(tally, book.timeline, opts.toleranceBps);
+  const bookChecked = bookFiles.length > 0;
+  const trades = new TradeChecker(tally, book.timeline, opts.toleranceBps, bookChecked);
   const tradeFiles = [...input.tradeFiles].sort((a, b) => basename(a).localeCompare(basename(b)));
   let tradeFirst = Infinity;
   let tradeLast = -Infinity;
@@ -128,7 +130,7 @@ export async function verifyMarket(input: MarketInput, opts: VerifyOptions): Pro
     market: input.market,
     source: input.source,
     orderbook: { files: bookFiles.length, rows: book.rows, levels, firstMs: finite(book.firstMs), lastMs: finite(book.lastMs) },
-    trades: { files: tradeFiles.length, rows: tr.rows, idsChecked: tr.idsChecked, firstMs: finite(tradeFirst), lastMs: finite(tradeLast) },
+    trades: { files: tradeFiles.length, rows: tr.rows, idsChecked: tr.idsChecked, bookChecked, firstMs: finite(tradeFirst), lastMs: finite(tradeLast) },
     outages: book.outages,
     counts,
     examples,

@@ -17,7 +17,7 @@ export function formatMarketReport(r: MarketReport, gapSeconds: number): string 
   const ob = r.orderbook;
   out.push(`  orderbook: ${int(ob.files)} part(s), ${int(ob.rows)} rows, ${ob.levels ?? "?"} levels, ${iso(ob.firstMs)} → ${iso(ob.lastMs)}`);
   const tr = r.trades;
-  out.push(`  trades:    ${int(tr.files)} part(s), ${int(tr.rows)} rows, ${iso(tr.firstMs)} → ${iso(tr.lastMs)}${tr.rows && !tr.idsChecked ? " (no trade ids: duplicate-id check skipped)" : ""}`);
+  out.push(`  trades:    ${int(tr.files)} part(s), ${int(tr.rows)} rows, ${iso(tr.firstMs)} → ${iso(tr.lastMs)}${tr.rows && !tr.idsChecked ? " (no trade ids: duplicate-id check skipped)" : ""}${tr.rows && !tr.bookChecked ? " (no order book: coverage and price checks skipped)" : ""}`);
   const found = CHECK_IDS.filter((id) => r.counts[id] > 0);
   if (found.length === 0) out.push(`  all ${CHECK_IDS.length} checks passed`);
   for (const id of found) {

@@ -177,3 +177,15 @@ describe("explicit --orderbook/--trades paths", () => {
     expect(() => resolveInputs(root, [], { trades: csv, market: MARKET })).toThrow(/--trades: .*trades\.csv is a CSV file.*migrate/);
   });
 });
+
+describe("trades checked without any order book", () => {
+  test("coverage and price checks are skipped and said so, instead of one warning per trade", async () => {
+    const dataDir = await writeMarket();
+    const [input] = resolveInputs(dataDir, [], { market: MARKET });
+    const r = await verifyMarket({ ...input, bookFiles: [] }, { gapMs: 5_000, toleranceBps: 50, maxExamples: 3 });
+    expectCounts(r.counts, {});
+    expect(r.trades).toMatchObject({ rows: trades.length, bookChecked: false });
+    const full = await verifyMarket(input, { gapMs: 5_000, toleranceBps: 50, maxExamples: 3 });
+    expect(full.trades.bookChecked).toBe(true);
+  });
+});
