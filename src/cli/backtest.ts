@@ -3,17 +3,7 @@ import { runBacktest } from "../backtest/run.ts";
 import { UsageError } from "../errors.ts";
 import { log, setLogLevel } from "../log.ts";
 import { summaryLines } from "../report/table.ts";
-import { assertMarketName } from "../storage/layout.ts";
-import { commonArgs, jsonArg, setup } from "./common.ts";
-
-/** `2026-01-05`, `2026-01-05T23:00:00Z`, or epoch milliseconds → ms. */
-export function parseTime(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const s = v.trim();
-  const ms = /^\d{10,}$/.test(s) ? Number(s) : Date.parse(/^\d{4}-\d{2}-\d{2}T[\d:.]+$/.test(s) ? `${s}Z` : s);
-  if (!s || !Number.isFinite(ms)) throw new UsageError(`--${flag}: expected an ISO date/time (UTC) or epoch ms, got ${JSON.stringify(v)}`);
-  return ms;
-}
+import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, setup, timeArg, timeRangeArgs } from "./common.ts";
 
 /**
  * backtest (original-system.md §1.2, §6): event-driven simulation of AS quoting on recorded data.
@@ -24,11 +14,8 @@ export default defineCommand({
   args: {
     ...commonArgs,
     ...jsonArg,
-    market: { type: "string", description: "Market, e.g. BTC-USD (default: first market in the config)", valueHint: "name" },
-    from: { type: "string", description: "Start (inclusive): ISO date/time UTC or epoch ms", valueHint: "time" },
-    to: { type: "string", description: "End (exclusive): ISO date/time UTC or epoch ms", valueHint: "time" },
-    trades: { type: "string", description: "Trades: parts dir, .parquet or legacy .csv (default {data}/{market_dir}/trades_parts)", valueHint: "path" },
-    orderbook: { type: "string", description: "Order book: parts dir, .parquet or legacy .csv (default {data}/{market_dir}/orderbook_parts)", valueHint: "path" },
+    ...marketSourceArgs,
+    ...timeRangeArgs,
     output: { type: "string", description: "Per-recalibration CSV (default {data}/{market_dir}/backtest_results.csv); fills.csv, summary.json, report.html go next to it", valueHint: "path" },
     capital: { type: "string", description: "Initial capital in USD (default initial_capital, 1000)", valueHint: "usd" },
     notional: { type: "string", description: "Order notional in USD (default order_notional, 20)", valueHint: "usd" },
@@ -41,12 +28,7 @@ export default defineCommand({
     if (args.quiet && !args["log-level"] && !process.env.LOG_LEVEL) setLogLevel("warn");
     const ctx = setup(args, rawArgs);
     const { config } = ctx;
-    const market = args.market ?? config.markets[0];
-    if (!market) throw new UsageError("--market: no market given and none in the config");
-    assertMarketName(market);
-    for (const k of ["trades", "orderbook", "output"] as const) {
-      if (args[k] !== undefined && args[k] === "") throw new UsageError(`--${k}: expected a path, got an empty value`);
-    }
+    const market = marketAndPaths(args, config);
     const fm = args["fill-model"];
     if (fm !== undefined) {
       if (fm !== "cross" && fm !== "strict" && fm !== "queue") throw new UsageError(`--fill-model: expected cross|strict|queue, got ${JSON.stringify(fm)}`);
@@ -59,8 +41,8 @@ export default defineCommand({
     }
     const capital = positiveArg("capital", args.capital);
     const notional = positiveArg("notional", args.notional);
-    const fromMs = parseTime("from", args.from);
-    const toMs = parseTime("to", args.to);
+    const fromMs = timeArg("from", args.from);
+    const toMs = timeArg("to", args.to);
     if (fromMs !== undefined && toMs !== undefined && !(toMs > fromMs)) throw new UsageError(`--to must be after --from`);
     const out = await runBacktest({
       config, dataDir: ctx.dataDir, market, tradesPath: args.trades, orderbookPath: args.orderbook, output: args.output,

@@ -10,11 +10,11 @@ import { kappaAtSearchBound } from "../model/intensity.ts";
 import { computeOptimalQuote, quoteParamsFromConfig, type QuoteParams } from "../model/quote.ts";
 import { SpreadSeries, spreadQuoteParams, type SpreadRow } from "../model/spread_series.ts";
 import { summarize, type Summary } from "../model/stats.ts";
-import { assertMarketName, marketPath } from "../storage/layout.ts";
+import { marketPath } from "../storage/layout.ts";
 import { readMarketInfo } from "../storage/market_json.ts";
 import { forEachEvent, mergeChunks } from "../storage/merge.ts";
 import { openBookSource, openTradeSource, partStartMs, resolveSource, type SourceSpec } from "../storage/sources.ts";
-import { commonArgs, jsonArg, numberArg, setup } from "./common.ts";
+import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, numberArg, setup } from "./common.ts";
 
 /**
  * calculate_spread (original-system.md §1.3): rolling calibration over a market's recorded book
@@ -26,9 +26,7 @@ export default defineCommand({
   args: {
     ...commonArgs,
     ...jsonArg,
-    market: { type: "string", description: "Market, e.g. ETH-USD (default: first market in the config)", valueHint: "name" },
-    trades: { type: "string", description: "Trades: parts dir, .parquet or legacy .csv (default {data}/{market_dir}/trades_parts)", valueHint: "path" },
-    orderbook: { type: "string", description: "Order book: parts dir, .parquet or legacy .csv (default {data}/{market_dir}/orderbook_parts)", valueHint: "path" },
+    ...marketSourceArgs,
     output: { type: "string", description: "CSV output (default {data}/{market_dir}/as_results.csv)", valueHint: "path" },
     now: { type: "boolean", description: "Print the current optimal quote from the latest window only (no CSV)" },
     inventory: { type: "string", description: "Inventory (base units) for the --now quote (default 0)", valueHint: "q" },
@@ -36,12 +34,7 @@ export default defineCommand({
   async run({ args, rawArgs }) {
     const ctx = setup(args, rawArgs);
     const { config } = ctx;
-    const market = args.market ?? config.markets[0];
-    if (!market) throw new UsageError("--market: no market given and none in the config");
-    assertMarketName(market);
-    for (const k of ["trades", "orderbook", "output"] as const) {
-      if (args[k] !== undefined && args[k] === "") throw new UsageError(`--${k}: expected a path, got an empty value`);
-    }
+    const market = marketAndPaths(args, config);
     if (args.output !== undefined && !args.now) {
       for (const k of ["trades", "orderbook"] as const) {
         if (args[k] !== undefined && resolve(args[k]) === resolve(args.output)) throw new UsageError(`--output ${args.output} is the --${k} input: it would be overwritten`);

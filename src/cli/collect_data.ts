@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { MARKET_NAME } from "../config/schema.ts";
 import { UsageError } from "../errors.ts";
 import { runCollector } from "../collect/run.ts";
-import { commonArgs, numberArg, setup } from "./common.ts";
+import { MAX_TIMER_SECONDS, commonArgs, numberArg, setup } from "./common.ts";
 
 export default defineCommand({
   meta: {
@@ -24,7 +24,7 @@ export default defineCommand({
       for (const m of markets) if (!MARKET_NAME.test(m) || m.includes("..")) throw new UsageError(`--markets: invalid market name ${JSON.stringify(m)}`);
       if (new Set(markets).size !== markets.length) throw new UsageError(`--markets: a market is listed twice in ${JSON.stringify(args.markets)}`);
     }
-    const duration = numberArg("duration", args.duration, { min: 0 });
+    const duration = numberArg("duration", args.duration, { min: 0, max: MAX_TIMER_SECONDS });
     if (duration !== undefined && duration <= 0) throw new UsageError(`--duration: expected a number > 0, got ${JSON.stringify(args.duration)}`);
     const code = await runCollector({ config: ctx.config, dataDir: ctx.dataDir, markets, durationSeconds: duration, handleSignals: true });
     // The process exits right after this returns; a late signal must not turn exit 0 into 143.

@@ -3,6 +3,7 @@ import { loadApiKey, type Secret } from "../config/secrets.ts";
 import { loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { UsageError } from "../errors.ts";
+import { assertMarketName } from "../storage/layout.ts";
 import { setLogLevel } from "../log.ts";
 
 /** Flags every command accepts. */
@@ -14,6 +15,18 @@ export const commonArgs = {
     description: "silent|error|warn|info|debug|trace (also LOG_LEVEL)",
     valueHint: "level",
   },
+} as const satisfies ArgsDef;
+
+/** The original analysis tools' input flags (backtest, calculate_spread). */
+export const marketSourceArgs = {
+  market: { type: "string", description: "Market, e.g. BTC-USD (default: first market in the config)", valueHint: "name" },
+  trades: { type: "string", description: "Trades: parts dir, .parquet or legacy .csv (default {data}/{market_dir}/trades_parts)", valueHint: "path" },
+  orderbook: { type: "string", description: "Order book: parts dir, .parquet or legacy .csv (default {data}/{market_dir}/orderbook_parts)", valueHint: "path" },
+} as const satisfies ArgsDef;
+
+export const timeRangeArgs = {
+  from: { type: "string", description: "Start (inclusive): epoch ms or ISO date/time, UTC unless a zone is given", valueHint: "time" },
+  to: { type: "string", description: "End (exclusive): epoch ms or ISO date/time, UTC unless a zone is given", valueHint: "time" },
 } as const satisfies ArgsDef;
 
 export const jsonArg = {
@@ -46,17 +59,55 @@ export function setup(args: { config?: string; "data-dir"?: string; "log-level"?
   return { config, configPath: loaded.path, dataDir: config.data_directory, apiKey: loadApiKey() };
 }
 
+/**
+ * `--market` or the config's first market, validated; and the path flags given, none empty.
+ */
+export function marketAndPaths(
+  args: { market?: string; trades?: string; orderbook?: string; output?: string },
+  config: Config,
+): string {
+  const market = args.market ?? config.markets[0];
+  if (!market) throw new UsageError("--market: no market given and none in the config");
+  assertMarketName(market);
+  for (const k of ["trades", "orderbook", "output"] as const) {
+    if (args[k] !== undefined && args[k] === "") throw new UsageError(`--${k}: expected a path, got an empty value`);
+  }
+  return market;
+}
+
+/**
+ * `--from/--to`: epoch milliseconds (12+ digits) or an ISO-8601 date (time optional). A time without a zone is
+ * UTC, never the machine's local time; loose forms Date.parse would take ("-5" = year −5) are refused.
+ */
+export function timeArg(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const s = v.trim();
+  const iso = /^(\d{4}-\d{2}-\d{2})(?:[T ]([\d:.]+)(Z|[+-]\d{2}:?\d{2})?)?$/.exec(s);
+  // Epoch ms has 12+ digits for any date after 1973; a short number ("2026") is a typo, not 1970.
+  const n = /^\d{12,}$/.test(s) ? Number(s) : iso ? Date.parse(iso[2] === undefined ? iso[1] : `${iso[1]}T${iso[2]}${iso[3] ?? "Z"}`) : NaN;
+  if (!Number.isFinite(n)) throw new UsageError(`--${name}: expected epoch ms or an ISO date/time, got ${JSON.stringify(v)}`);
+  return n;
+}
+
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 /** Parses a number flag strictly (the original silently fell back to defaults). */
-export function numberArg(name: string, value: string | undefined, opts: { min?: number; integer?: boolean } = {}): number | undefined {
+export function numberArg(
+  name: string,
+  value: string | undefined,
+  opts: { min?: number; max?: number; integer?: boolean } = {},
+): number | undefined {
   if (value === undefined) return undefined;
   // Plain decimal notation only: Number() would also take "0x10", "0b1" and "" as numbers.
   const n = DECIMAL.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) {
-    const kind = opts.integer ? "an integer" : "a number";
-    const bound = opts.min !== undefined ? ` ≥ ${opts.min}` : "";
-    throw new UsageError(`--${name}: expected ${kind}${bound}, got ${JSON.stringify(value)}`);
+  const { min, max, integer } = opts;
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || (min !== undefined && n < min) || (max !== undefined && n > max)) {
+    const kind = integer ? "an integer" : "a number";
+    const bounds = [min !== undefined ? `≥ ${min}` : "", max !== undefined ? `≤ ${max}` : ""].filter(Boolean).join(" and ");
+    throw new UsageError(`--${name}: expected ${kind}${bounds ? ` ${bounds}` : ""}, got ${JSON.stringify(value)}`);
   }
   return n;
 }
+
+/** Longest delay a timer honours: setTimeout fires after 1 ms beyond 2^31 − 1 ms. */
+export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);

@@ -4,21 +4,8 @@ import { AppError, UsageError, describeError } from "../errors.ts";
 import { log } from "../log.ts";
 import type { FaultOptions } from "../serve/faults.ts";
 import { startServer } from "../serve/server.ts";
-import { commonArgs, jsonArg, numberArg, setup } from "./common.ts";
+import { MAX_TIMER_SECONDS, commonArgs, jsonArg, numberArg, setup, timeArg } from "./common.ts";
 
-/** `--from/--to`: epoch milliseconds or an ISO-8601 date-time. */
-function timeArg(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  // only digits or an ISO date: Date.parse also takes "-5" (year −5) and other loose forms
-  // a date-time without a zone is UTC (as backtest reads it), never the machine's local time
-  const iso = /^(\d{4}-\d{2}-\d{2})(?:[T ]([\d:.]+)(Z|[+-]\d{2}:?\d{2})?)?$/.exec(v);
-  const n = /^\d+$/.test(v) ? Number(v) : iso ? Date.parse(iso[2] === undefined ? iso[1] : `${iso[1]}T${iso[2]}${iso[3] ?? "Z"}`) : NaN;
-  if (!Number.isFinite(n)) throw new UsageError(`--${name}: expected epoch ms or an ISO date-time, got ${JSON.stringify(v)}`);
-  return n;
-}
-
-/** Longest delay a timer honours (setTimeout fires after 1 ms beyond 2^31 − 1 ms). */
-const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 export default defineCommand({
   meta: {

@@ -9,8 +9,7 @@ import { resultsCsv, summaryText } from "../sweep/output.ts";
 import { runPool } from "../sweep/pool.ts";
 import { bestPerValue, rank, RANK_METRICS, type RankMetric } from "../sweep/rank.ts";
 import { sweepReportHtml } from "../sweep/report_html.ts";
-import { parseTime } from "./backtest.ts";
-import { commonArgs, jsonArg, numberArg, setup } from "./common.ts";
+import { commonArgs, jsonArg, numberArg, setup, timeArg, timeRangeArgs } from "./common.ts";
 
 /** Every `--param` value (citty keeps only the last of a repeated flag). */
 function paramSpecs(rawArgs: string[]): string[] {
@@ -36,8 +35,7 @@ export default defineCommand({
     market: { type: "string", description: "Market (default: the first configured market)", valueHint: "name" },
     orderbook: { type: "string", description: "Order-book data (file or directory) instead of the data-dir layout", valueHint: "path" },
     trades: { type: "string", description: "Trade data (file or directory) instead of the data-dir layout", valueHint: "path" },
-    from: { type: "string", description: "Start (inclusive): ISO date/time UTC or epoch ms", valueHint: "time" },
-    to: { type: "string", description: "End (exclusive): ISO date/time UTC or epoch ms", valueHint: "time" },
+    ...timeRangeArgs,
     threads: { type: "string", description: "Worker threads (default: num_threads, else one per core)", valueHint: "n" },
     rank: { type: "string", description: "sharpe|pnl|sortino|return_over_drawdown (default sharpe)", valueHint: "metric" },
     "min-fills": { type: "string", description: "Runs with fewer fills are not ranked (default 5)", valueHint: "n" },
@@ -62,8 +60,8 @@ export default defineCommand({
     const outDir = resolve(args.out ?? "sweep-output");
     log.info(`sweep: ${combos.length} runs of ${market} on ${Math.min(threads, combos.length)} thread(s): ${params.map((p) => `${p.key} (${p.values.length})`).join(" × ")}`);
 
-    const fromMs = parseTime("from", args.from);
-    const toMs = parseTime("to", args.to);
+    const fromMs = timeArg("from", args.from);
+    const toMs = timeArg("to", args.to);
     if (fromMs !== undefined && toMs !== undefined && !(fromMs < toMs)) throw new UsageError("--from must be before --to");
     const source = { dataDir: ctx.dataDir, market, orderbook: args.orderbook, trades: args.trades, fromMs, toMs };
     const every = Math.max(1, Math.round(combos.length / 20));
