@@ -80,7 +80,11 @@ interface Resolved {
 export function resolveSource(spec: SourceSpec, stream: Stream): Resolved {
   if (typeof spec !== "string") {
     const parts = partsDir(spec.dataDir, spec.market, stream);
-    if (existsSync(parts)) return resolvePath(parts, stream);
+    if (existsSync(parts)) {
+      // A collector that has published no part of this stream yet: an empty stream, not an error.
+      const any = readdirSync(parts).some((n) => n.endsWith(".parquet") && !n.startsWith("."));
+      return any ? resolvePath(parts, stream) : { kind: "parquet", files: [] };
+    }
     const legacy = LEGACY_CSV[stream];
     const csv = legacy ? join(marketPath(spec.dataDir, spec.market), legacy) : null;
     if (csv && existsSync(csv)) return { kind: "csv", files: [csv] };
