@@ -14,6 +14,7 @@ import { marketPath } from "../storage/layout.ts";
 import { readMarketInfo } from "../storage/market_json.ts";
 import { forEachEvent, mergeChunks } from "../storage/merge.ts";
 import { openBookSource, openTradeSource, partStartMs, resolveSource, type SourceSpec } from "../storage/sources.ts";
+import { readTopOfBook } from "../storage/top_of_book.ts";
 import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, numberArg, setup } from "./common.ts";
 
 /**
@@ -85,8 +86,9 @@ export default defineCommand({
       const row = series.finish();
       if (!row) throw new DataError(`no snapshot with both sides in ${books.label}: cannot quote`);
       const q = nowQuote(row, inventory, quoteParams);
-      if (args.json) console.log(JSON.stringify({ market, tickSize: params.tickSize, ...q }, null, 2));
-      else printNow(market, q, params.tickSize);
+      const touch = await latestTouch(bookSpec, fromMs === undefined ? undefined : fromMs + engineOpts.windowMs);
+      if (args.json) console.log(JSON.stringify({ market, tickSize: params.tickSize, ...q, touch }, null, 2));
+      else printNow(market, q, params.tickSize, touch);
       return;
     }
 
@@ -196,9 +198,26 @@ function nowQuote(row: SpreadRow, inventory: number, qp: QuoteParams) {
   };
 }
 
-function printNow(market: string, q: ReturnType<typeof nowQuote>, tick: number): void {
+/**
+ * The last stored top of book (level 0 only, via the WASM core's bookFeatures kernel): where the
+ * market is quoted now, next to the model's quote. `fromMs` limits the read to the last part.
+ */
+async function latestTouch(spec: SourceSpec, fromMs: number | undefined) {
+  const top = await readTopOfBook(spec, { fromMs });
+  for (let i = top.length - 1; i >= 0; i--) {
+    if (!Number.isFinite(top.mid[i])) continue;
+    const half = top.spread[i] / 2;
+    return { timestampMs: top.timestampMs[i], bestBid: top.mid[i] - half, bestAsk: top.mid[i] + half, mid: top.mid[i], spread: top.spread[i], microprice: top.micro[i] };
+  }
+  return null;
+}
+
+function printNow(market: string, q: ReturnType<typeof nowQuote>, tick: number, touch: Awaited<ReturnType<typeof latestTouch>>): void {
   const pd = priceDecimals(tick);
   console.log(`${market} at ${q.datetime} UTC (effective mid ${q.mid})`);
+  if (touch) {
+    console.log(`  touch: bid ${touch.bestBid.toFixed(pd)}  ask ${touch.bestAsk.toFixed(pd)}  mid ${touch.mid.toFixed(pd + 1)}  microprice ${touch.microprice.toFixed(pd + 1)}`);
+  }
   const src = (s: string, bound: boolean) => (bound ? `${s}, at the search bound: not identified` : s);
   console.log(`  sigma ${q.sigma.toExponential(4)} /√s (${q.sigmaSource}), kappa bid ${q.kappaBid.toFixed(2)} (${src(q.bidSource, q.kappaBidAtBound)}) ask ${q.kappaAsk.toFixed(2)} (${src(q.askSource, q.kappaAskAtBound)}), A bid ${q.aBid.toFixed(2)} ask ${q.aAsk.toFixed(2)}, gamma ${q.gamma}`);
   console.log(`  inventory ${q.inventory}: reservation ${q.reservation.toFixed(pd)}  bid ${q.bid.toFixed(pd)}  ask ${q.ask.toFixed(pd)}  spread ${q.optimalSpreadBps.toFixed(2)} bps (bid ${q.bidSpreadBps.toFixed(2)}, ask ${q.askSpreadBps.toFixed(2)})`);

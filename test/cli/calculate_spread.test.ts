@@ -56,6 +56,21 @@ describe("calculate_spread on the real StandX sample", () => {
     // --now agrees with the last row of the full run (same window, same data)
     expect(Math.abs(q.kappaBid - j.last.kappaBid) / j.last.kappaBid).toBeLessThan(1e-9);
   });
+
+  test("--now shows the last stored touch, read independently by DuckDB", async () => {
+    const q = JSON.parse(run([...real, "--now", "--json"]).out);
+    const { DuckDBInstance } = await import("@duckdb/node-api");
+    const db = await (await DuckDBInstance.create(":memory:")).connect();
+    const rows = (await db.runAndReadAll(
+      `SELECT timestamp_ms, bid_price_0, bid_qty_0, ask_price_0, ask_qty_0 FROM '${join(sample, "orderbook.parquet")}' ORDER BY timestamp_ms DESC LIMIT 1`,
+    )).getRows()[0].map(Number);
+    const [ts, bp, bq, ap, aq] = rows;
+    expect(q.touch.timestampMs).toBe(ts);
+    expect(q.touch.bestBid).toBeCloseTo(bp, 9);
+    expect(q.touch.bestAsk).toBeCloseTo(ap, 9);
+    expect(q.touch.mid).toBe((bp + ap) / 2);
+    expect(q.touch.microprice).toBeCloseTo((bp * aq + ap * bq) / (bq + aq), 6);
+  });
 });
 
 describe("calculate_spread bad input", () => {
