@@ -49,6 +49,7 @@ export function btSetData(
 let capital: f64 = 0, notionalP: f64 = 0, lot: f64 = 0, maxInv: f64 = 0, maker: f64 = 0, taker: f64 = 0;
 let cooldownMs: f64 = 0, validityMs: f64 = 0, gapMs: f64 = 0, warmupMs: f64 = 0, latencyMs: f64 = 0;
 let queue: bool = false, cross: bool = false, power: bool = false, everyUpdate: bool = false;
+let limitInv: f64 = 0; // maxInv × (1 − 1e-9), the 'at the limit' threshold
 let queuePower: f64 = 0, origSizing: bool = false, sampleMs: f64 = 0, postOnly: bool = false;
 
 // ---- state ----
@@ -258,12 +259,14 @@ function preEvent(ts: f64): void {
   }
   const dt = ts - prevTs;
   if (dt > 0) {
-    absInvTime += Math.abs(inv) * dt;
-    if (Math.abs(inv) >= maxInv * (1 - 1e-9)) limitTime += dt;
-    if (live(BID)) bidTime += dt;
-    if (live(ASK)) askTime += dt;
-    if (live(BID) && live(ASK)) bothTime += dt;
-    if (live(BID) || live(ASK)) anyTime += dt;
+    const a = Math.abs(inv);
+    absInvTime += a * dt;
+    if (a >= limitInv) limitTime += dt;
+    const lb = live(BID), la = live(ASK);
+    if (lb) bidTime += dt;
+    if (la) askTime += dt;
+    if (lb && la) bothTime += dt;
+    if (lb || la) anyTime += dt;
     prevTs = ts;
   }
   for (let side = 0; side < 2; side++) {
@@ -321,7 +324,12 @@ function powQ(x: f64, n: f64): f64 {
 }
 
 function updateQueue(side: i32, row: i32): void {
-  const nq = levelQty(side, g(O_TK, side), row);
+  // row ≥ 0 (the current book row): levelQty without its carry-row branch
+  let nq: f64 = -1;
+  if (L != 0) {
+    const o = <usize>(row * L) << 2;
+    nq = side == BID ? scanBid(bidTk + o, bidQ + o, g(O_TK, BID)) : scanAsk(askTk + o, askQ + o, g(O_TK, ASK));
+  }
   if (nq < 0) return;
   const prev = g(O_PREV, side);
   const chg = prev - nq - g(O_TRADED, side);
@@ -431,6 +439,7 @@ function resetState(pb: usize): void {
   maker = ld(pb, P_MAKER) / 1e4; taker = ld(pb, P_TAKER) / 1e4;
   cooldownMs = ld(pb, P_COOLDOWN); validityMs = ld(pb, P_VALIDITY); gapMs = ld(pb, P_GAP); warmupMs = ld(pb, P_WARMUP);
   latencyMs = ld(pb, P_LATENCY);
+  limitInv = maxInv * (1 - 1e-9);
   queue = ld(pb, P_FILLMODEL) == 2; cross = ld(pb, P_FILLMODEL) == 0; power = ld(pb, P_QUEUEMODEL) == 1;
   queuePower = ld(pb, P_QUEUEPOWER); everyUpdate = ld(pb, P_REQUOTE) == 0; origSizing = ld(pb, P_ORIGSIZE) != 0;
   sampleMs = ld(pb, P_SAMPLE); postOnly = ld(pb, P_POSTONLY) != 0;
@@ -472,17 +481,21 @@ export function btSetOutputs(pFills: usize, fCap: i32, pSamples: usize, sCap: i3
  * same merge as one pass. The last book row is kept for queue lookups in the next chunk.
  */
 export function btStep(): void {
+  // The next trade and funding times live in locals, reloaded only when one is consumed (books
+  // dominate: ~20 book rows per trade). Same order as the reference: funding, trade, book on ties.
   let ib = 0, it = 0, ifd = 0;
+  let tt = nT > 0 ? ld(trTs, 0) : Infinity;
+  let tf = nF > 0 ? ld(fTs, 0) : Infinity;
   while (ib < nB || it < nT || ifd < nF) {
     const tb = ib < nB ? ld(bookTs, ib) : Infinity;
-    const tt = it < nT ? ld(trTs, it) : Infinity;
-    const tf = ifd < nF ? ld(fTs, ifd) : Infinity;
     if (tf <= tt && tf <= tb) {
       preEvent(tf);
       onFunding(ifd++);
+      tf = ifd < nF ? ld(fTs, ifd) : Infinity;
     } else if (tt <= tb) {
       preEvent(tt);
       onTrade(it++);
+      tt = it < nT ? ld(trTs, it) : Infinity;
     } else {
       preEvent(tb);
       onBook(ib++);
