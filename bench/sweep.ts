@@ -50,7 +50,7 @@ async function grid(label: string, params: SweepParam[]): Promise<void> {
     const r = await runPool({ source, config, keys: params.map((p) => p.key), combos, threads: t });
     res.push({ wallMs: r.wallMs, csv: resultsCsv(r.rows, params, rank(r.rows, "sharpe", 5)) });
     console.log(
-      `  ${String(t).padStart(2)} thread(s): ${s(r.wallMs)} wall = read ${s(r.loadMs)} + first calibration ${s(r.calibrateMs)} (once, before the workers) ` +
+      `  ${String(t).padStart(2)} thread(s): ${s(r.wallMs)} wall = read ${s(r.loadMs)} + shared calibration ${s(r.calibrateMs)} (main thread, only when calibrations < workers) ` +
         `+ runs (${s(r.runMs / combos.length)} each on average, incl. any further calibration); ${(combos.length / (r.wallMs / 1000)).toFixed(2)} runs/s`,
     );
   }

@@ -86,7 +86,7 @@ export default defineCommand({
       ["market", market],
       ["runs", String(combos.length)],
       ["threads", String(Math.min(threads, combos.length))],
-      ["wall time", `${(res.wallMs / 1000).toFixed(1)} s: data read ${(res.loadMs / 1000).toFixed(1)} s and first calibration ${(res.calibrateMs / 1000).toFixed(1)} s (once), then ${(res.runMs / combos.length / 1000).toFixed(3)} s per run`],
+      ["wall time", `${(res.wallMs / 1000).toFixed(1)} s: data read ${(res.loadMs / 1000).toFixed(1)} s and shared calibration ${(res.calibrateMs / 1000).toFixed(1)} s, then ${(res.runMs / combos.length / 1000).toFixed(3)} s per run`],
       ["ranked by", `${metric}, min fills ${minFills}`],
       ["parameters", params.map((p) => p.spec).join("  ")],
     ];

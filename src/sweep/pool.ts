@@ -29,11 +29,11 @@ export interface PoolResult {
   rows: SweepRow[];
   /** Reading the data (once). */
   loadMs: number;
-  /** Calibrating the first combination (once). */
+  /** Calibrating the first combination in the main thread (only when calibrations < workers). */
   calibrateMs: number;
   /** Slowest worker's copy of the data into its WASM core. */
   prepareMs: number;
-  /** Sum of the simulation times of all runs (excluding loading and the first calibration). */
+  /** Sum of the times of all runs in the workers (including calibrations they computed). */
   runMs: number;
   wallMs: number;
 }
@@ -57,18 +57,25 @@ function applyValues(base: Config, keys: string[], values: number[]): Config {
 
 export async function runPool(opts: PoolOptions): Promise<PoolResult> {
   const t0 = performance.now();
-  // Read once and calibrate the first combination once, here; the workers share both.
+  // Read once, here; the workers share the data.
   const data = shareArrays(await loadSweepData(opts.source, opts.config));
   const t1 = performance.now();
-  const first = applyValues(opts.config, opts.keys, opts.combos[0]);
-  const schedules: [string, CalibratedSchedule][] = [[scheduleKey(first), shareArrays(buildSchedule(data, engineOptionsFromConfig(first)))]];
-  const t2 = performance.now();
-  log.debug(`sweep data: ${data.nBooks} book rows, ${data.nTrades} trades read in ${(t1 - t0).toFixed(0)} ms; first calibration ${(t2 - t1).toFixed(0)} ms`);
   const total = opts.combos.length;
   const rows: SweepRow[] = new Array(total);
   const threads = Math.max(1, Math.min(opts.threads, total));
   const groups = opts.combos.map((c) => scheduleKey(applyValues(opts.config, opts.keys, c)));
-  const queue = new AffinityQueue(groups, threads, [schedules[0][0]]);
+  // With fewer calibrations than workers, calibrate the first one once here and share it (else
+  // every worker would compute it); with more, each worker calibrates its own groups in parallel.
+  const schedules: [string, CalibratedSchedule][] = [];
+  if (new Set(groups).size < threads) {
+    const first = applyValues(opts.config, opts.keys, opts.combos[0]);
+    schedules.push([groups[0], shareArrays(buildSchedule(data, engineOptionsFromConfig(first)))]);
+  }
+  const t2 = performance.now();
+  log.debug(`sweep data: ${data.nBooks} book rows, ${data.nTrades} trades read in ${(t1 - t0).toFixed(0)} ms; shared calibration ${(t2 - t1).toFixed(0)} ms`);
+  // A calibration's cost grows with its window (the rolling GARCH fit dominates it).
+  const calibrationCost = (key: string) => (JSON.parse(key) as { windowMs: number }).windowMs;
+  const queue = new AffinityQueue(groups, threads, schedules.map(([k]) => k), calibrationCost);
   let done = 0;
   let prepareMs = 0;
   let runMs = 0;

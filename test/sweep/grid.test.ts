@@ -118,4 +118,22 @@ describe("AffinityQueue: combinations that share a calibration stay on one worke
     const q2 = new AffinityQueue(["x", "y", "x", "y"], 2);
     expect([q2.next(0), q2.next(1), q2.next(0), q2.next(1), q2.next(0)]).toEqual([0, 1, 2, 3, null]);
   });
+
+  test("unequal calibrations start most expensive first, balancing the workers", () => {
+    // six calibrations costing 1..6 (e.g. windows 600..3600 s), one combination each
+    const groupOf = ["1", "2", "3", "4", "5", "6"];
+    const q = new AffinityQueue(groupOf, 2, [], Number);
+    const load = [0, 0];
+    // simulate: the worker that is free first asks next
+    for (;;) {
+      const w = load[0] <= load[1] ? 0 : 1;
+      const i = q.next(w);
+      if (i === null) break;
+      load[w] += Number(groupOf[i]);
+    }
+    expect(load[0] + load[1]).toBe(21);
+    expect(Math.max(...load)).toBe(11); // lowest-index-first would give 12 (1+3+5 vs 2+4+6)
+    const q2 = new AffinityQueue(["a", "b"], 2, [], (g) => (g === "b" ? 2 : 1));
+    expect(q2.next(0)).toBe(1);
+  });
 });
