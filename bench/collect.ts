@@ -18,9 +18,8 @@ import { join } from "node:path";
 import type { MarketCollector } from "../src/collect/market_collector.ts";
 import { runCollector } from "../src/collect/run.ts";
 import { defaultConfig } from "../src/config/load.ts";
-import { DecimalScale } from "../src/exchange/decimal.ts";
-import { encodeOrderbookMessage, encodeTradesMessage } from "../src/exchange/encode.ts";
-import type { Level, PublicTrade } from "../src/exchange/messages.ts";
+import { encodeTradesMessage } from "../src/exchange/encode.ts";
+import type { PublicTrade } from "../src/exchange/messages.ts";
 import { setLogLevel } from "../src/log.ts";
 
 const DATA = join(import.meta.dir, "../../shared/data/standx-btc-usd-2h");
@@ -30,45 +29,18 @@ const MARKET = "BTC-USD";
 // Feeder process
 
 async function feed(bookPasses: number, tradePasses: number): Promise<void> {
-  const { readBookFile, readTradeFile } = await import("../src/storage/read_parquet.ts");
-  const { concatBooks, concatTrades } = await import("../src/storage/batch.ts");
-  const bookBatches = [];
-  for await (const b of readBookFile(join(DATA, "orderbook.parquet"))) bookBatches.push(b);
-  const book = concatBooks(bookBatches);
-  const tradeBatches = [];
-  for await (const t of readTradeFile(join(DATA, "trades.parquet"))) tradeBatches.push(t);
-  const trades = concatTrades(tradeBatches);
-  const px = DecimalScale.ofDecimals(1);
-  const qty = DecimalScale.ofDecimals(4);
+  // The same StandX frames the collector's tests replay (row r+1 = seq, exact integer DELTAs).
+  const { loadSource, ID_BASE } = await import("../test/collect/replay_source.ts");
+  const src = await loadSource();
+  const { book, trades } = src;
   const span = book.timestampMs[book.length - 1] - book.timestampMs[0] + 1000;
 
-  // Rows → integer maps once; frames are generated lazily per pass to keep the feeder small.
-  const rowMaps = (r: number) => {
-    const b = new Map<number, number>();
-    const a = new Map<number, number>();
-    for (let i = 0; i < book.levels; i++) {
-      if (!Number.isNaN(book.bidPx[i][r])) b.set(px.stepsOfNumber(book.bidPx[i][r])!, qty.stepsOfNumber(book.bidQty[i][r])!);
-      if (!Number.isNaN(book.askPx[i][r])) a.set(px.stepsOfNumber(book.askPx[i][r])!, qty.stepsOfNumber(book.askQty[i][r])!);
-    }
-    return [b, a] as const;
-  };
-  const maps = Array.from({ length: book.length }, (_, r) => rowMaps(r));
-  const snap = (m: Map<number, number>): Level[] => [...m].map(([p, q]) => ({ p: px.format(p), q: qty.format(q) }));
-  const diff = (prev: Map<number, number>, cur: Map<number, number>): Level[] => {
-    const out: Level[] = [];
-    for (const [p, q] of cur) if (prev.get(p) !== q) out.push({ p: px.format(p), q: qty.format(q - (prev.get(p) ?? 0)) });
-    for (const [p, q] of prev) if (!cur.has(p)) out.push({ p: px.format(p), q: qty.format(-q) });
-    return out;
-  };
   function* bookFrames(): Generator<string> {
     let seq = 0;
     for (let pass = 0; pass < bookPasses; pass++) {
       for (let r = 0; r < book.length; r++) {
         const ts = book.timestampMs[r] + pass * span;
-        const [b, a] = maps[r];
-        seq++;
-        if (r === 0) yield encodeOrderbookMessage({ ts, type: "SNAPSHOT", market: MARKET, seq, bids: snap(b), asks: snap(a) });
-        else yield encodeOrderbookMessage({ ts, type: "DELTA", market: MARKET, seq, bids: diff(maps[r - 1][0], b), asks: diff(maps[r - 1][1], a) });
+        yield src.bookMessage(r, r === 0 ? "SNAPSHOT" : "DELTA", ts, ++seq);
       }
     }
   }
@@ -76,15 +48,8 @@ async function feed(bookPasses: number, tradePasses: number): Promise<void> {
     let seq = 0;
     for (let pass = 0; pass < tradePasses; pass++) {
       for (let i = 0; i < trades.length; i++) {
-        const t: PublicTrade = {
-          market: MARKET,
-          side: trades.side[i] === -1 ? "SELL" : "BUY",
-          type: "TRADE",
-          T: trades.timestampMs[i] + pass * span,
-          p: String(trades.price[i]),
-          q: String(trades.quantity[i]),
-          id: 1992214670521405446n + BigInt(pass * trades.length + i),
-        };
+        // Each pass gets fresh ids and later times, so the collector stores every pass once.
+        const t: PublicTrade = { ...src.tradeObj(i), T: trades.timestampMs[i] + pass * span, id: ID_BASE + BigInt(pass * trades.length + i) };
         yield encodeTradesMessage({ ts: t.T, seq: ++seq, trades: [t] });
       }
     }

@@ -21,6 +21,8 @@ export interface Source {
   trades: TradeBatch;
   snapshot(row: number): string;
   delta(row: number): string;
+  /** Book row r as a SNAPSHOT or as the DELTA from row r−1, with the given ts and seq (replays in passes). */
+  bookMessage(row: number, type: "SNAPSHOT" | "DELTA", ts: number, seq: number): string;
   /** Trades frame for trade index i (one trade). */
   trade(i: number): string;
   tradeObj(i: number): PublicTrade;
@@ -64,11 +66,16 @@ export async function loadSource(): Promise<Source> {
     q: String(trades.quantity[i]),
     id: ID_BASE + trades.tradeId![i],
   });
+  const bookMessage = (r: number, type: "SNAPSHOT" | "DELTA", ts: number, seq: number) =>
+    type === "SNAPSHOT"
+      ? encodeOrderbookMessage({ ts, type, market: MARKET, seq, bids: lv(maps[r][0]), asks: lv(maps[r][1]) })
+      : encodeOrderbookMessage({ ts, type, market: MARKET, seq, bids: diff(maps[r - 1][0], maps[r][0]), asks: diff(maps[r - 1][1], maps[r][1]) });
   cached = {
     book,
     trades,
-    snapshot: (r) => encodeOrderbookMessage({ ts: book.timestampMs[r], type: "SNAPSHOT", market: MARKET, seq: seqOf(r), bids: lv(maps[r][0]), asks: lv(maps[r][1]) }),
-    delta: (r) => encodeOrderbookMessage({ ts: book.timestampMs[r], type: "DELTA", market: MARKET, seq: seqOf(r), bids: diff(maps[r - 1][0], maps[r][0]), asks: diff(maps[r - 1][1], maps[r][1]) }),
+    snapshot: (r) => bookMessage(r, "SNAPSHOT", book.timestampMs[r], seqOf(r)),
+    delta: (r) => bookMessage(r, "DELTA", book.timestampMs[r], seqOf(r)),
+    bookMessage,
     trade: (i) => encodeTradesMessage({ ts: trades.timestampMs[i], seq: i + 1, trades: [tradeObj(i)] }),
     tradeObj,
   };
