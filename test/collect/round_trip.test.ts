@@ -112,7 +112,8 @@ describe("serve → collect_data round trip (standx-btc-usd-2h, 10-minute slice)
     });
     const dir = join(tmp, "faults");
     let stalledAt: number | null = null;
-    const bookReconnects = (c: MarketCollector) => c.streams.find((x) => x.name === "orderbook")!.ws.reconnects;
+    const bookWs = (c: MarketCollector) => c.streams.find((x) => x.name === "orderbook")!.ws;
+    const bookReconnects = (c: MarketCollector) => bookWs(c).reconnects;
     try {
       const col = await record(
         srv,
@@ -125,8 +126,10 @@ describe("serve → collect_data round trip (standx-btc-usd-2h, 10-minute slice)
           (c.book?.rows ?? 0) > 0,
         (c) => {
           // Halfway through, stop the drops and stall every connection: silent, no pings, no pongs.
-          // Only the idle timeout can notice; the collector must reconnect and carry on.
-          if (stalledAt === null && (c.book?.rows ?? 0) > want.rows / 2) {
+          // Only the idle timeout can notice; the collector must reconnect and carry on. Wait for
+          // a live book connection: stalling while it reconnects would stall nothing and the
+          // reconnect this test waits for would never come.
+          if (stalledAt === null && (c.book?.rows ?? 0) > want.rows / 2 && bookWs(c).connected) {
             srv.faults.dropEverySeconds = undefined;
             stalledAt = bookReconnects(c);
             srv.stallAll();
@@ -158,5 +161,5 @@ describe("serve → collect_data round trip (standx-btc-usd-2h, 10-minute slice)
     } finally {
       await srv.stop();
     }
-  }, 60_000);
+  }, 120_000); // above record()'s 90 s condition-wait bound
 });
