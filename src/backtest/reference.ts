@@ -305,7 +305,8 @@ export function runReference(d: EventData, s: Schedule, pb: Float64Array, out: R
       const ff = powQ(front > 0 ? front : 0, p.queuePower);
       let prob = fb / (fb + ff);
       if (!Number.isFinite(prob)) prob = 1;
-      front = front - (1 - prob) * chg + Math.min(back - prob * chg, 0);
+      const x = back - prob * chg;
+      front = front - (1 - prob) * chg + (x < 0 ? x : 0); // not Math.min: the core picks by compare (same bits for finite x)
     }
     if (front > nq) front = nq;
     if (front < 0) front = 0;

@@ -27,6 +27,8 @@ const VARIANTS: Record<string, unknown>[] = [
   { fill_model: "queue", queue_model: "risk_averse", requote: "every_update" },
   { fill_model: "queue", queue_model: "power", queue_power: 2, requote: "every_update", order_latency_ms: 0 },
   { fill_model: "queue", queue_model: "power", queue_power: 2.5, requote: "every_update" },
+  { fill_model: "queue", queue_model: "power", queue_power: 1, requote: "every_update" },
+  { fill_model: "queue", queue_model: "power", queue_power: 4, requote: "every_update", order_latency_ms: 0 },
   { fill_model: "queue", queue_model: "power", requote: "on_recalibration", quote_validity_seconds: 5, maker_fee_bps: -0.5 },
   { fill_model: "queue", requote: "every_update", fill_cooldown_seconds: 2, max_inventory: 0.3, gamma_mode: "max_shift" },
   { fill_model: "cross", requote: "every_update", initial_capital: 50, quote_validity_seconds: 0, gamma_mode: "inventory_scaled" },

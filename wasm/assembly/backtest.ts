@@ -94,7 +94,7 @@ const CARRY_ROW: i32 = -2;
 const MAX_CARRY_LEVELS = 256;
 const CARRY = memory.data(MAX_CARRY_LEVELS * 16); // bid ticks, ask ticks (i32), bid sizes, ask sizes (f32)
 
-function levelQty(side: i32, tk: f64, row: i32): f64 {
+@inline function levelQty(side: i32, tk: f64, row: i32): f64 {
   if (L == 0 || row == -1) return -1;
   if (row >= 0) {
     const o = <usize>(row * L) << 2;
@@ -196,7 +196,7 @@ function fill(side: i32, wanted: f64, ts: f64, refPx: f64, trade: f64): f64 {
   return size;
 }
 
-function activate(side: i32, ts: f64): void {
+@inline function activate(side: i32, ts: f64): void {
   s(P_LIVE, side, 0);
   s(O_LIVE, side, 0);
   const px = g(P_PX, side);
@@ -230,7 +230,7 @@ function orderSize(price: f64): f64 {
 }
 
 // size: the order size for px (orderSize(px), or 0 when px ≤ 0), memoised with the quote.
-function place(side: i32, px: f64, tk: f64, size: f64, ts: f64): void {
+@inline function place(side: i32, px: f64, tk: f64, size: f64, ts: f64): void {
   s(P_LIVE, side, 1);
   s(P_PX, side, px);
   s(P_TK, side, tk);
@@ -240,7 +240,7 @@ function place(side: i32, px: f64, tk: f64, size: f64, ts: f64): void {
   if (latencyMs <= 0) activate(side, ts);
 }
 
-function preEvent(ts: f64): void {
+@inline function preEvent(ts: f64): void {
   if (!started) {
     started = true;
     firstTs = ts;
@@ -278,7 +278,7 @@ function preEvent(ts: f64): void {
   }
 }
 
-function onTrade(j: i32): void {
+@inline function onTrade(j: i32): void {
   const ts = ld(trTs, j), px = ld(trPx, j), q = ld(trQty, j);
   const side = <i32>load<i8>(trSide + <usize>j);
   if (!queue) {
@@ -315,7 +315,7 @@ function onTrade(j: i32): void {
 }
 
 // Same as the reference's powQ (explicit products for n ≤ 4, identical bits on both sides).
-function powQ(x: f64, n: f64): f64 {
+@inline function powQ(x: f64, n: f64): f64 {
   if (n == 1) return x;
   if (n == 2) return x * x;
   if (n == 3) return x * x * x;
@@ -323,33 +323,64 @@ function powQ(x: f64, n: f64): f64 {
   return Math.pow(x, n);
 }
 
-function updateQueue(side: i32, row: i32): void {
-  // row ≥ 0 (the current book row): levelQty without its carry-row branch
-  let nq: f64 = -1;
-  if (L != 0) {
-    const o = <usize>(row * L) << 2;
-    nq = side == BID ? scanBid(bidTk + o, bidQ + o, g(O_TK, BID)) : scanAsk(askTk + o, askQ + o, g(O_TK, ASK));
-  }
-  if (nq < 0) return;
-  const prev = g(O_PREV, side);
-  const chg = prev - nq - g(O_TRADED, side);
-  s(O_TRADED, side, 0);
-  s(O_PREV, side, nq);
-  let front = g(O_FRONT, side);
-  if (power && chg > 0) {
-    const back = prev - front;
-    const fb = powQ(back > 0 ? back : 0, queuePower);
-    const ff = powQ(front > 0 ? front : 0, queuePower);
-    let prob = fb / (fb + ff);
-    if (!(prob - prob == 0)) prob = 1;
-    front = front - (1 - prob) * chg + Math.min(back - prob * chg, 0);
-  }
-  if (front > nq) front = nq;
-  if (front < 0) front = 0;
-  s(O_FRONT, side, front);
+const ZERO2 = f64x2.splat(0);
+const ONE2 = f64x2.splat(1);
+
+// powQ on both lanes: the same products as the scalar powQ, so the same bits.
+@inline function powQ2(x: v128, n: f64): v128 {
+  if (n == 1) return x;
+  const x2 = f64x2.mul(x, x);
+  if (n == 2) return x2;
+  if (n == 3) return f64x2.mul(x2, x);
+  if (n == 4) return f64x2.mul(x2, x2);
+  return f64x2.replace_lane(f64x2.splat(Math.pow(f64x2.extract_lane(x, 0), n)), 1, Math.pow(f64x2.extract_lane(x, 1), n));
 }
 
-function requoteSide(side: i32, px: f64, tk: f64, size: f64, ts: f64): void {
+// v ? a : b per lane (v: a lane mask from a compare)
+@inline function pick(a: v128, b: v128, m: v128): v128 { return v128.bitselect(a, b, m); }
+
+/**
+ * The queue update of both orders at once: lane 0 = bid, lane 1 = ask (their state slots are
+ * adjacent in ORD). Per lane it is the reference's updateQueue: the same IEEE operations in the
+ * same order, with every data-dependent choice made by a lane mask instead of a branch (the
+ * sign of a size change is a coin flip on a noisy book, so branches mispredicted half the time).
+ * A lane whose order is not live, or whose price is not in the row, is left untouched.
+ */
+@inline function updateQueues(row: i32): void {
+  const lb = live(BID), la = live(ASK);
+  let nqB: f64 = -1, nqA: f64 = -1;
+  if (L != 0) {
+    // row ≥ 0 (the current book row): levelQty without its carry-row branch
+    const o = <usize>(row * L) << 2;
+    if (lb) nqB = scanBid(bidTk + o, bidQ + o, g(O_TK, BID));
+    if (la) nqA = scanAsk(askTk + o, askQ + o, g(O_TK, ASK));
+  }
+  const okB = lb && nqB >= 0, okA = la && nqA >= 0;
+  if (!(okB || okA)) return;
+  const nq = f64x2.replace_lane(f64x2.splat(nqB), 1, nqA);
+  const pPrev = ORD + (<usize>(O_PREV * 2) << 3), pTraded = ORD + (<usize>(O_TRADED * 2) << 3), pFront = ORD + (<usize>(O_FRONT * 2) << 3);
+  const prev = v128.load(pPrev), traded = v128.load(pTraded), front0 = v128.load(pFront);
+  const chg = f64x2.sub(f64x2.sub(prev, nq), traded);
+  let front = front0;
+  if (power) {
+    const back = f64x2.sub(prev, front);
+    const fb = powQ2(pick(back, ZERO2, f64x2.gt(back, ZERO2)), queuePower);
+    const ff = powQ2(pick(front, ZERO2, f64x2.gt(front, ZERO2)), queuePower);
+    let prob = f64x2.div(fb, f64x2.add(fb, ff));
+    prob = pick(prob, ONE2, f64x2.eq(f64x2.sub(prob, prob), ZERO2));
+    const x = f64x2.sub(back, f64x2.mul(prob, chg));
+    const moved = f64x2.add(f64x2.sub(front, f64x2.mul(f64x2.sub(ONE2, prob), chg)), pick(x, ZERO2, f64x2.lt(x, ZERO2)));
+    front = pick(moved, front, f64x2.gt(chg, ZERO2));
+  }
+  front = pick(nq, front, f64x2.gt(front, nq));
+  front = pick(ZERO2, front, f64x2.lt(front, ZERO2));
+  const ok = i64x2.replace_lane(i64x2.splat(okB ? -1 : 0), 1, okA ? -1 : 0);
+  v128.store(pFront, pick(front, front0, ok));
+  v128.store(pPrev, pick(nq, prev, ok));
+  v128.store(pTraded, pick(ZERO2, traded, ok));
+}
+
+@inline function requoteSide(side: i32, px: f64, tk: f64, size: f64, ts: f64): void {
   if (everyUpdate && px > 0) {
     const pend = g(P_LIVE, side) != 0;
     if (pend ? g(P_PX, side) > 0 && g(P_TK, side) == tk : live(side) && g(O_TK, side) == tk) {
@@ -361,7 +392,7 @@ function requoteSide(side: i32, px: f64, tk: f64, size: f64, ts: f64): void {
   place(side, px, tk, size, ts);
 }
 
-function onBook(i: i32): void {
+@inline function onBook(i: i32): void {
   const ts = ld(bookTs, i);
   if (haveBook && ts - lastBookTs > gapMs) {
     warmupEnd = ts + warmupMs;
@@ -378,8 +409,7 @@ function onBook(i: i32): void {
   lastBA = ba;
   lastRow = i;
   if (queue) {
-    if (live(BID)) updateQueue(BID, i);
-    if (live(ASK)) updateQueue(ASK, i);
+    updateQueues(i);
     if (live(BID) && ba > 0 && ba <= g(O_PX, BID)) fill(BID, g(O_SIZE, BID), ts, g(O_PX, BID), FILL_BY_BOOK);
     if (live(ASK) && bb > 0 && bb >= g(O_PX, ASK)) fill(ASK, g(O_SIZE, ASK), ts, g(O_PX, ASK), FILL_BY_BOOK);
   }
