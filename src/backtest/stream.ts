@@ -12,6 +12,7 @@ import { sliceBook, sliceFunding, sliceTrades } from "../storage/batch.ts";
 import { openBookSource, openFundingSource, openTradeSource, type SourceSpec } from "../storage/sources.ts";
 import { GC_CELLS, hasFunding } from "./load.ts";
 import { concatSchedules, ScheduleBuilder, type CalibratedSchedule } from "./calibrate.ts";
+import { chartGrid, SampleSplitter, type SampleCols } from "./chart_grid.ts";
 import { EventDataBuilder, type BuildStats, type EventData } from "./data.ts";
 import type { RunResult } from "./layout.ts";
 import type { RunParams } from "./params.ts";
@@ -93,6 +94,11 @@ export interface StreamSpec {
   chunkRows?: number;
   onFirstChunk?: (d: EventData) => void;
   onProgress?: (books: number, ts: number) => void;
+  /**
+   * Also sample equity on a finer grid for the report's charts (StreamedRun.chart). The result's
+   * samples, hence every metric, stay exactly those of the `params.sampleMs` grid.
+   */
+  chart?: boolean;
 }
 
 export interface StreamedRun {
@@ -104,6 +110,17 @@ export interface StreamedRun {
   calibrateMs: number;
   /** Largest chunk copied into core memory (bytes). */
   maxChunkBytes: number;
+  /** With `chart`: at most CHART_MAX_POINTS + 1 evenly spaced samples (the last after the close), and their spacing. */
+  chart: { samples: SampleCols; stepMs: number } | null;
+}
+
+/** Time of the first and last event of a chunk. */
+function chunkSpan(d: EventData): [number, number] {
+  const { nBooks: nB, nTrades: nT, nFunding: nF } = d;
+  return [
+    Math.min(nB ? d.bookTs[0]! : Infinity, nT ? d.tradeTs[0]! : Infinity, nF ? d.fundingTs[0]! : Infinity),
+    Math.max(nB ? d.bookTs[nB - 1]! : -Infinity, nT ? d.tradeTs[nT - 1]! : -Infinity, nF ? d.fundingTs[nF - 1]! : -Infinity),
+  ];
 }
 
 export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
@@ -114,7 +131,10 @@ export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
   const funding = spec.funding !== null && hasFunding(spec.funding) ? new TimeCursor(openFundingSource(spec.funding, window), sliceFunding) : null;
   const builder = new EventDataBuilder(spec.levels, spec.tickSize);
   const sb = new ScheduleBuilder(spec.engine);
-  const core = new BacktestStream(spec.params);
+  // created with the first chunk: the chart grid depends on when the data start (and, when the
+  // first chunk is all of it, end)
+  let core: BacktestStream | null = null;
+  let splitter: SampleSplitter | null = null;
   const parts: { s: CalibratedSchedule; bookOffset: number }[] = [];
   const events = { books: 0, trades: 0, funding: 0 };
   let calibrateMs = 0;
@@ -150,6 +170,17 @@ export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
       const s = sb.feed(d);
       calibrateMs += performance.now() - c0;
       parts.push({ s, bookOffset: events.books });
+      if (!core) {
+        if (spec.chart) {
+          const [firstTs, lastTs] = chunkSpan(d);
+          const k = chartGrid(spec.params.sampleMs, firstTs, lastTs, T === Infinity);
+          const split = new SampleSplitter(k, spec.params.sampleMs, firstTs);
+          splitter = split;
+          core = new BacktestStream({ ...spec.params, sampleMs: spec.params.sampleMs / k }, (q, final) => split.take(q, final));
+        } else {
+          core = new BacktestStream(spec.params);
+        }
+      }
       core.step(d, s);
       events.books += d.nBooks;
       events.trades += d.nTrades;
@@ -158,16 +189,18 @@ export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
     }
     if (T === Infinity) break;
   }
-  if (events.books === 0) {
+  if (events.books === 0 || !core) {
     throw new DataError(events.trades > 0 ? `no order-book rows (found ${events.trades} trades): a mid price is needed to quote` : "no order-book rows and no trades in the selected data");
   }
+  const result = core.finish();
   return {
-    result: core.finish(),
+    result,
     schedule: concatSchedules(parts),
     stats: builder.stats,
     events,
     chunks: core.chunks,
     calibrateMs,
     maxChunkBytes: core.maxChunkBytes,
+    chart: splitter ? { samples: splitter.chart(), stepMs: splitter.chartStepMs } : null,
   };
 }

@@ -52,10 +52,7 @@ export default defineCommand({
       console.log(JSON.stringify({
         market, fill_model: config.fill_model, requote: config.requote, summary: out.summary, files: out.files,
         events: out.events, timings_ms: out.timings, reconciliation: out.reconciliation,
-        data_quality: {
-          bad_trades: out.stats.badTrades, duplicate_trades: out.stats.duplicateTrades,
-          one_sided_books: out.stats.oneSidedBooks, crossed_books: out.stats.crossedBooks,
-        },
+        data_quality: out.dataQuality,
       }, null, 2));
       return;
     }

@@ -200,7 +200,12 @@ export class BacktestStream {
   chunks = 0;
   maxChunkBytes = 0;
 
-  constructor(private readonly p: RunParams) {
+  /**
+   * @param filterSamples receives each chunk's equity samples (and, with `final`, the sample after
+   *   the close) and returns the ones the result keeps — e.g. the metrics grid out of a finer
+   *   grid sampled for charts (src/backtest/chart_grid.ts). Default: keep all.
+   */
+  constructor(private readonly p: RunParams, private readonly filterSamples?: (s: RunResult["samples"], final: boolean) => RunResult["samples"]) {
     this.c.reset();
     this.params = this.c.alloc(PARAM_KEYS.length * 8);
     this.scalars = this.c.alloc(S_COUNT * 8);
@@ -280,7 +285,7 @@ export class BacktestStream {
     const tr = res.fills.trade;
     for (let i = 0; i < tr.length; i++) if (tr[i]! >= 0) tr[i] = tr[i]! + this.tradeOffset;
     this.fills.push(res.fills as unknown as Cols);
-    this.samples.push(res.samples as unknown as Cols);
+    this.samples.push((this.filterSamples ? this.filterSamples(res.samples, false) : res.samples) as unknown as Cols);
     this.rows.push(res.rows as unknown as Cols);
   }
 
@@ -299,7 +304,7 @@ export class BacktestStream {
       rows: new Float64Array(0), rowCap: 0,
     });
     this.fills.push(tail.fills as unknown as Cols);
-    this.samples.push(tail.samples as unknown as Cols);
+    this.samples.push((this.filterSamples ? this.filterSamples(tail.samples, true) : tail.samples) as unknown as Cols);
     const cat = (parts: Cols[], keys: Record<string, number>) => {
       const o: Cols = {};
       for (const k of Object.keys(keys)) {

@@ -19,6 +19,14 @@ export interface ChartSpec {
   series: Series[];
 }
 
+/** A small named table next to the summary (e.g. data quality): rows of key, value and an optional explanation. */
+export interface TableSpec {
+  title: string;
+  /** HTML id of the table (for tests and links). */
+  id: string;
+  rows: [key: string, value: number | string, note?: string][];
+}
+
 const W = 920, H = 220, ML = 70, MR = 16, MT = 26, MB = 28;
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 
@@ -33,10 +41,29 @@ function niceTicks(lo: number, hi: number, n = 5): number[] {
 }
 
 const fmtY = (v: number) => (Math.abs(v) >= 1e4 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(2) : v.toPrecision(4));
-const fmtT = (ms: number, span: number) => {
-  const iso = new Date(ms).toISOString();
-  return span > 2 * 86400_000 ? iso.slice(5, 16).replace("T", " ") : iso.slice(11, 16);
-};
+const SEC = 1000, MIN = 60 * SEC, HOUR = 60 * MIN, DAY = 24 * HOUR;
+const TIME_STEPS = [
+  1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400,
+].map((s) => s * SEC);
+
+/**
+ * Time-axis ticks at round UTC times (every 10 s, 5 min, 6 h, 1 day, …): 3 to 7 of them over
+ * [x0, x1], each labelled only as precisely as the step needs. Times are epoch ms.
+ */
+export function timeTicks(x0: number, x1: number): { t: number; label: string }[] {
+  const span = x1 - x0;
+  if (!(span > 0)) return [{ t: x0, label: new Date(x0).toISOString().slice(11, 19) }];
+  const step = TIME_STEPS.find((s) => span / s <= 6) ?? Math.ceil(span / 6 / DAY) * DAY;
+  const iso = (t: number) => new Date(t).toISOString();
+  const label = (t: number) =>
+    step >= DAY ? iso(t).slice(5, 10)
+    : span > DAY ? iso(t).slice(5, 16).replace("T", " ")
+    : step < MIN ? iso(t).slice(11, 19)
+    : iso(t).slice(11, 16);
+  const out: { t: number; label: string }[] = [];
+  for (let t = Math.ceil(x0 / step) * step; t <= x1; t += step) out.push({ t, label: label(t) });
+  return out;
+}
 
 /** Indices to draw: every point up to `max`, else an even stride (the first and last always). */
 function strideIdx(n: number, max = 3000): number[] {
@@ -75,9 +102,9 @@ export function lineChart(c: ChartSpec): string {
     const y = py(t).toFixed(1);
     parts.push(`<line x1="${ML}" x2="${W - MR}" y1="${y}" y2="${y}" class="grid"/><text x="${ML - 6}" y="${y}" class="ylab">${fmtY(t)}</text>`);
   }
-  for (let k = 0; k <= 5; k++) {
-    const t = x0 + ((x1 - x0) * k) / 5;
-    parts.push(`<text x="${px(t).toFixed(1)}" y="${H - 8}" class="xlab">${fmtT(t, x1 - x0)}</text>`);
+  for (const { t, label } of timeTicks(x0, x1)) {
+    const x = px(t).toFixed(1);
+    parts.push(`<line x1="${x}" x2="${x}" y1="${MT}" y2="${H - MB}" class="grid"/><text x="${x}" y="${H - 8}" class="xlab">${esc(label)}</text>`);
   }
   let lx = W - MR;
   for (const s of [...c.series].reverse()) {
@@ -111,7 +138,12 @@ function summaryTable(s: Summary): string {
   return `<table class="summary">${rows.join("")}</table>`;
 }
 
-export function reportHtml(opts: { title: string; subtitle: string; summary: Summary; charts: ChartSpec[]; notes: string[] }): string {
+function smallTable(t: TableSpec): string {
+  const rows = t.rows.map(([k, v, note]) => `<tr><th>${esc(k)}</th><td>${esc(String(v))}</td>${note ? `<td class="note">${esc(note)}</td>` : ""}</tr>`);
+  return `<h2>${esc(t.title)}</h2><table class="summary" id="${esc(t.id)}">${rows.join("")}</table>`;
+}
+
+export function reportHtml(opts: { title: string; subtitle: string; summary: Summary; charts: ChartSpec[]; tables?: TableSpec[]; notes: string[] }): string {
   const charts = opts.charts.map(lineChart).join("\n");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(opts.title)}</title>
@@ -125,13 +157,14 @@ h1{font-size:20px;margin:0 0 4px}.sub{color:#5b6670;margin:0 0 16px}
 .wrap{display:flex;gap:24px;flex-wrap:wrap}.charts svg{display:block;margin-bottom:8px;max-width:100%;height:auto}
 table.summary{border-collapse:collapse;font-size:12px}table.summary th{text-align:left;font-weight:500;padding:2px 12px 2px 0;color:#3b4650}
 table.summary td{text-align:right;font-variant-numeric:tabular-nums;padding:2px 0}
+table.summary td.note{text-align:left;color:#5b6670;padding-left:12px;max-width:260px}h2{font-size:14px;margin:16px 0 4px}
 .notes{color:#5b6670;font-size:12px;max-width:920px}
 </style></head>
 <body data-rendered="0">
 <h1>${esc(opts.title)}</h1><p class="sub">${esc(opts.subtitle)}</p>
 <div class="wrap"><div class="charts">
 ${charts}
-</div><div>${summaryTable(opts.summary)}</div></div>
+</div><div>${summaryTable(opts.summary)}${(opts.tables ?? []).map(smallTable).join("")}</div></div>
 <div class="notes">${opts.notes.map((n) => `<p>${esc(n)}</p>`).join("")}</div>
 <script>
 (function(){var ok=0;document.querySelectorAll("svg.chart").forEach(function(svg){var p=svg.querySelectorAll("path.series");for(var i=0;i<p.length;i++){var b=p[i].getBBox();if(b.width>0){ok++;return;}}});document.body.setAttribute("data-rendered",String(ok));})();
