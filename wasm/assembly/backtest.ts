@@ -59,7 +59,7 @@ let spreadCapture: f64 = 0, maxAbsInv: f64 = 0, nFills: i32 = 0, overflow: f64 =
 let rejects: f64 = 0, expired: f64 = 0, quotes: f64 = 0;
 let started: bool = false, firstTs: f64 = 0, prevTs: f64 = 0, nextSample: f64 = 0, nSamples: i32 = 0;
 let absInvTime: f64 = 0, limitTime: f64 = 0, bidTime: f64 = 0, askTime: f64 = 0, bothTime: f64 = 0, anyTime: f64 = 0;
-let haveBook: bool = false, lastBookTs: f64 = 0, warmupEnd: f64 = 0;
+let haveBook: bool = false, lastBookTs: f64 = 0, warmupEnd: f64 = 0, nextCheck: f64 = Infinity;
 let sp: i32 = 0, haveCal: bool = false, sigma: f64 = 0, kb: f64 = 0, ka: f64 = 0, nRows: i32 = 0;
 // Quote memo. The quote (and each side's order size) is a pure function of (mid, inventory) for a
 // given calibration, and the mid keeps revisiting the same few half-ticks between recalibrations,
@@ -221,6 +221,7 @@ function fill(side: i32, wanted: f64, ts: f64, refPx: f64, trade: f64): f64 {
   s(O_PREV, side, q > 0 ? q : 0);
   s(O_TRADED, side, 0);
   ordersPlaced++;
+  if (validityMs > 0 && g(O_QTS, side) + validityMs < nextCheck) nextCheck = g(O_QTS, side) + validityMs;
 }
 
 function orderSize(price: f64): f64 {
@@ -238,6 +239,7 @@ function orderSize(price: f64): f64 {
   s(P_QTS, side, ts);
   s(P_LIVETS, side, ts + latencyMs);
   if (latencyMs <= 0) activate(side, ts);
+  else if (ts + latencyMs < nextCheck) nextCheck = ts + latencyMs;
 }
 
 @inline function preEvent(ts: f64): void {
@@ -269,6 +271,13 @@ function orderSize(price: f64): f64 {
     if (lb || la) anyTime += dt;
     prevTs = ts;
   }
+  if (ts >= nextCheck) checkOrders(ts);
+}
+
+// The reference checks both sides for an order going live or expiring on every event; here that
+// runs only from `nextCheck`, a lower bound of the earliest such time (kept by place/activate;
+// a refreshed quote only moves its expiry later, so a stale bound just triggers an early check).
+@inline function checkOrders(ts: f64): void {
   for (let side = 0; side < 2; side++) {
     if (g(P_LIVE, side) != 0 && g(P_LIVETS, side) <= ts) activate(side, ts);
     if (live(side) && validityMs > 0 && ts >= g(O_QTS, side) + validityMs) {
@@ -276,6 +285,12 @@ function orderSize(price: f64): f64 {
       expired++;
     }
   }
+  let next: f64 = Infinity;
+  for (let side = 0; side < 2; side++) {
+    if (g(P_LIVE, side) != 0 && g(P_LIVETS, side) < next) next = g(P_LIVETS, side);
+    if (live(side) && validityMs > 0 && g(O_QTS, side) + validityMs < next) next = g(O_QTS, side) + validityMs;
+  }
+  nextCheck = next;
 }
 
 @inline function onTrade(j: i32): void {
@@ -482,7 +497,7 @@ function resetState(pb: usize): void {
   maxAbsInv = 0; nFills = 0; overflow = 0; ordersPlaced = 0; rejects = 0; expired = 0; quotes = 0;
   started = false; firstTs = 0; prevTs = 0; nextSample = 0; nSamples = 0;
   absInvTime = 0; limitTime = 0; bidTime = 0; askTime = 0; bothTime = 0; anyTime = 0;
-  haveBook = false; lastBookTs = 0; warmupEnd = 0;
+  haveBook = false; lastBookTs = 0; warmupEnd = 0; nextCheck = Infinity;
   sp = 0; haveCal = false; sigma = 0; kb = 0; ka = 0; nRows = 0;
   qGen++; // the quote params and calibration change with the run
   memory.fill(ORD, 0, 8 * 2 * 16);
