@@ -26,20 +26,22 @@ export type SampleCols = RunResult["samples"];
 export const CHART_MAX_POINTS = 3000;
 /** Finest chart step: one point per second. */
 export const CHART_MIN_STEP_MS = 1000;
+/** Largest k searched: 100,000 one-second steps per metrics sample (27 h). */
+const MAX_SUBDIVISION = 100_000;
 /** How far past the first event the exactness proof must hold when the run's end is not known yet. */
 const HORIZON_MS = 10 * 365 * 86_400_000;
 
 /**
- * The largest k such that sampleMs / k is a whole number of ms, at least `minStepMs`, and at least
- * span / (maxPoints − 2) (so a run of known span fits the chart without decimation). 1 = no finer
- * grid (a non-integer sampleMs, or a metrics grid already at the finest step).
+ * The largest k (≤ 100,000) such that sampleMs / k is a whole number of ms, at least `minStepMs`,
+ * and at least span / (maxPoints − 2) (so a run of known span fits the chart without decimation).
+ * 1 = no finer grid (a non-integer sampleMs, or a metrics grid already at the finest step).
  */
 export function chartSubdivision(sampleMs: number, spanMs: number, maxPoints = CHART_MAX_POINTS, minStepMs = CHART_MIN_STEP_MS): number {
   if (!Number.isInteger(sampleMs) || !(sampleMs > 0)) return 1;
   const minStep = Math.max(minStepMs, Number.isFinite(spanMs) && spanMs > 0 ? spanMs / (maxPoints - 2) : 0);
-  let best = 1;
-  for (let k = 2; sampleMs / k >= minStep; k++) if (sampleMs % k === 0) best = k;
-  return best;
+  // the cap only bounds the search for absurd grids (a metrics grid of more than a day at 1 s steps)
+  for (let k = Math.min(Math.floor(sampleMs / minStep), MAX_SUBDIVISION); k >= 2; k--) if (sampleMs % k === 0) return k;
+  return 1;
 }
 
 /**

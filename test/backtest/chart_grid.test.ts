@@ -23,6 +23,7 @@ describe("chartSubdivision", () => {
     expect(chartSubdivision(60_000, NaN)).toBe(60); // unknown span: the finest step
     expect(chartSubdivision(500, 600_000)).toBe(1); // a metrics grid finer than 1 s is kept
     expect(chartSubdivision(60_000.5, 600_000)).toBe(1); // not whole ms: no exact finer grid
+    expect(chartSubdivision(400 * 86_400_000, NaN)).toBe(100_000); // an absurd metrics grid: the search is capped
   });
   test("property: the step is whole ms, divides the metrics grid, respects both floors, and no larger k would", () => {
     const r = rng(11);
