@@ -82,6 +82,7 @@ const O_LIVE = 0, O_PX = 1, O_TK = 2, O_SIZE = 3, O_QTS = 4, O_FRONT = 5, O_PREV
 const P_LIVE = 9, P_PX = 10, P_TK = 11, P_SIZE = 12, P_QTS = 13, P_LIVETS = 14;
 @inline function g(f: i32, side: i32): f64 { return load<f64>(ORD + (<usize>(f * 2 + side) << 3)); }
 @inline function s(f: i32, side: i32, v: f64): void { store<f64>(ORD + (<usize>(f * 2 + side) << 3), v); }
+const OTKI = memory.data(8); // O_TK as i32 per side (the scans compare integer ticks)
 @inline function live(side: i32): bool { return g(O_LIVE, side) != 0; }
 
 // ---- outputs ----
@@ -106,8 +107,7 @@ const CARRY = memory.data(MAX_CARRY_LEVELS * 16); // bid ticks, ask ticks (i32),
 }
 
 // Integer compares, best level first; the same answers as the reference's f64 version.
-@inline function scanBid(tks: usize, qs: usize, tk: f64): f64 {
-  const k = <i32>tk;
+@inline function scanBid(tks: usize, qs: usize, tk: f64, k: i32 = <i32>tk): f64 {
   for (let l = 0; l < L; l++) {
     const v = load<i32>(tks + (<usize>l << 2));
     if (v == -1) continue;
@@ -117,8 +117,7 @@ const CARRY = memory.data(MAX_CARRY_LEVELS * 16); // bid ticks, ask ticks (i32),
   return -1;
 }
 
-@inline function scanAsk(tks: usize, qs: usize, tk: f64): f64 {
-  const k = <i32>tk;
+@inline function scanAsk(tks: usize, qs: usize, tk: f64, k: i32 = <i32>tk): f64 {
   for (let l = 0; l < L; l++) {
     const v = load<i32>(tks + (<usize>l << 2));
     if (v == -1) continue;
@@ -214,6 +213,7 @@ function fill(side: i32, wanted: f64, ts: f64, refPx: f64, trade: f64): f64 {
   s(O_LIVE, side, 1);
   s(O_PX, side, px);
   s(O_TK, side, g(P_TK, side));
+  store<i32>(OTKI + (<usize>side << 2), <i32>g(P_TK, side));
   s(O_SIZE, side, g(P_SIZE, side));
   s(O_QTS, side, g(P_QTS, side));
   const q = queue ? levelQty(side, g(O_TK, side), lastRow) : 0; // queue position only matters to the queue model
@@ -367,8 +367,8 @@ const ONE2 = f64x2.splat(1);
   if (L != 0) {
     // row ≥ 0 (the current book row): levelQty without its carry-row branch
     const o = <usize>(row * L) << 2;
-    if (lb) nqB = scanBid(bidTk + o, bidQ + o, g(O_TK, BID));
-    if (la) nqA = scanAsk(askTk + o, askQ + o, g(O_TK, ASK));
+    if (lb) nqB = scanBid(bidTk + o, bidQ + o, g(O_TK, BID), load<i32>(OTKI));
+    if (la) nqA = scanAsk(askTk + o, askQ + o, g(O_TK, ASK), load<i32>(OTKI, 4));
   }
   const okB = lb && nqB >= 0, okA = la && nqA >= 0;
   if (!(okB || okA)) return;
