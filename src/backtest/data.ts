@@ -63,6 +63,9 @@ export function encodeTick(px: number, invTick: number): number {
   return -(Math.floor(x) + 2);
 }
 
+/** Level ticks are i32 (the core's layout); larger counts would wrap silently. */
+const MAX_TICK = 2 ** 31 - 2;
+
 function grow<T extends Float64Array | Float32Array | Int32Array | Int8Array>(a: T, need: number): T {
   if (need <= a.length) return a;
   const C = a.constructor as new (n: number) => T;
@@ -206,6 +209,9 @@ export class EventDataBuilder {
             if (x > 0 && x < Infinity && qx === qx) { bt = encodeTick(x, inv); bqv = qx; }
             const y = ap![i]!, qy = aq![i]!;
             if (y > 0 && y < Infinity && qy === qy) { at = encodeTick(y, inv); aqv = qy; }
+          }
+          if (bt > MAX_TICK || at > MAX_TICK || bt < -MAX_TICK || at < -MAX_TICK) {
+            throw new DataError(`${source}: row ${i} level ${l} price ${Math.abs(bt) > MAX_TICK ? bp![i] : ap![i]} is over 2^31 ticks of ${this.tickSize}: the queue model stores level prices as 32-bit tick counts; use a larger tick_size`);
           }
           this.bidTk[o] = bt;
           this.bidQ[o] = bqv;

@@ -49,6 +49,16 @@ describe("event data validation", () => {
     expect(d.bestBid[1]).toBe(0);
     expect(d.bidTk[2 * 1]).toBe(-1);
   });
+  test("level prices beyond 2^31 ticks are a DataError for the queue model, not a silent wrap", () => {
+    // 1e6 / 1e-4 = 1e10 ticks: an i32 tick count would wrap and corrupt queue positions
+    expect(() => new EventDataBuilder(2, 1e-4).addBooks(books([1, 2], [100, 1e6]), "ob.parquet")).toThrow(
+      /ob\.parquet: row 1 level 0 price 999999\.9 is over 2\^31 ticks of 0\.0001/,
+    );
+    const ok = new EventDataBuilder(2, 1e-4); // 2e9 ticks still fit
+    ok.addBooks(books([1], [200_000]));
+    expect(ok.build().bidTk[0]).toBe(1_999_999_000);
+    expect(() => new EventDataBuilder(0, 1e-4).addBooks(books([1], [1e6]))).not.toThrow(); // no levels kept (cross/strict)
+  });
   test("equal timestamps are not duplicates when anything else differs", () => {
     const b = new EventDataBuilder(0, 0.1);
     b.addBooks(books([1]));
