@@ -110,9 +110,9 @@ const CARRY = memory.data(MAX_CARRY_LEVELS * 16); // bid ticks, ask ticks (i32),
 @inline function scanBid(tks: usize, qs: usize, tk: f64, k: i32 = <i32>tk): f64 {
   for (let l = 0; l < L; l++) {
     const v = load<i32>(tks + (<usize>l << 2));
-    if (v == -1) continue;
     if (v == k) return <f64>load<f32>(qs + (<usize>l << 2));
-    if (v >= 0 ? v < k : <f64>(-v) - 1.5 < tk) return 0;
+    if (<u32>v < <u32>k) return 0; // an on-grid level below ours (k ≥ 0; −1 and off-grid codes are huge unsigned)
+    if (v < -1 && <f64>(-v) - 1.5 < tk) return 0;
   }
   return -1;
 }
@@ -120,9 +120,9 @@ const CARRY = memory.data(MAX_CARRY_LEVELS * 16); // bid ticks, ask ticks (i32),
 @inline function scanAsk(tks: usize, qs: usize, tk: f64, k: i32 = <i32>tk): f64 {
   for (let l = 0; l < L; l++) {
     const v = load<i32>(tks + (<usize>l << 2));
-    if (v == -1) continue;
     if (v == k) return <f64>load<f32>(qs + (<usize>l << 2));
-    if (v >= 0 ? v > k : <f64>(-v) - 1.5 > tk) return 0;
+    if (v > k) return 0; // an on-grid level above ours (k ≥ 0, so no code < 0 passes)
+    if (v < -1 && <f64>(-v) - 1.5 > tk) return 0;
   }
   return -1;
 }
