@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import * as v from "valibot";
 import { buildSchedule } from "../../src/backtest/calibrate.ts";
-import type { EventData } from "../../src/backtest/data.ts";
+import { EventDataBuilder, type EventData } from "../../src/backtest/data.ts";
 import { loadEventData } from "../../src/backtest/load.ts";
 import { runParamsFromConfig } from "../../src/backtest/params.ts";
 import { runReferenceResult } from "../../src/backtest/run_reference.ts";
@@ -12,7 +12,7 @@ import { ConfigSchema } from "../../src/config/schema.ts";
 import { BacktestCore } from "../../src/core/backtest.ts";
 import { engineOptionsFromConfig } from "../../src/model/engine.ts";
 import { expectSame } from "./expect_same.ts";
-import { synData } from "./synthetic.ts";
+import { synData, synMarket } from "./synthetic.ts";
 
 const SAMPLE = join(import.meta.dir, "../../../shared/data/standx-btc-usd-2h");
 
@@ -56,6 +56,30 @@ describe("WASM core vs TS reference", () => {
       expect(fills).toBeGreaterThan(50); // the comparison is not vacuous
     }, 60_000);
   }
+
+  test("market tick coarser than the book grid: off-grid levels in the queue scans", () => {
+    // book on a 0.1 grid, quotes on a 0.5 tick: four levels in five are between two of our ticks
+    const m = synMarket({ seed: 4, books: 3000 });
+    const b = new EventDataBuilder(10, 0.5);
+    b.addBooks(m.books);
+    b.addTrades(m.trades);
+    const d = b.build();
+    let offGrid = 0;
+    for (let i = 0; i < d.bidTk.length; i++) if (d.bidTk[i]! < -1) offGrid++;
+    expect(offGrid).toBeGreaterThan(d.bidTk.length / 2);
+    const core = new BacktestCore();
+    core.prepare(d);
+    let fills = 0;
+    for (const over of VARIANTS.filter((x) => x.fill_model === "queue")) {
+      const c = cfg({ ...over, tick_size: 0.5, calibration_window_seconds: 600, recalibration_interval_seconds: 30 });
+      const s = buildSchedule(d, engineOptionsFromConfig(c));
+      const p = runParamsFromConfig(c, resolveMarket(c, "SYN"));
+      const { w, r } = both(d, s, p, core);
+      expectSame(w, r);
+      fills += w.fills.ts.length;
+    }
+    expect(fills).toBeGreaterThan(50);
+  }, 60_000);
 
   test("real sample standx-btc-usd-2h, every fill model × requote mode", async () => {
     const L = await loadEventData({ books: join(SAMPLE, "orderbook.parquet"), trades: join(SAMPLE, "trades.parquet"), funding: null, levels: 20, tickSize: 0.1 });
