@@ -531,19 +531,24 @@ export function btStep(): void {
   let ib = 0, it = 0, ifd = 0;
   let tt = nT > 0 ? ld(trTs, 0) : Infinity;
   let tf = nF > 0 ? ld(fTs, 0) : Infinity;
-  while (ib < nB || it < nT || ifd < nF) {
-    const tb = ib < nB ? ld(bookTs, ib) : Infinity;
-    if (tf <= tt && tf <= tb) {
+  while (true) {
+    // the book rows strictly before the next funding or trade (those go first on equal times)
+    const tn = tf <= tt ? tf : tt;
+    while (ib < nB) {
+      const tb = ld(bookTs, ib);
+      if (!(tb < tn)) break;
+      preEvent(tb);
+      onBook(ib++);
+    }
+    if (tf <= tt) {
+      if (ifd >= nF) break; // tf = tt = ∞ and no book row left: every stream is consumed
       preEvent(tf);
       onFunding(ifd++);
       tf = ifd < nF ? ld(fTs, ifd) : Infinity;
-    } else if (tt <= tb) {
+    } else {
       preEvent(tt);
       onTrade(it++);
       tt = it < nT ? ld(trTs, it) : Infinity;
-    } else {
-      preEvent(tb);
-      onBook(ib++);
     }
   }
   if (L > 0 && L <= MAX_CARRY_LEVELS && lastRow >= 0) {
