@@ -6,7 +6,9 @@
  *   1. end to end (child process, like the CLI): read Parquet → calibrate → simulate → write
  *      backtest_results.csv, fills.csv, summary.json, report.html; peak RSS of that process;
  *   2. the core loop alone: events/s of the WASM core vs the TS reference on the same prepared data
- *      (cross and queue fill models, best of 3 for WASM, 1 run for TS).
+ *      (cross and queue fill models, best of 5 for WASM, 1 run for TS);
+ *   3. the same on real books: the shared StandX recording tiled to a day (bench/support/day_data.ts).
+ * Two core builds side by side: bench/support/core_ab.ts.
  * Targets (issue 5): end to end < 5 s, core ≥ 20 M events/s, memory < 1 GiB.
  *
  * Usage: bun bench/backtest.ts [--fill-model queue|cross|strict]
@@ -15,18 +17,20 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
 import { buildSchedule } from "../src/backtest/calibrate.ts";
+import type { EventData } from "../src/backtest/data.ts";
 import { loadEventData } from "../src/backtest/load.ts";
 import { runParamsFromConfig } from "../src/backtest/params.ts";
 import { runReferenceResult } from "../src/backtest/run_reference.ts";
 import { runBacktest } from "../src/backtest/run.ts";
 import { resolveMarket } from "../src/config/market.ts";
-import { ConfigSchema } from "../src/config/schema.ts";
+import { ConfigSchema, type Config } from "../src/config/schema.ts";
 import { BacktestCore } from "../src/core/backtest.ts";
 import { engineOptionsFromConfig } from "../src/model/engine.ts";
 import { allocBook, allocTrades } from "../src/storage/batch.ts";
 import { orderbookPartName, partName, partsDir } from "../src/storage/layout.ts";
 import { Side } from "../src/storage/types.ts";
 import { writeBookPart, writeTradePart } from "../src/storage/write_parts.ts";
+import { DAY_MARKET, dayDataDir } from "./support/day_data.ts";
 
 const MARKET = "BENCH-USD";
 const DATA = join(import.meta.dir, ".tmp", "backtest-day");
@@ -130,22 +134,35 @@ async function main(): Promise<void> {
   console.log(`  peak RSS ${mem.toFixed(0)} MiB   target < 1024 MiB → ${mem < 1024 ? "MET" : "NOT MET"}`);
 
   // 2. core loop alone, WASM vs TS reference on the same prepared data
-  const loaded = await loadEventData({ books: { dataDir: DATA, market: MARKET }, trades: { dataDir: DATA, market: MARKET }, funding: null, levels: LEVELS, tickSize: TICK });
-  const d = loaded.data;
+  const synthetic = await loadEventData({ books: { dataDir: DATA, market: MARKET }, trades: { dataDir: DATA, market: MARKET }, funding: null, levels: LEVELS, tickSize: TICK });
+  coreTable("synthetic day", synthetic.data, (fm, rq) => v.parse(ConfigSchema, { ...config(fm), requote: rq }), MARKET, 5);
+
+  // 3. the same loop on real books: the shared StandX recording tiled to a day (bench/support/day_data.ts)
+  const realDir = await dayDataDir();
+  const real = await loadEventData({ books: { dataDir: realDir, market: DAY_MARKET }, trades: { dataDir: realDir, market: DAY_MARKET }, funding: null, levels: LEVELS, tickSize: 0.1 });
+  const realCfg = (fm: string, rq: string) => v.parse(ConfigSchema, {
+    fill_model: fm, requote: rq, markets_config: { [DAY_MARKET]: { tick_size: 0.1, lot_size: 0.0001, max_inventory: 0.05, order_notional: 500 } },
+  });
+  coreTable("real books (StandX BTC-USD 2 h × 12)", real.data, realCfg, DAY_MARKET, 5);
+  console.log("  target ≥ 20 M events/s (core loop)");
+}
+
+/** Core-loop events/s, WASM (best of `rounds`) vs the TS reference (one run), every fill model × requote mode. */
+function coreTable(label: string, d: EventData, cfg: (fm: string, rq: string) => Config, market: string, rounds: number): void {
   const events = d.nBooks + d.nTrades;
   const core = new BacktestCore();
   const p0 = performance.now();
   core.prepare(d);
   const prepMs = performance.now() - p0;
-  console.log(`\ncore loop: ${events.toLocaleString()} events; prepare (copy into core memory, ${(core.dataBytes / 2 ** 20).toFixed(0)} MiB) ${ms(prepMs)} once per sweep`);
-  console.log("  fill model / requote        WASM best of 3     M events/s   TS reference     M events/s   TS/WASM");
-  const s = buildSchedule(d, engineOptionsFromConfig(config("queue"))); // calibration settings are shared
+  console.log(`\ncore loop, ${label}: ${events.toLocaleString()} events; prepare (copy into core memory, ${(core.dataBytes / 2 ** 20).toFixed(0)} MiB) ${ms(prepMs)} once per sweep`);
+  console.log(`  fill model / requote        WASM best of ${rounds}     M events/s   TS reference     M events/s   TS/WASM`);
+  const s = buildSchedule(d, engineOptionsFromConfig(cfg("queue", "every_update"))); // calibration settings are shared
   for (const fm of ["cross", "queue"]) {
     for (const rq of ["every_update", "on_recalibration"]) {
-      const c = v.parse(ConfigSchema, { ...config(fm), requote: rq });
-      const p = runParamsFromConfig(c, resolveMarket(c, MARKET));
+      const c = cfg(fm, rq);
+      const p = runParamsFromConfig(c, resolveMarket(c, market));
       let best = Infinity, fills = 0;
-      for (let k = 0; k < 3; k++) {
+      for (let k = 0; k < rounds; k++) {
         const r = core.run(s, p);
         best = Math.min(best, r.coreMs);
         fills = r.fills.ts.length;
@@ -158,7 +175,6 @@ async function main(): Promise<void> {
       console.log(`  ${`${fm} / ${rq}`.padEnd(28)}${ms(best).padStart(10)}${meps(best).padStart(16)}${ms(tsMs).padStart(15)}${meps(tsMs).padStart(15)}${(tsMs / best).toFixed(1).padStart(10)}   (${fills} fills)`);
     }
   }
-  console.log("  target ≥ 20 M events/s (core loop)");
 }
 
 const ms = (x: number) => `${x.toFixed(0)} ms`;

@@ -50,7 +50,7 @@ let capital: f64 = 0, notionalP: f64 = 0, lot: f64 = 0, maxInv: f64 = 0, maker: 
 let cooldownMs: f64 = 0, validityMs: f64 = 0, gapMs: f64 = 0, warmupMs: f64 = 0, latencyMs: f64 = 0;
 let queue: bool = false, cross: bool = false, power: bool = false, everyUpdate: bool = false;
 let limitInv: f64 = 0; // maxInv × (1 − 1e-9), the 'at the limit' threshold
-let queuePower: f64 = 0, origSizing: bool = false, sampleMs: f64 = 0, postOnly: bool = false;
+let queuePower: f64 = 0, powN: i32 = 0, origSizing: bool = false, sampleMs: f64 = 0, postOnly: bool = false;
 
 // ---- state ----
 let cash: f64 = 0, inv: f64 = 0, lastMid: f64 = 0, lastBB: f64 = 0, lastBA: f64 = 0, lastRow: i32 = -1;
@@ -76,14 +76,24 @@ let qGen: f64 = 0;
   return QCACHE + (<usize>(h >> (32 - QC_BITS)) * <usize>QC_STRIDE << 3);
 }
 
+// f64 equality by bits: one integer compare (JSC tests an f64 == with two branches, parity then
+// zero). It differs from == only for NaN and ±0: a memo key that differs only so is a harmless
+// miss, and quote ticks compared this way are positive integers (a tick ≤ 0 never reaches them).
+@inline function sameBits(a: f64, b: f64): bool { return reinterpret<i64>(a) == reinterpret<i64>(b); }
+
 // per-side order state, static memory (no heap: the host resets the heap between datasets)
 const ORD = memory.data(8 * 2 * 16);
-const O_LIVE = 0, O_PX = 1, O_TK = 2, O_SIZE = 3, O_QTS = 4, O_FRONT = 5, O_PREV = 6, O_TRADED = 7, O_LASTFILL = 8;
-const P_LIVE = 9, P_PX = 10, P_TK = 11, P_SIZE = 12, P_QTS = 13, P_LIVETS = 14;
+const O_PX = 1, O_TK = 2, O_SIZE = 3, O_QTS = 4, O_FRONT = 5, O_PREV = 6, O_TRADED = 7, O_LASTFILL = 8;
+const P_PX = 10, P_TK = 11, P_SIZE = 12, P_QTS = 13, P_LIVETS = 14;
 @inline function g(f: i32, side: i32): f64 { return load<f64>(ORD + (<usize>(f * 2 + side) << 3)); }
 @inline function s(f: i32, side: i32, v: f64): void { store<f64>(ORD + (<usize>(f * 2 + side) << 3), v); }
 const OTKI = memory.data(8); // O_TK as i32 per side (the scans compare integer ticks)
-@inline function live(side: i32): bool { return g(O_LIVE, side) != 0; }
+// The two flags per side as i32 (an f64 != 0 test is two branches in JSC: NaN parity, then zero)
+const FLAGS = memory.data(16); // order live [bid, ask], replacement pending [bid, ask]
+@inline function live(side: i32): bool { return load<i32>(FLAGS + (<usize>side << 2)) != 0; }
+@inline function setLive(side: i32, v: i32): void { store<i32>(FLAGS + (<usize>side << 2), v); }
+@inline function pending(side: i32): bool { return load<i32>(FLAGS + 8 + (<usize>side << 2)) != 0; }
+@inline function setPending(side: i32, v: i32): void { store<i32>(FLAGS + 8 + (<usize>side << 2), v); }
 
 // ---- outputs ----
 let outFills: usize = 0, fillCap: i32 = 0, outSamples: usize = 0, sampleCap: i32 = 0, outRows: usize = 0, rowCap: i32 = 0;
@@ -190,14 +200,14 @@ function fill(side: i32, wanted: f64, ts: f64, refPx: f64, trade: f64): f64 {
   record(ts, side == BID ? 1 : -1, px, size, fee, trade);
   if (queue) {
     s(O_SIZE, side, g(O_SIZE, side) - size);
-    if (!(g(O_SIZE, side) > 1e-12 * size)) s(O_LIVE, side, 0);
+    if (!(g(O_SIZE, side) > 1e-12 * size)) setLive(side, 0);
   }
   return size;
 }
 
 @inline function activate(side: i32, ts: f64): void {
-  s(P_LIVE, side, 0);
-  s(O_LIVE, side, 0);
+  setPending(side, 0);
+  setLive(side, 0);
   const px = g(P_PX, side);
   if (!(px > 0) || !(g(P_SIZE, side) > 0)) return;
   if (validityMs > 0 && ts >= g(P_QTS, side) + validityMs) {
@@ -210,7 +220,7 @@ function fill(side: i32, wanted: f64, ts: f64, refPx: f64, trade: f64): f64 {
       return;
     }
   }
-  s(O_LIVE, side, 1);
+  setLive(side, 1);
   s(O_PX, side, px);
   s(O_TK, side, g(P_TK, side));
   store<i32>(OTKI + (<usize>side << 2), <i32>g(P_TK, side));
@@ -232,7 +242,7 @@ function orderSize(price: f64): f64 {
 
 // size: the order size for px (orderSize(px), or 0 when px ≤ 0), memoised with the quote.
 @inline function place(side: i32, px: f64, tk: f64, size: f64, ts: f64): void {
-  s(P_LIVE, side, 1);
+  setPending(side, 1);
   s(P_PX, side, px);
   s(P_TK, side, tk);
   s(P_SIZE, side, size);
@@ -279,15 +289,15 @@ function orderSize(price: f64): f64 {
 // a refreshed quote only moves its expiry later, so a stale bound just triggers an early check).
 @inline function checkOrders(ts: f64): void {
   for (let side = 0; side < 2; side++) {
-    if (g(P_LIVE, side) != 0 && g(P_LIVETS, side) <= ts) activate(side, ts);
+    if (pending(side) && g(P_LIVETS, side) <= ts) activate(side, ts);
     if (live(side) && validityMs > 0 && ts >= g(O_QTS, side) + validityMs) {
-      s(O_LIVE, side, 0);
+      setLive(side, 0);
       expired++;
     }
   }
   let next: f64 = Infinity;
   for (let side = 0; side < 2; side++) {
-    if (g(P_LIVE, side) != 0 && g(P_LIVETS, side) < next) next = g(P_LIVETS, side);
+    if (pending(side) && g(P_LIVETS, side) < next) next = g(P_LIVETS, side);
     if (live(side) && validityMs > 0 && g(O_QTS, side) + validityMs < next) next = g(O_QTS, side) + validityMs;
   }
   nextCheck = next;
@@ -329,26 +339,18 @@ function orderSize(price: f64): f64 {
   }
 }
 
-// Same as the reference's powQ (explicit products for n ≤ 4, identical bits on both sides).
-@inline function powQ(x: f64, n: f64): f64 {
-  if (n == 1) return x;
-  if (n == 2) return x * x;
-  if (n == 3) return x * x * x;
-  if (n == 4) return x * x * (x * x);
-  return Math.pow(x, n);
-}
-
 const ZERO2 = f64x2.splat(0);
 const ONE2 = f64x2.splat(1);
 
-// powQ on both lanes: the same products as the scalar powQ, so the same bits.
-@inline function powQ2(x: v128, n: f64): v128 {
-  if (n == 1) return x;
+// The reference's powQ on both lanes: explicit products for n = 1…4 (powN, resolved once per
+// run), so the same bits; Math.pow per lane otherwise.
+@inline function powQ2(x: v128): v128 {
+  if (powN == 1) return x;
   const x2 = f64x2.mul(x, x);
-  if (n == 2) return x2;
-  if (n == 3) return f64x2.mul(x2, x);
-  if (n == 4) return f64x2.mul(x2, x2);
-  return f64x2.replace_lane(f64x2.splat(Math.pow(f64x2.extract_lane(x, 0), n)), 1, Math.pow(f64x2.extract_lane(x, 1), n));
+  if (powN == 2) return x2;
+  if (powN == 3) return f64x2.mul(x2, x);
+  if (powN == 4) return f64x2.mul(x2, x2);
+  return f64x2.replace_lane(f64x2.splat(Math.pow(f64x2.extract_lane(x, 0), queuePower)), 1, Math.pow(f64x2.extract_lane(x, 1), queuePower));
 }
 
 // v ? a : b per lane (v: a lane mask from a compare)
@@ -379,8 +381,8 @@ const ONE2 = f64x2.splat(1);
   let front = front0;
   if (power) {
     const back = f64x2.sub(prev, front);
-    const fb = powQ2(pick(back, ZERO2, f64x2.gt(back, ZERO2)), queuePower);
-    const ff = powQ2(pick(front, ZERO2, f64x2.gt(front, ZERO2)), queuePower);
+    const fb = powQ2(pick(back, ZERO2, f64x2.gt(back, ZERO2)));
+    const ff = powQ2(pick(front, ZERO2, f64x2.gt(front, ZERO2)));
     let prob = f64x2.div(fb, f64x2.add(fb, ff));
     prob = pick(prob, ONE2, f64x2.eq(f64x2.sub(prob, prob), ZERO2));
     const x = f64x2.sub(back, f64x2.mul(prob, chg));
@@ -397,10 +399,10 @@ const ONE2 = f64x2.splat(1);
 
 @inline function requoteSide(side: i32, px: f64, tk: f64, size: f64, ts: f64): void {
   if (everyUpdate && px > 0) {
-    const pend = g(P_LIVE, side) != 0;
-    if (pend ? g(P_PX, side) > 0 && g(P_TK, side) == tk : live(side) && g(O_TK, side) == tk) {
+    const pend = pending(side);
+    if (pend ? g(P_PX, side) > 0 && sameBits(g(P_TK, side), tk) : live(side) && sameBits(g(O_TK, side), tk)) {
       if (pend) s(P_QTS, side, ts);
-      if (live(side) && g(O_TK, side) == tk) s(O_QTS, side, ts);
+      if (live(side) && sameBits(g(O_TK, side), tk)) s(O_QTS, side, ts);
       return;
     }
   }
@@ -411,7 +413,7 @@ const ONE2 = f64x2.splat(1);
   const ts = ld(bookTs, i);
   if (haveBook && ts - lastBookTs > gapMs) {
     warmupEnd = ts + warmupMs;
-    s(O_LIVE, BID, 0); s(O_LIVE, ASK, 0); s(P_LIVE, BID, 0); s(P_LIVE, ASK, 0);
+    setLive(BID, 0); setLive(ASK, 0); setPending(BID, 0); setPending(ASK, 0);
   } else if (!haveBook) {
     warmupEnd = ts + warmupMs;
   }
@@ -443,7 +445,7 @@ const ONE2 = f64x2.splat(1);
     quotes++;
     if (isRecal) qGen++;
     const e = qSlot(mid);
-    if (!(load<f64>(e, Q_GEN << 3) == qGen && load<f64>(e, Q_MID << 3) == mid && load<f64>(e, Q_INV << 3) == inv)) {
+    if (!(sameBits(load<f64>(e, Q_GEN << 3), qGen) && sameBits(load<f64>(e, Q_MID << 3), mid) && sameBits(load<f64>(e, Q_INV << 3), inv))) {
       computeQuote(mid, inv, sigma, kb, ka);
       store<f64>(e, mid, Q_MID << 3); store<f64>(e, inv, Q_INV << 3); store<f64>(e, qGen, Q_GEN << 3);
       store<f64>(e, qBid, Q_BID << 3); store<f64>(e, qAsk, Q_ASK << 3);
@@ -486,7 +488,9 @@ function resetState(pb: usize): void {
   latencyMs = ld(pb, P_LATENCY);
   limitInv = maxInv * (1 - 1e-9);
   queue = ld(pb, P_FILLMODEL) == 2; cross = ld(pb, P_FILLMODEL) == 0; power = ld(pb, P_QUEUEMODEL) == 1;
-  queuePower = ld(pb, P_QUEUEPOWER); everyUpdate = ld(pb, P_REQUOTE) == 0; origSizing = ld(pb, P_ORIGSIZE) != 0;
+  queuePower = ld(pb, P_QUEUEPOWER);
+  powN = queuePower == 1 ? 1 : queuePower == 2 ? 2 : queuePower == 3 ? 3 : queuePower == 4 ? 4 : 0;
+  everyUpdate = ld(pb, P_REQUOTE) == 0; origSizing = ld(pb, P_ORIGSIZE) != 0;
   sampleMs = ld(pb, P_SAMPLE); postOnly = ld(pb, P_POSTONLY) != 0;
   setQuoteParams(
     <i32>ld(pb, P_GAMMAMODE), ld(pb, P_RAG), ld(pb, P_GMIN), ld(pb, P_GMAX), ld(pb, P_HORIZON), maxInv,
@@ -501,6 +505,7 @@ function resetState(pb: usize): void {
   sp = 0; haveCal = false; sigma = 0; kb = 0; ka = 0; nRows = 0;
   qGen++; // the quote params and calibration change with the run
   memory.fill(ORD, 0, 8 * 2 * 16);
+  memory.fill(FLAGS, 0, 16);
 }
 
 /** Starts a run: parameters in, state reset. Then btSetSchedule/btSetOutputs/btStep per chunk, btEnd. */
