@@ -7,6 +7,9 @@
  * Half-jitter keeps a floor so a flapping server is never hammered, while the random half spreads
  * many collectors (or many markets of one collector) apart.
  */
+/** Longest delay a JS timer can hold. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface BackoffOptions {
   baseMs?: number;
   maxMs: number;
@@ -25,7 +28,9 @@ export class Backoff {
 
   constructor(opts: BackoffOptions) {
     this.baseMs = opts.baseMs ?? 500;
-    this.maxMs = opts.maxMs;
+    // A timer cannot wait longer than 2^31 − 1 ms (a longer setTimeout fires after 1 ms, which
+    // would turn a large `reconnect_max_backoff_seconds` into a reconnect storm).
+    this.maxMs = Math.min(opts.maxMs, MAX_TIMER_MS);
     this.healthyMs = opts.healthyMs ?? 60_000;
     this.random = opts.random ?? Math.random;
     if (!(this.baseMs > 0) || !(this.maxMs >= this.baseMs)) throw new RangeError("backoff needs 0 < baseMs ≤ maxMs");

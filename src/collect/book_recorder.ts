@@ -5,7 +5,8 @@
  * - SNAPSHOT replaces the whole book; DELTA adds the signed `q`, or sets the absolute `c` when
  *   present; a level at or below zero is removed. Prices and sizes are exact integers.
  * - Per connection: a DELTA must carry last seq + 1. A stale seq (≤ last) is ignored; a gap means
- *   a missed update → drop the connection and resubscribe (fresh SNAPSHOT). A DELTA before any
+ *   a missed update → drop the connection and resubscribe (fresh SNAPSHOT). A SNAPSHOT passes
+ *   whatever its seq (it replaces the book) and sets the seq the next DELTA must follow. A DELTA before any
  *   SNAPSHOT is skipped and logged. No timestamp gate (the original's turned one late message into
  *   a spurious reconnect).
  * - A book that becomes crossed (best bid > best ask) after an update is corrupt → resubscribe.
@@ -82,11 +83,15 @@ export class BookRecorder {
     const snapshot = m.type === "SNAPSHOT";
     if (this.lastSeq === null) {
       if (!snapshot) return this.reject(`DELTA seq ${m.seq} before any SNAPSHOT`, text);
+    } else if (snapshot) {
+      // A SNAPSHOT replaces the whole book, so it is applied whatever its seq (as the original
+      // did): `?depth=1` sends nothing else, and a stream that restarts its numbering with a fresh
+      // SNAPSHOT must not have that snapshot and every DELTA after it ignored as stale.
     } else if (m.seq <= this.lastSeq) {
       this.stale++;
       this.bad.good();
       return;
-    } else if (!snapshot && m.seq !== this.lastSeq + 1) {
+    } else if (m.seq !== this.lastSeq + 1) {
       this.resubscribe(`seq gap: expected ${this.lastSeq + 1}, got ${m.seq}`);
       return;
     }

@@ -173,6 +173,8 @@ export class MarketCollector {
       });
     }
     for (const s of this.slots) s.ws.start();
+    // The first health line's rates cover the time since the streams started.
+    this.healthPrev.at = Date.now();
   }
 
   private addSlot(

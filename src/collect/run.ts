@@ -14,6 +14,7 @@ import { AppError, describeError, ExitCode } from "../errors.ts";
 import { createRestClient, type RestClient } from "../exchange/rest.ts";
 import { endpoints } from "../exchange/urls.ts";
 import { log } from "../log.ts";
+import { MAX_TIMER_MS } from "./backoff.ts";
 import { storageError } from "./journal.ts";
 import { MarketCollector } from "./market_collector.ts";
 
@@ -102,7 +103,8 @@ export async function runCollector(o: RunOptions): Promise<number> {
   const timers: ReturnType<typeof setInterval>[] = [];
   timers.push(setInterval(() => collectors.forEach((m) => m.flush()), c.journal_flush_ms));
   timers.push(setInterval(() => collectors.forEach((m) => m.rollDue(Date.now())), Math.min(c.part_roll_seconds * 1000, 30_000) / 2));
-  timers.push(setInterval(() => collectors.forEach((m) => log.info(m.healthLine(Date.now()))), c.health_log_seconds * 1000));
+  // Clamped to what a timer holds: a longer interval would fire every millisecond.
+  timers.push(setInterval(() => collectors.forEach((m) => log.info(m.healthLine(Date.now()))), Math.min(c.health_log_seconds * 1000, MAX_TIMER_MS)));
   let durationTimer: ReturnType<typeof setTimeout> | null = null;
   if (o.durationSeconds !== undefined) durationTimer = setTimeout(() => requestStop(`--duration ${o.durationSeconds}`), o.durationSeconds * 1000);
 
