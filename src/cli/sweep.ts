@@ -4,7 +4,7 @@ import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import { log } from "../log.ts";
-import { combinations, parseParam, validateParams } from "../sweep/grid.ts";
+import { combinations, parseParam, sweepBaseConfig, validateParams } from "../sweep/grid.ts";
 import { resultsCsv, summaryText } from "../sweep/output.ts";
 import { runPool } from "../sweep/pool.ts";
 import { bestPerValue, rank, RANK_METRICS, type RankMetric } from "../sweep/rank.ts";
@@ -65,9 +65,11 @@ export default defineCommand({
     if (fromMs !== undefined && toMs !== undefined && !(fromMs < toMs)) throw new UsageError("--from must be before --to");
     const source = { dataDir: ctx.dataDir, market, orderbook: args.orderbook, trades: args.trades, fromMs, toMs };
     const every = Math.max(1, Math.round(combos.length / 20));
+    // a swept per-market key (max_inventory, order_notional, fees) must win over markets_config
+    const config = sweepBaseConfig(ctx.config, market, params);
     const res = await runPool({
       source,
-      config: ctx.config,
+      config,
       keys: params.map((p) => p.key),
       combos,
       threads,

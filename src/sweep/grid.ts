@@ -105,3 +105,21 @@ export function applyCombo(base: Config, params: SweepParam[], combo: number[]):
   params.forEach((p, i) => ((c as Record<string, unknown>)[p.key] = combo[i]));
   return c;
 }
+
+/** Keys that `markets_config[market]` can also set (src/config/market.ts resolves those first). */
+const PER_MARKET_KEYS = ["max_inventory", "order_notional", "maker_fee_bps", "taker_fee_bps"] as const;
+
+/**
+ * The config a sweep starts from: a swept key that markets_config also sets for this market is
+ * removed from that market's overrides, so the swept global value is the one resolved. Otherwise
+ * the override would win in every run and the sweep would silently change nothing.
+ */
+export function sweepBaseConfig(base: Config, market: string, params: SweepParam[]): Config {
+  const o = base.markets_config[market];
+  if (!o) return base;
+  const swept = PER_MARKET_KEYS.filter((k) => o[k] !== undefined && params.some((p) => p.key === k));
+  if (swept.length === 0) return base;
+  const copy = { ...o };
+  for (const k of swept) delete copy[k];
+  return { ...base, markets_config: { ...base.markets_config, [market]: copy } };
+}
