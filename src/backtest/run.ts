@@ -144,9 +144,13 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
   };
 }
 
-/** An order notional smaller than one lot at the market's price would silently never trade. */
+/** An order notional or a max_inventory smaller than one lot would silently never trade. */
 function warnIfBelowOneLot(bid: Float64Array, ask: Float64Array, p: RunParams): void {
   if (p.originalSizing || !(p.lotSize > 0)) return;
+  // fills are truncated to whole lots within ±max_inventory: below one lot every fill is zero
+  if (p.maxInventory < p.lotSize) {
+    log.warn(`max_inventory ${p.maxInventory} is below one lot (${p.lotSize}): no order can be filled`);
+  }
   for (let i = 0; i < bid.length; i++) {
     if (bid[i]! > 0 && ask[i]! > 0) {
       const mid = (bid[i]! + ask[i]!) / 2;

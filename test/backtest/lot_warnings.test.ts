@@ -1,0 +1,47 @@
+/**
+ * Settings under which no order can ever trade must be said, not end in a silent zero-fill run:
+ * an order notional below one lot, and a max_inventory below one lot (every fill would be
+ * truncated to zero lots).
+ */
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import * as v from "valibot";
+import { runBacktest } from "../../src/backtest/run.ts";
+import { ConfigSchema } from "../../src/config/schema.ts";
+import { log } from "../../src/log.ts";
+
+const SAMPLE = join(import.meta.dir, "../../src/demo/sample");
+
+async function warningsOf(btc: Record<string, number>): Promise<{ warnings: string[]; fills: number }> {
+  const config = v.parse(ConfigSchema, { warmup_period_seconds: 120, markets_config: { "BTC-USD": { tick_size: 1, lot_size: 0.0001, ...btc } } });
+  const warnings: string[] = [];
+  const reporter = { log: (o: { type: string; args: unknown[] }) => void (o.type === "warn" && warnings.push(o.args.map(String).join(" "))) };
+  log.addReporter(reporter);
+  try {
+    const out = await runBacktest({
+      config, dataDir: "unused", market: "BTC-USD",
+      orderbookPath: join(SAMPLE, "orderbook.parquet"), tradesPath: join(SAMPLE, "trades.parquet"), quiet: true, write: false,
+    });
+    return { warnings, fills: out.summary.total_fills };
+  } finally {
+    log.removeReporter(reporter);
+  }
+}
+
+describe("settings that can never trade are warned about", () => {
+  test("max_inventory below one lot", async () => {
+    const r = await warningsOf({ max_inventory: 0.00005, order_notional: 100 });
+    expect(r.fills).toBe(0);
+    expect(r.warnings.some((w) => /max_inventory 0\.00005 is below one lot \(0\.0001\)/.test(w))).toBe(true);
+  });
+  test("order notional below one lot", async () => {
+    const r = await warningsOf({ max_inventory: 0.01, order_notional: 1 });
+    expect(r.fills).toBe(0);
+    expect(r.warnings.some((w) => /order notional 1 is below one lot/.test(w))).toBe(true);
+  });
+  test("no such warning for tradeable settings", async () => {
+    const r = await warningsOf({ max_inventory: 0.01, order_notional: 100 });
+    expect(r.fills).toBeGreaterThan(0);
+    expect(r.warnings.filter((w) => /below one lot/.test(w))).toEqual([]);
+  });
+});
