@@ -104,6 +104,15 @@ export class EventDataBuilder {
   private lastBookTs = -Infinity;
   private lastTr = { ts: -Infinity, px: NaN, qty: NaN, side: 0, id: null as bigint | null, any: false };
   private lastFundingTs = -Infinity;
+  /** Time of the first book row (Infinity before any): earlier trades and funding are dropped. */
+  private firstBookTs = Infinity;
+  /**
+   * Trades and funding prints before the first book row, dropped: nothing can quote or fill
+   * without a mid (and the calibration ignores trades without an earlier book), but they would
+   * start the run's clock and dilute every time-based metric (equity grid, uptime, Sharpe).
+   * Books are always added before the trades and funding of the same time range.
+   */
+  readonly beforeFirstBook = { trades: 0, funding: 0 };
   readonly stats: BuildStats = { badTrades: 0, duplicateTrades: 0, oneSidedBooks: 0, crossedBooks: 0 };
 
   /** Arrays owned by someone else (e.g. the WASM core's memory), fixed capacity. */
@@ -167,6 +176,7 @@ export class EventDataBuilder {
     this.reserveBooks(this.nB + n);
     const k0 = this.nB;
     let prev = this.lastBookTs;
+    if (n > 0 && this.firstBookTs === Infinity) this.firstBookTs = b.timestampMs[0]!;
     for (let i = 0; i < n; i++) {
       const ts = b.timestampMs[i]!;
       if (!Number.isFinite(ts)) throw new DataError(`${source}: row ${i} has timestamp ${ts}`);
@@ -231,6 +241,11 @@ export class EventDataBuilder {
       const ts = t.timestampMs[i]!;
       if (!Number.isFinite(ts)) throw new DataError(`${source}: row ${i} has timestamp ${ts}`);
       if (ts < last.ts) throw new DataError(`${source}: rows not in time order at row ${i} (${ts} after ${last.ts})`);
+      if (ts < this.firstBookTs) {
+        this.beforeFirstBook.trades++;
+        last.ts = ts; // still checked for time order
+        continue;
+      }
       const px = t.price[i]!, qty = t.quantity[i]!;
       if (!(px > 0) || !Number.isFinite(px) || !(qty > 0) || !Number.isFinite(qty)) {
         this.stats.badTrades++;
@@ -266,6 +281,10 @@ export class EventDataBuilder {
       if (!Number.isFinite(ts) || !Number.isFinite(r)) throw new DataError(`${source}: row ${i} has timestamp ${ts}, rate ${r}`);
       if (ts < this.lastFundingTs) throw new DataError(`${source}: rows not in time order at row ${i}`);
       this.lastFundingTs = ts;
+      if (ts < this.firstBookTs) {
+        this.beforeFirstBook.funding++;
+        continue;
+      }
       this.fundingTs[this.nF] = ts;
       this.fundingRate[this.nF] = r;
       this.nF++;
@@ -275,7 +294,7 @@ export class EventDataBuilder {
   /** The data as exact-length views. Throws if there is nothing to simulate on. */
   build(): EventData {
     if (this.nB === 0) {
-      throw new DataError(this.nT > 0 ? `no order-book rows (found ${this.nT} trades): a mid price is needed to quote` : "no order-book rows and no trades in the selected data");
+      throw new DataError(this.nT + this.beforeFirstBook.trades > 0 ? `no order-book rows (found ${this.nT + this.beforeFirstBook.trades} trades): a mid price is needed to quote` : "no order-book rows and no trades in the selected data");
     }
     return this.views();
   }

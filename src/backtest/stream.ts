@@ -106,6 +106,8 @@ export interface StreamedRun {
   schedule: CalibratedSchedule;
   stats: BuildStats;
   events: { books: number; trades: number; funding: number };
+  /** Trades and funding prints before the first book row, dropped (EventDataBuilder.beforeFirstBook). */
+  beforeFirstBook: { trades: number; funding: number };
   chunks: number;
   calibrateMs: number;
   /** Largest chunk copied into core memory (bytes). */
@@ -190,7 +192,8 @@ export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
     if (T === Infinity) break;
   }
   if (events.books === 0 || !core) {
-    throw new DataError(events.trades > 0 ? `no order-book rows (found ${events.trades} trades): a mid price is needed to quote` : "no order-book rows and no trades in the selected data");
+    const nTrades = events.trades + builder.beforeFirstBook.trades;
+    throw new DataError(nTrades > 0 ? `no order-book rows (found ${nTrades} trades): a mid price is needed to quote` : "no order-book rows and no trades in the selected data");
   }
   const result = core.finish();
   return {
@@ -198,6 +201,7 @@ export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
     schedule: concatSchedules(parts),
     stats: builder.stats,
     events,
+    beforeFirstBook: builder.beforeFirstBook,
     chunks: core.chunks,
     calibrateMs,
     maxChunkBytes: core.maxChunkBytes,
