@@ -113,6 +113,8 @@ export class EventDataBuilder {
    * Books are always added before the trades and funding of the same time range.
    */
   readonly beforeFirstBook = { trades: 0, funding: 0 };
+  /** Market names the book and trade batches carry (to warn when they are not the market run). */
+  readonly markets = new Set<string>();
   readonly stats: BuildStats = { badTrades: 0, duplicateTrades: 0, oneSidedBooks: 0, crossedBooks: 0 };
 
   /** Arrays owned by someone else (e.g. the WASM core's memory), fixed capacity. */
@@ -177,6 +179,7 @@ export class EventDataBuilder {
     const k0 = this.nB;
     let prev = this.lastBookTs;
     if (n > 0 && this.firstBookTs === Infinity) this.firstBookTs = b.timestampMs[0]!;
+    if (n > 0 && b.market) this.markets.add(b.market);
     for (let i = 0; i < n; i++) {
       const ts = b.timestampMs[i]!;
       if (!Number.isFinite(ts)) throw new DataError(`${source}: row ${i} has timestamp ${ts}`);
@@ -236,6 +239,7 @@ export class EventDataBuilder {
   addTrades(t: TradeBatch, source = "trades"): void {
     const n = t.length;
     this.reserveTrades(this.nT + n);
+    if (n > 0 && t.market) this.markets.add(t.market);
     const last = this.lastTr;
     for (let i = 0; i < n; i++) {
       const ts = t.timestampMs[i]!;

@@ -104,6 +104,8 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
   if (st.duplicateTrades) log.warn(`${st.duplicateTrades} exact duplicate trade row(s) dropped`);
   if (st.oneSidedBooks) log.info(`${st.oneSidedBooks} book row(s) with an empty side: the last mid is kept for them`);
   if (st.crossedBooks) log.warn(`${st.crossedBooks} crossed book row(s) (best bid > best ask) in the data: their mid is used as is`);
+  const other = [...run.markets].filter((m) => m !== o.market);
+  if (other.length) log.warn(`the data names market ${other.join(", ")}, not ${o.market}: backtesting it with ${o.market}'s tick, lot, limits and fees`);
   const early = run.beforeFirstBook;
   if (early.trades || early.funding) {
     log.warn(`${early.trades} trade(s) and ${early.funding} funding print(s) before the first order-book row ignored (no mid to quote from yet): the run starts at the first book row`);

@@ -108,6 +108,8 @@ export interface StreamedRun {
   events: { books: number; trades: number; funding: number };
   /** Trades and funding prints before the first book row, dropped (EventDataBuilder.beforeFirstBook). */
   beforeFirstBook: { trades: number; funding: number };
+  /** Market names found in the book and trade data. */
+  markets: Set<string>;
   chunks: number;
   calibrateMs: number;
   /** Largest chunk copied into core memory (bytes). */
@@ -202,6 +204,7 @@ export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
     stats: builder.stats,
     events,
     beforeFirstBook: builder.beforeFirstBook,
+    markets: builder.markets,
     chunks: core.chunks,
     calibrateMs,
     maxChunkBytes: core.maxChunkBytes,
