@@ -212,15 +212,22 @@ export class MarketCollector {
 
   /** After a (re)connect: fetch the latest trades over REST and store those not stored yet. */
   private async backfill(): Promise<void> {
-    if (!this.trades || this.dedup.highWater < 0n) return;
+    const rec = this.trades;
+    if (!rec || this.dedup.highWater < 0n) return;
+    // The outage is everything after the newest stored id; the new stream's frames wait until it
+    // is stored, so trades stay in time order.
+    const afterId = this.dedup.highWater;
+    rec.hold();
     try {
       const list = await this.o.rest.trades(this.market);
       if (this.stopping) return;
-      const n = this.guard(() => this.trades!.backfill(list, Date.now())) ?? 0;
+      const n = this.guard(() => rec.backfill(list, Date.now(), afterId)) ?? 0;
       this.backfilled += n;
       if (n > 0) log.info(`${this.market} trades: backfilled ${n} trade${n > 1 ? "s" : ""} over REST`);
     } catch (err) {
       log.warn(`${this.market} trades: REST backfill failed (${describeError(err)})`);
+    } finally {
+      if (!this.stopping) this.guard(() => rec.release());
     }
   }
 
@@ -315,6 +322,7 @@ export class MarketCollector {
   /** Final flush: publish the open parts, write the state, release the lock. */
   async close(): Promise<void> {
     this.stopStreams();
+    this.trades?.releaseAll(); // frames received while a backfill was still running
     for (const s of [this.bookSink, this.tradeSink, this.fundingSink] as (PartSink<{ length: number }> | null)[]) {
       if (s) await s.close();
     }

@@ -19,6 +19,9 @@ export interface RecorderEvents {
   full(): void;
 }
 
+/** Frames held during one backfill at most (the REST call times out long before this at exchange rates). */
+const MAX_HELD_FRAMES = 100_000;
+
 const TYPE_CODE: Record<string, number> = { TRADE: TradeType.trade, LIQUIDATION: TradeType.liquidation, DELEVERAGE: TradeType.deleverage };
 
 export class TradeRecorder {
@@ -26,6 +29,8 @@ export class TradeRecorder {
   stored = 0;
   lastTradeTs: number | null = null;
   lastSeq: number | null = null;
+  private holds = 0;
+  private held: { text: string; nowMs: number }[] | null = null;
 
   constructor(
     readonly market: string,
@@ -36,7 +41,39 @@ export class TradeRecorder {
     this.bad = new BadFrames(`${market} trades`);
   }
 
+  /**
+   * Holds stream frames while a REST backfill is in flight: the new connection's first trades are
+   * newer than the outage the backfill fills, so storing them first would put trades out of time
+   * order. Nested holds (a reconnect during a backfill) release when the last one ends.
+   */
+  hold(): void {
+    this.holds++;
+    this.held ??= [];
+  }
+
+  /** Ends one hold; the last one stores the frames held meanwhile, in arrival order. */
+  release(): void {
+    if (this.holds > 0) this.holds--;
+    if (this.holds > 0 || this.held === null) return;
+    const q = this.held;
+    this.held = null;
+    for (const f of q) this.onFrame(f.text, f.nowMs);
+  }
+
+  /** Stores whatever is held, whatever holds are pending (shutdown). */
+  releaseAll(): void {
+    this.holds = 0;
+    this.release();
+  }
+
   onFrame(text: string, nowMs: number): void {
+    if (this.held !== null) {
+      if (this.held.length < MAX_HELD_FRAMES) {
+        this.held.push({ text, nowMs });
+        return;
+      }
+      this.releaseAll(); // a backfill this slow is not worth unbounded memory
+    }
     const d = decodeTradesMessage(text);
     if (!d.ok) return this.reject(d.error, text);
     const trades = d.value.trades;
@@ -48,9 +85,16 @@ export class TradeRecorder {
     for (const t of trades) this.store(t, nowMs);
   }
 
-  /** Trades from `GET /info/markets/{m}/trades`, oldest id first; returns how many were new. */
-  backfill(trades: PublicTrade[], nowMs: number): number {
-    const sorted = trades.filter((t) => t.market === this.market).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  /**
+   * Trades from `GET /info/markets/{m}/trades`, oldest id first; returns how many were new. Only
+   * ids above `afterId` (the newest stored when the connection was lost) are taken: ids grow with
+   * time, and the exchange's latest trades also reach back before anything this collector ever
+   * stored, which is not an outage to fill and would be stored out of time order.
+   */
+  backfill(trades: PublicTrade[], nowMs: number, afterId = -1n): number {
+    const sorted = trades
+      .filter((t) => t.market === this.market && t.id > afterId)
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     let n = 0;
     for (const t of sorted) if (this.store(t, nowMs)) n++;
     return n;

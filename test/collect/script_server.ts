@@ -17,6 +17,8 @@ export interface ScriptServerOptions {
   /** Per stream kind ("orderbooks" | "publicTrades" | "funding"); absent kinds are refused. */
   scripts: Record<string, (ctx: ScriptCtx) => void | Promise<void>>;
   restTrades?: () => string;
+  /** Answer REST trades only after this long (so stream frames of the same reconnect arrive first). */
+  restTradesDelayMs?: number;
   marketsResponse?: string;
 }
 
@@ -37,7 +39,7 @@ export function startScriptServer(o: ScriptServerOptions): ScriptServer {
   const server: Server<{ kind: string }> = Bun.serve<{ kind: string }>({
     hostname: "127.0.0.1",
     port: 0,
-    fetch(req, srv) {
+    async fetch(req, srv) {
       const url = new URL(req.url);
       userAgents.push(req.headers.get("user-agent") ?? "");
       requests.push(url.pathname + url.search);
@@ -55,7 +57,10 @@ export function startScriptServer(o: ScriptServerOptions): ScriptServer {
             }),
         );
       }
-      if (url.pathname === `/api/v1/info/markets/${o.market}/trades`) return new Response(o.restTrades?.() ?? '{"status":"OK","data":[]}');
+      if (url.pathname === `/api/v1/info/markets/${o.market}/trades`) {
+        if (o.restTradesDelayMs) await Bun.sleep(o.restTradesDelayMs);
+        return new Response(o.restTrades?.() ?? '{"status":"OK","data":[]}');
+      }
       return new Response("not found", { status: 404 });
     },
     websocket: {
