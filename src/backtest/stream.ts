@@ -5,7 +5,7 @@
  * calibrated (ScheduleBuilder, engine carries across chunks) and simulated (BacktestStream, loop
  * state carries across chunks). Memory is bounded by the chunk size, not by the span of the data.
  */
-import { DataError } from "../errors.ts";
+import { ConfigError, DataError } from "../errors.ts";
 import type { EngineOptions } from "../model/engine.ts";
 import { BacktestStream } from "../core/backtest.ts";
 import { sliceBook, sliceFunding, sliceTrades } from "../storage/batch.ts";
@@ -118,6 +118,22 @@ export interface StreamedRun {
   chart: { samples: SampleCols; stepMs: number } | null;
 }
 
+/**
+ * Equity samples a run may take on the metrics grid. Every sample is kept (Sharpe, drawdown), and
+ * the core sizes its sample buffer by span / interval: a sub-second equity_sample_seconds over
+ * a long span used to exhaust the WASM memory ("wasm core aborted", exit 1). 5 M samples is about
+ * 1 GiB at run time: 1 ms over 83 minutes, 1 s over 58 days, 60 s over 9.5 years.
+ */
+export const MAX_EQUITY_SAMPLES = 5_000_000;
+
+/** Throws a ConfigError when sampling `spanMs` every `sampleMs` would exceed MAX_EQUITY_SAMPLES. */
+export function checkEquitySamples(spanMs: number, sampleMs: number): void {
+  const n = Math.floor(spanMs / sampleMs) + 1;
+  if (!(n <= MAX_EQUITY_SAMPLES)) {
+    throw new ConfigError(`equity_sample_seconds: ${sampleMs / 1000} s gives ${n > 1e12 ? n.toExponential(2) : n.toLocaleString("en-US")} equity samples over the data's ${(spanMs / 1000).toLocaleString("en-US")} s, more than ${MAX_EQUITY_SAMPLES.toLocaleString("en-US")}: use a larger interval or a shorter --from/--to window`);
+  }
+}
+
 /** Time of the first and last event of a chunk. */
 function chunkSpan(d: EventData): [number, number] {
   const { nBooks: nB, nTrades: nT, nFunding: nF } = d;
@@ -144,6 +160,7 @@ export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
   let calibrateMs = 0;
   let first = true;
   let cells = 0;
+  let startTs = NaN;
   for (;;) {
     const t0 = await books.tsAt(0);
     let T = Infinity;
@@ -170,6 +187,9 @@ export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
         spec.onFirstChunk?.(d);
         first = false;
       }
+      const [chunkFirst, chunkLast] = chunkSpan(d);
+      if (startTs !== startTs) startTs = chunkFirst;
+      checkEquitySamples(chunkLast - startTs, spec.params.sampleMs);
       const c0 = performance.now();
       const s = sb.feed(d);
       calibrateMs += performance.now() - c0;
