@@ -22,6 +22,8 @@ export interface CalibratedSchedule extends Schedule {
 export class ScheduleBuilder {
   private readonly eng: CalibrationEngine;
   private lastMid = 0;
+  /** Calibrations (over all chunks) in which neither side's κ/A was fitted, kept or copied. */
+  unfitted = 0;
 
   constructor(opts: EngineOptions) {
     this.eng = new CalibrationEngine(opts);
@@ -49,6 +51,7 @@ export class ScheduleBuilder {
       eng.onBook(ts, mid, bb, ba, d.farBid[i]!, d.farAsk[i]!);
       if (eng.shouldRecalibrate(ts)) {
         const c = eng.calibrate(ts);
+        if (c.bidSource === "default" && c.askSource === "default") this.unfitted++;
         if (n === s.n) {
           const bigger = allocSchedule(s.n * 2);
           for (const k of ["bookIndex", "ts", "sigma", "kappaBid", "kappaAsk", "aBid", "aAsk"] as const) bigger[k].set(s[k] as never);

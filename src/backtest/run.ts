@@ -112,6 +112,9 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
     (early.trades ? log.warn : log.info)(`${early.trades} trade(s) and ${early.funding} funding print(s) before the first order-book row ignored (no mid to quote from yet): the run starts at the first book row`);
   }
   if (events.trades === 0) log.warn("no trades in the selected data: nothing can fill");
+  if (schedule.n > 0 && run.unfittedCalibrations === schedule.n && events.trades > 0) {
+    log.warn(`κ and A were never fitted (no trade with a known taker side could be placed against an earlier book): every quote used the defaults κ 100, A 10, i.e. a spread near max_spread_bps`);
+  }
   if (schedule.n === 0) log.warn(`no calibration happened (fewer than ${config.min_prices_for_calibration} valid mids): no quotes`);
   const t3 = performance.now();
 

@@ -108,6 +108,8 @@ export interface StreamedRun {
   events: { books: number; trades: number; funding: number };
   /** Trades and funding prints before the first book row, dropped (EventDataBuilder.beforeFirstBook). */
   beforeFirstBook: { trades: number; funding: number };
+  /** Calibrations in which neither side's κ/A had ever been fitted (ScheduleBuilder.unfitted). */
+  unfittedCalibrations: number;
   /** Market names found in the book and trade data. */
   markets: Set<string>;
   chunks: number;
@@ -225,6 +227,7 @@ export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
     events,
     beforeFirstBook: builder.beforeFirstBook,
     markets: builder.markets,
+    unfittedCalibrations: sb.unfitted,
     chunks: core.chunks,
     calibrateMs,
     maxChunkBytes: core.maxChunkBytes,
