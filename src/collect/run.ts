@@ -56,6 +56,9 @@ export async function runCollector(o: RunOptions): Promise<number> {
   if (!c.collect_orderbook && !c.collect_trades && !c.collect_funding) {
     throw new AppError("nothing to collect: collect_orderbook, collect_trades and collect_funding are all false", ExitCode.usage);
   }
+  // --duration counts from the start of the run, not from the end of start-up (journal recovery,
+  // a slow or unreachable REST): an hourly cron run must be gone before the next one starts.
+  const deadline = o.durationSeconds !== undefined ? Date.now() + o.durationSeconds * 1000 : null;
   checkDataDir(o.dataDir);
   const ep = endpoints(c);
   const rest = o.rest ?? createRestClient({ restBase: ep.restBase, userAgent: c.user_agent, timeoutMs: 10_000 });
@@ -106,10 +109,14 @@ export async function runCollector(o: RunOptions): Promise<number> {
   // Clamped to what a timer holds: a longer interval would fire every millisecond.
   timers.push(setInterval(() => collectors.forEach((m) => log.info(m.healthLine(Date.now()))), Math.min(c.health_log_seconds * 1000, MAX_TIMER_MS)));
   let durationTimer: ReturnType<typeof setTimeout> | null = null;
-  if (o.durationSeconds !== undefined) durationTimer = setTimeout(() => requestStop(`--duration ${o.durationSeconds}`), o.durationSeconds * 1000);
+  const left = deadline === null ? Infinity : deadline - Date.now();
+  if (left <= 0) requestStop(`--duration ${o.durationSeconds} (reached during start-up)`);
+  else if (deadline !== null) durationTimer = setTimeout(() => requestStop(`--duration ${o.durationSeconds}`), left);
 
-  for (const m of collectors) m.start();
-  log.info(`collecting ${o.markets.join(", ")} into ${o.dataDir} from ${ep.wsBase}`);
+  if (left > 0) {
+    for (const m of collectors) m.start();
+    log.info(`collecting ${o.markets.join(", ")} into ${o.dataDir} from ${ep.wsBase}`);
+  }
   o.onStarted?.(collectors);
 
   const why = await stopped;
