@@ -84,19 +84,22 @@ export default defineCommand({
     const csvPath = join(outDir, "sweep_results.csv");
     const htmlPath = join(outDir, "sweep_report.html");
     writeFileSync(csvPath, resultsCsv(res.rows, params, ranking));
+    const sampleNote = `annualised from equity sampled every ${ctx.config.equity_sample_seconds} s (equity_sample_seconds)`;
     const facts: [string, string][] = [
       ["market", market],
       ["runs", String(combos.length)],
       ["threads", String(Math.min(threads, combos.length))],
       ["wall time", `${(res.wallMs / 1000).toFixed(1)} s: data read ${(res.loadMs / 1000).toFixed(1)} s and shared calibration ${(res.calibrateMs / 1000).toFixed(1)} s, then ${(res.runMs / combos.length / 1000).toFixed(3)} s per run`],
       ["ranked by", `${metric}, min fills ${minFills}`],
+      ["Sharpe/Sortino", sampleNote],
       ["parameters", params.map((p) => p.spec).join("  ")],
     ];
     writeFileSync(htmlPath, sweepReportHtml({ title: `Sweep of ${market}`, rows: res.rows, params, ranking, best, metric, minFills, facts }));
     if (args.json) {
-      console.log(JSON.stringify({ market, metric, minFills, threads, wallMs: res.wallMs, params: params.map((p) => ({ key: p.key, values: p.values })), ranking: ranking.order, qualified: ranking.qualified, rows: res.rows, csv: csvPath, html: htmlPath }, null, 2));
+      console.log(JSON.stringify({ market, metric, minFills, sample_seconds: ctx.config.equity_sample_seconds, threads, wallMs: res.wallMs, params: params.map((p) => ({ key: p.key, values: p.values })), ranking: ranking.order, qualified: ranking.qualified, rows: res.rows, csv: csvPath, html: htmlPath }, null, 2));
     } else {
       console.log(summaryText(res.rows, params, ranking, best, metric, minFills));
+      console.log(`\nSharpe/Sortino: ${sampleNote}`);
       console.log(`\nwrote ${csvPath}\nwrote ${htmlPath}\n${combos.length} runs in ${(res.wallMs / 1000).toFixed(1)} s on ${Math.min(threads, combos.length)} thread(s)`);
     }
     return 0;

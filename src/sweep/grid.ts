@@ -67,10 +67,11 @@ export function rangeValues(a: number, b: number, n: number, log: boolean): numb
 const round12 = (x: number) => Number(x.toPrecision(12));
 
 /**
- * Keys a sweep never changes: they say how the process runs, or (tick_size, max_depth_levels) they
- * shape the data each worker loads once.
+ * Keys a sweep never changes: they say how the process runs, (tick_size, max_depth_levels) they
+ * shape the data each worker loads once, or (equity_sample_seconds) they say how Sharpe/Sortino
+ * are measured — runs ranked on different sampling grids would not be comparable.
  */
-const NOT_SWEEPABLE = new Set(["num_threads", "serve_port", "max_depth_levels", "tick_size"]);
+const NOT_SWEEPABLE = new Set(["num_threads", "serve_port", "max_depth_levels", "tick_size", "equity_sample_seconds"]);
 
 /** Checks each key is a numeric config key and each value passes the schema (ranges, integers). */
 export function validateParams(base: Config, params: SweepParam[]): void {
