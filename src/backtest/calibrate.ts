@@ -5,6 +5,7 @@
  * that shares the calibration settings (γ, T, fill model… can vary freely).
  */
 import { CalibrationEngine, type EngineOptions } from "../model/engine.ts";
+import { kappaAtSearchBound } from "../model/intensity.ts";
 import type { EventData } from "./data.ts";
 import { allocSchedule, truncateSchedule, type Schedule } from "./schedule.ts";
 
@@ -24,6 +25,8 @@ export class ScheduleBuilder {
   private lastMid = 0;
   /** Calibrations (over all chunks) in which neither side's κ/A was fitted, kept or copied. */
   unfitted = 0;
+  /** Calibrations in which a fitted κ sits at its search bound (not identified by the trades). */
+  atBound = 0;
 
   constructor(opts: EngineOptions) {
     this.eng = new CalibrationEngine(opts);
@@ -52,6 +55,7 @@ export class ScheduleBuilder {
       if (eng.shouldRecalibrate(ts)) {
         const c = eng.calibrate(ts);
         if (c.bidSource === "default" && c.askSource === "default") this.unfitted++;
+        if ((c.bidSource === "fitted" && kappaAtSearchBound(c.kappaBid)) || (c.askSource === "fitted" && kappaAtSearchBound(c.kappaAsk))) this.atBound++;
         if (n === s.n) {
           const bigger = allocSchedule(s.n * 2);
           for (const k of ["bookIndex", "ts", "sigma", "kappaBid", "kappaAsk", "aBid", "aAsk"] as const) bigger[k].set(s[k] as never);

@@ -110,6 +110,8 @@ export interface StreamedRun {
   beforeFirstBook: { trades: number; funding: number };
   /** Calibrations in which neither side's κ/A had ever been fitted (ScheduleBuilder.unfitted). */
   unfittedCalibrations: number;
+  /** Calibrations with a fitted κ at its search bound (ScheduleBuilder.atBound). */
+  kappaAtBoundCalibrations: number;
   /** Market names found in the book and trade data. */
   markets: Set<string>;
   chunks: number;
@@ -228,6 +230,7 @@ export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
     beforeFirstBook: builder.beforeFirstBook,
     markets: builder.markets,
     unfittedCalibrations: sb.unfitted,
+    kappaAtBoundCalibrations: sb.atBound,
     chunks: core.chunks,
     calibrateMs,
     maxChunkBytes: core.maxChunkBytes,
