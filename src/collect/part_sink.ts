@@ -195,9 +195,10 @@ export async function recoverJournals<B extends { length: number }>(
     if (existing.has(part)) {
       out.alreadyPublished++;
     } else {
-      const target = join(paths.partsDir, codec.fileName(batch, part));
+      const rows = codec.head(batch, j.count); // published exactly as a live roll would
+      const target = join(paths.partsDir, codec.fileName(rows, part));
       try {
-        await codec.write(target, batch);
+        await codec.write(target, rows);
       } catch (err) {
         throw storageError(err, `cannot recover journal ${path} into ${target}`);
       }

@@ -2,7 +2,7 @@
  * Fixed-size binary records for the journal, one codec per stream, moving one row between a
  * columnar batch (storage/types.ts) and a journal record without per-row objects.
  */
-import { allocBook, allocFunding, allocTrades, sliceBook, sliceFunding, sliceTrades } from "../storage/batch.ts";
+import { allocBook, allocFunding, allocTrades, sliceBook, sliceFunding, sliceTrades, takeTrades } from "../storage/batch.ts";
 import { orderbookPartName, partName, type Stream } from "../storage/layout.ts";
 import type { BookBatch, FundingBatch, TradeBatch } from "../storage/types.ts";
 import { writeBookPart, writeFundingPart, writeTradePart, type WrittenPart } from "../storage/write_parts.ts";
@@ -16,7 +16,7 @@ export interface RowCodec<B extends { length: number }> {
   encode(b: B, row: number, v: DataView, off: number): void;
   /** Record at `off` → row `row` of `b`. */
   decode(v: DataView, off: number, b: B, row: number): void;
-  /** The first `n` rows (views). */
+  /** The first `n` rows as they are published (views, or a time-ordered copy for trades). */
   head(b: B, n: number): B;
   fileName(b: B, part: number): string;
   write(path: string, b: B): Promise<WrittenPart>;
@@ -76,7 +76,7 @@ export const tradeCodec: RowCodec<TradeBatch> = {
     b.side[row] = v.getInt8(off + 32);
     b.tradeType[row] = v.getUint8(off + 33);
   },
-  head: (b, n) => sliceTrades(b, 0, n),
+  head: (b, n) => inTimeOrder(sliceTrades(b, 0, n)),
   fileName: (b, part) => partName(b.timestampMs[0], part),
   write: (path, b) => writeTradePart(path, b),
 };
@@ -97,3 +97,19 @@ export const fundingCodec: RowCodec<FundingBatch> = {
   fileName: (b, part) => partName(b.timestampMs[0], part),
   write: (path, b) => writeFundingPart(path, b),
 };
+
+/**
+ * Trades in (time, id) order. The stream may deliver trades out of sequence and the dedup window
+ * keeps them; within a part they are put back in time order (a sort only when needed: in-order
+ * arrival is the normal case), so readers that take parts in stored order see no regression.
+ */
+function inTimeOrder(b: TradeBatch): TradeBatch {
+  const ts = b.timestampMs;
+  const id = b.tradeId;
+  const before = (i: number, j: number) => ts[i] < ts[j] || (ts[i] === ts[j] && id !== null && id[i] < id[j]);
+  let sorted = true;
+  for (let i = 1; i < b.length && sorted; i++) if (before(i, i - 1)) sorted = false;
+  if (sorted) return b;
+  const idx = Int32Array.from({ length: b.length }, (_, i) => i).sort((i, j) => (before(i, j) ? -1 : before(j, i) ? 1 : i - j));
+  return takeTrades(b, idx);
+}
