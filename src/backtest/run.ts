@@ -157,8 +157,12 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
   };
 }
 
-/** An order notional or a max_inventory smaller than one lot would silently never trade. */
+/** Settings under which no order can ever trade (below one lot, expiring before live) would otherwise be silent. */
 function warnIfBelowOneLot(bid: Float64Array, ask: Float64Array, p: RunParams): void {
+  // validity counts from the decision, activation comes latency later: such an order never goes live
+  if (p.validityMs > 0 && p.validityMs <= p.latencyMs) {
+    log.warn(`quote_validity_seconds ${p.validityMs / 1000} is not longer than order_latency_ms ${p.latencyMs}: every quote expires before it goes live, nothing can fill`);
+  }
   if (p.originalSizing || !(p.lotSize > 0)) return;
   // fills are truncated to whole lots within ±max_inventory: below one lot every fill is zero
   if (p.maxInventory < p.lotSize) {

@@ -12,8 +12,8 @@ import { log } from "../../src/log.ts";
 
 const SAMPLE = join(import.meta.dir, "../../src/demo/sample");
 
-async function warningsOf(btc: Record<string, number>): Promise<{ warnings: string[]; fills: number }> {
-  const config = v.parse(ConfigSchema, { warmup_period_seconds: 120, markets_config: { "BTC-USD": { tick_size: 1, lot_size: 0.0001, ...btc } } });
+async function warningsOf(btc: Record<string, number>, extra: Record<string, number> = {}): Promise<{ warnings: string[]; fills: number }> {
+  const config = v.parse(ConfigSchema, { warmup_period_seconds: 120, ...extra, markets_config: { "BTC-USD": { tick_size: 1, lot_size: 0.0001, ...btc } } });
   const warnings: string[] = [];
   const reporter = { log: (o: { type: string; args: unknown[] }) => void (o.type === "warn" && warnings.push(o.args.map(String).join(" "))) };
   log.addReporter(reporter);
@@ -43,5 +43,12 @@ describe("settings that can never trade are warned about", () => {
     const r = await warningsOf({ max_inventory: 0.01, order_notional: 100 });
     expect(r.fills).toBeGreaterThan(0);
     expect(r.warnings.filter((w) => /below one lot/.test(w))).toEqual([]);
+  });
+  test("quotes that expire before they go live (quote_validity_seconds ≤ order latency)", async () => {
+    const r = await warningsOf({ max_inventory: 0.01, order_notional: 100 }, { quote_validity_seconds: 0.04, order_latency_ms: 50 });
+    expect(r.fills).toBe(0);
+    expect(r.warnings.some((w) => /quote_validity_seconds 0\.04 is not longer than order_latency_ms 50/.test(w))).toBe(true);
+    const ok = await warningsOf({ max_inventory: 0.01, order_notional: 100 }, { quote_validity_seconds: 0, order_latency_ms: 50 });
+    expect(ok.warnings.filter((w) => /quote_validity_seconds/.test(w))).toEqual([]);
   });
 });
