@@ -219,6 +219,20 @@ export function runReference(d: EventData, s: Schedule, pb: Float64Array, out: R
     if (p.latencyMs <= 0) activate(side, ts);
   }
 
+  /** Whether the live order on `side` has expired by time t (the rule preEvent applies). */
+  function expiredBy(side: number, t: number): boolean {
+    return p.validityMs > 0 && t >= oQuoteTs[side]! + p.validityMs;
+  }
+
+  /** End of the live order's time in the market up to ts: its expiry if that comes first. */
+  function liveUntil(side: number, ts: number): number {
+    if (p.validityMs > 0) {
+      const e = oQuoteTs[side]! + p.validityMs;
+      if (e < ts) return e;
+    }
+    return ts;
+  }
+
   function preEvent(ts: number): void {
     if (!started) {
       started = true;
@@ -232,18 +246,22 @@ export function runReference(d: EventData, s: Schedule, pb: Float64Array, out: R
       q[Q.cash * c + i] = cash;
       q[Q.inventory * c + i] = inv;
       q[Q.mid * c + i] = lastMid;
-      q[Q.bid * c + i] = oLive[BID] ? oPx[BID]! : NaN;
-      q[Q.ask * c + i] = oLive[ASK] ? oPx[ASK]! : NaN;
+      q[Q.bid * c + i] = oLive[BID] && !expiredBy(BID, nextSample) ? oPx[BID]! : NaN;
+      q[Q.ask * c + i] = oLive[ASK] && !expiredBy(ASK, nextSample) ? oPx[ASK]! : NaN;
       nextSample += p.sampleMs;
     }
     const dt = ts - prevTs;
     if (dt > 0) {
       absInvTime += Math.abs(inv) * dt;
       if (Math.abs(inv) >= maxInv * (1 - 1e-9)) limitTime += dt;
-      if (oLive[BID]) bidTime += dt;
-      if (oLive[ASK]) askTime += dt;
-      if (oLive[BID] && oLive[ASK]) bothTime += dt;
-      if (oLive[BID] || oLive[ASK]) anyTime += dt;
+      // a live quote counts until it expires, also when no event falls in between (an outage):
+      // expiry is only acted on at the next event, but the quote was not in the market after it
+      const eb = oLive[BID] ? liveUntil(BID, ts) : prevTs;
+      const ea = oLive[ASK] ? liveUntil(ASK, ts) : prevTs;
+      bidTime += eb - prevTs;
+      askTime += ea - prevTs;
+      bothTime += (eb < ea ? eb : ea) - prevTs;
+      anyTime += (eb > ea ? eb : ea) - prevTs;
       prevTs = ts;
     }
     for (let side = 0; side < 2; side++) {

@@ -252,6 +252,20 @@ function orderSize(price: f64): f64 {
   else if (ts + latencyMs < nextCheck) nextCheck = ts + latencyMs;
 }
 
+// Whether the live order on `side` has expired by time t (the rule checkOrders applies).
+@inline function expiredBy(side: i32, t: f64): bool {
+  return validityMs > 0 && t >= g(O_QTS, side) + validityMs;
+}
+
+// End of the live order's time in the market up to ts: its expiry if that comes first.
+@inline function liveUntil(side: i32, ts: f64): f64 {
+  if (validityMs > 0) {
+    const e = g(O_QTS, side) + validityMs;
+    if (e < ts) return e;
+  }
+  return ts;
+}
+
 @inline function preEvent(ts: f64): void {
   if (!started) {
     started = true;
@@ -265,8 +279,8 @@ function orderSize(price: f64): f64 {
     st(outSamples, 1 * c + i, cash);
     st(outSamples, 2 * c + i, inv);
     st(outSamples, 3 * c + i, lastMid);
-    st(outSamples, 4 * c + i, live(BID) ? g(O_PX, BID) : NaN);
-    st(outSamples, 5 * c + i, live(ASK) ? g(O_PX, ASK) : NaN);
+    st(outSamples, 4 * c + i, live(BID) && !expiredBy(BID, nextSample) ? g(O_PX, BID) : NaN);
+    st(outSamples, 5 * c + i, live(ASK) && !expiredBy(ASK, nextSample) ? g(O_PX, ASK) : NaN);
     nextSample += sampleMs;
   }
   const dt = ts - prevTs;
@@ -275,10 +289,21 @@ function orderSize(price: f64): f64 {
     absInvTime += a * dt;
     if (a >= limitInv) limitTime += dt;
     const lb = live(BID), la = live(ASK);
-    if (lb) bidTime += dt;
-    if (la) askTime += dt;
-    if (lb && la) bothTime += dt;
-    if (lb || la) anyTime += dt;
+    if (ts < nextCheck) {
+      // no order expires before ts (nextCheck bounds every expiry from below): whole interval
+      if (lb) bidTime += dt;
+      if (la) askTime += dt;
+      if (lb && la) bothTime += dt;
+      if (lb || la) anyTime += dt;
+    } else {
+      // as the reference: a live quote counts until it expires, also across an event-free outage
+      const eb = lb ? liveUntil(BID, ts) : prevTs;
+      const ea = la ? liveUntil(ASK, ts) : prevTs;
+      bidTime += eb - prevTs;
+      askTime += ea - prevTs;
+      bothTime += (eb < ea ? eb : ea) - prevTs;
+      anyTime += (eb > ea ? eb : ea) - prevTs;
+    }
     prevTs = ts;
   }
   if (ts >= nextCheck) checkOrders(ts);
