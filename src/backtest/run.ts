@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { resolveMarket, type MarketParams } from "../config/market.ts";
 import type { Config } from "../config/schema.ts";
-import { AppError, DataError } from "../errors.ts";
+import { AppError, DataError, describeError } from "../errors.ts";
 import { log } from "../log.ts";
 import { engineOptionsFromConfig } from "../model/engine.ts";
 import { fillsCsv, resultsCsv } from "../report/csv.ts";
@@ -134,13 +134,21 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
   if (o.write !== false) {
     const results = o.output ?? join(marketPath(o.dataDir, o.market), "backtest_results.csv");
     const dir = dirname(results);
-    mkdirSync(dir, { recursive: true });
     files = { results, fills: join(dir, "fills.csv"), summary: join(dir, "summary.json"), report: join(dir, "report.html") };
-    writeFileSync(files.results, resultsCsv(result, schedule, params.capital));
-    writeFileSync(files.fills, fillsCsv(result));
     const meta = summaryMeta(o, config, market, events.books, events.trades, events.funding);
-    writeFileSync(files.summary, JSON.stringify({ ...meta, summary, data_quality: quality }, null, 2) + "\n");
-    writeFileSync(files.report, renderReport(o.market, config, summary, chart, quality));
+    const contents: [string, string][] = [
+      [files.results, resultsCsv(result, schedule, params.capital)],
+      [files.fills, fillsCsv(result)],
+      [files.summary, JSON.stringify({ ...meta, summary, data_quality: quality }, null, 2) + "\n"],
+      [files.report, renderReport(o.market, config, summary, chart, quality)],
+    ];
+    try {
+      mkdirSync(dir, { recursive: true });
+      for (const [path, text] of contents) writeFileSync(path, text);
+    } catch (e) {
+      // the user's path, not an internal failure: one line naming it (as calculate_spread)
+      throw new AppError(`--output ${results}: cannot write (${describeError(e)})`);
+    }
   }
   const t4 = performance.now();
   if (result.scalars[S.overflow]) throw new DataError("internal: fill table overflow");
