@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
-import { UsageError } from "../errors.ts";
+import { AppError, UsageError, describeError } from "../errors.ts";
 import { log } from "../log.ts";
 import { combinations, parseParam, sweepBaseConfig, validateParams } from "../sweep/grid.ts";
 import { resultsCsv, summaryText } from "../sweep/output.ts";
@@ -58,6 +58,11 @@ export default defineCommand({
     }
     const combos = combinations(params);
     const outDir = resolve(args.out ?? "sweep-output");
+    try {
+      mkdirSync(outDir, { recursive: true }); // before the runs: a bad path must not cost the whole grid
+    } catch (e) {
+      throw new AppError(`--out ${outDir}: cannot create (${describeError(e)})`);
+    }
     log.info(`sweep: ${combos.length} runs of ${market} on ${Math.min(threads, combos.length)} thread(s): ${params.map((p) => `${p.key} (${p.values.length})`).join(" × ")}`);
 
     const fromMs = timeArg("from", args.from);
@@ -80,7 +85,6 @@ export default defineCommand({
     });
     const ranking = rank(res.rows, metric, minFills);
     const best = bestPerValue(res.rows, params, ranking);
-    mkdirSync(outDir, { recursive: true });
     const csvPath = join(outDir, "sweep_results.csv");
     const htmlPath = join(outDir, "sweep_report.html");
     writeFileSync(csvPath, resultsCsv(res.rows, params, ranking));
