@@ -113,3 +113,34 @@ test("a restart backfills only what came after the last stored trade", async () 
     second.stop();
   }
 });
+
+test("a stop while a backfill is still running stores the frames held meanwhile", async () => {
+  setLogLevel("silent");
+  const dir = join(tmp, "stop-during-backfill");
+  const first = startScriptServer({ market: M, scripts: { publicTrades: ({ send }) => send([frame([1], 1)]) } });
+  try {
+    expect((await collect(config(first), dir, (c) => (c.trades?.stored ?? 0) >= 1)).code).toBe(0);
+  } finally {
+    first.stop();
+  }
+  let sent = false;
+  const second = startScriptServer({
+    market: M,
+    scripts: {
+      publicTrades: async ({ send }) => {
+        await send([frame([2], 1), frame([3], 2)]);
+        sent = true;
+      },
+    },
+    restTrades: () => encodeRestTrades([1].map(trade)),
+    restTradesDelayMs: 5000, // still pending when the run stops
+  });
+  try {
+    const t0 = Date.now();
+    const r = await collect(config(second), dir, () => sent && Date.now() - t0 > 500);
+    expect(r.code).toBe(0);
+    expect(await storedIds(dir)).toEqual([1, 2, 3]);
+  } finally {
+    second.stop();
+  }
+});
