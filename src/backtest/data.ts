@@ -112,7 +112,7 @@ export class EventDataBuilder {
    * start the run's clock and dilute every time-based metric (equity grid, uptime, Sharpe).
    * Books are always added before the trades and funding of the same time range.
    */
-  readonly beforeFirstBook = { trades: 0, funding: 0 };
+  readonly beforeFirstBook = { trades: 0, funding: 0, firstTs: Infinity, bookTs: Infinity };
   /** Market names the book and trade batches carry (to warn when they are not the market run). */
   readonly markets = new Set<string>();
   readonly stats: BuildStats = { badTrades: 0, duplicateTrades: 0, oneSidedBooks: 0, crossedBooks: 0 };
@@ -178,7 +178,7 @@ export class EventDataBuilder {
     this.reserveBooks(this.nB + n);
     const k0 = this.nB;
     let prev = this.lastBookTs;
-    if (n > 0 && this.firstBookTs === Infinity) this.firstBookTs = b.timestampMs[0]!;
+    if (n > 0 && this.firstBookTs === Infinity) this.firstBookTs = this.beforeFirstBook.bookTs = b.timestampMs[0]!;
     if (n > 0 && b.market) this.markets.add(b.market);
     for (let i = 0; i < n; i++) {
       const ts = b.timestampMs[i]!;
@@ -247,6 +247,7 @@ export class EventDataBuilder {
       if (ts < last.ts) throw new DataError(`${source}: rows not in time order at row ${i} (${ts} after ${last.ts})`);
       if (ts < this.firstBookTs) {
         this.beforeFirstBook.trades++;
+        if (ts < this.beforeFirstBook.firstTs) this.beforeFirstBook.firstTs = ts;
         last.ts = ts; // still checked for time order
         continue;
       }
@@ -287,6 +288,7 @@ export class EventDataBuilder {
       this.lastFundingTs = ts;
       if (ts < this.firstBookTs) {
         this.beforeFirstBook.funding++;
+        if (ts < this.beforeFirstBook.firstTs) this.beforeFirstBook.firstTs = ts;
         continue;
       }
       this.fundingTs[this.nF] = ts;

@@ -108,8 +108,9 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
   if (other.length) log.warn(`the data names market ${other.join(", ")}, not ${o.market}: backtesting it with ${o.market}'s tick, lot, limits and fees`);
   const early = run.beforeFirstBook;
   if (early.trades || early.funding) {
-    // funding before the books is routine (hourly prints) and harmless at zero inventory
-    (early.trades ? log.warn : log.info)(`${early.trades} trade(s) and ${early.funding} funding print(s) before the first order-book row ignored (no mid to quote from yet): the run starts at the first book row`);
+    // a few trades just before the first book (a --from cut) are routine, as are funding prints;
+    // a minute or more of them would have distorted every time-based metric, so that is a warning
+    (early.trades && early.bookTs - early.firstTs >= 60_000 ? log.warn : log.info)(`${early.trades} trade(s) and ${early.funding} funding print(s) before the first order-book row ignored (no mid to quote from yet): the run starts at the first book row`);
   }
   if (events.trades === 0) log.warn("no trades in the selected data: nothing can fill");
   if (schedule.n > 0 && run.unfittedCalibrations === schedule.n && events.trades > 0) {

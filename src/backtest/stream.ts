@@ -107,7 +107,7 @@ export interface StreamedRun {
   stats: BuildStats;
   events: { books: number; trades: number; funding: number };
   /** Trades and funding prints before the first book row, dropped (EventDataBuilder.beforeFirstBook). */
-  beforeFirstBook: { trades: number; funding: number };
+  beforeFirstBook: { trades: number; funding: number; firstTs: number; bookTs: number };
   /** Calibrations in which neither side's κ/A had ever been fitted (ScheduleBuilder.unfitted). */
   unfittedCalibrations: number;
   /** Calibrations with a fitted κ at its search bound (ScheduleBuilder.atBound). */
