@@ -43,6 +43,18 @@ export class SpreadSeries {
   private lastMid = NaN;
   private bf = new Float64Array(2);
   private af = new Float64Array(2);
+  private readonly maxGapMs: number;
+  /** Time of the last book fed to the engine (-Infinity before the first). */
+  private lastEngineTs = -Infinity;
+  /**
+   * Trades after the last engine book, held back until the next book: the final forced
+   * calibration (finish) sits at the last snapshot's ts and must not see trades after it.
+   * Only trades the engine would measure (within maxGapMs of that book) are held, so the
+   * buffer stays small even when the trades run on after the books stop.
+   */
+  private heldTs: number[] = [];
+  private heldPx: number[] = [];
+  private heldSide: number[] = [];
 
   constructor(
     engineOpts: EngineOptions,
@@ -52,6 +64,7 @@ export class SpreadSeries {
     readonly emitRows = true,
   ) {
     this.engine = new CalibrationEngine(engineOpts);
+    this.maxGapMs = engineOpts.maxGapMs;
   }
 
   onTrade(t: TradeBatch, j: number): void {
@@ -59,11 +72,28 @@ export class SpreadSeries {
     const ts = t.timestampMs[j];
     if (ts < this.lastTradeTs) this.tradeRegressions++;
     this.lastTradeTs = ts;
+    if (ts > this.lastEngineTs || this.heldTs.length > 0) {
+      // measured against the last engine book, which is more than maxGapMs before it: the engine
+      // ignores it now and would at the next book too (no look-ahead, no state)
+      if (!(ts - this.lastEngineTs <= this.maxGapMs)) return;
+      this.heldTs.push(ts);
+      this.heldPx.push(t.price[j]);
+      this.heldSide.push(t.side[j]);
+      return;
+    }
     if (this.engine.onTrade(ts, t.price[j], t.side[j])) this.tradesUsed++;
+  }
+
+  /** Feeds the held trades (in arrival order) before the next book. */
+  private releaseTrades(): void {
+    const n = this.heldTs.length;
+    for (let k = 0; k < n; k++) if (this.engine.onTrade(this.heldTs[k]!, this.heldPx[k]!, this.heldSide[k]!)) this.tradesUsed++;
+    this.heldTs.length = this.heldPx.length = this.heldSide.length = 0;
   }
 
   onBook(b: BookBatch, i: number): void {
     this.books++;
+    if (this.heldTs.length > 0) this.releaseTrades();
     const ts = b.timestampMs[i];
     if (ts < this.lastTs) this.bookRegressions++;
     this.lastTs = ts;
@@ -76,6 +106,7 @@ export class SpreadSeries {
     bestAndFar(b.bidPx, i, this.bf);
     bestAndFar(b.askPx, i, this.af);
     this.engine.onBook(ts, mid, this.bf[0], this.af[0], this.bf[1], this.af[1]);
+    this.lastEngineTs = ts;
     if (this.emitRows && this.engine.shouldRecalibrate(ts)) this.emit(ts, mid);
   }
 
