@@ -57,8 +57,12 @@ export const ConfigSchema = v.object({
   /** Overrides the network's REST base, e.g. `http://127.0.0.1:8765/api/v1`. */
   rest_base: v.optional(v.pipe(v.string(), v.regex(/^https?:\/\//, "http:// or https:// URL"))),
   user_agent: v.optional(v.pipe(v.string(), v.minLength(1)), "extended-mm/0.1.0"),
-  orderbook_rows_per_part: v.optional(int(1), 25_000),
-  trades_rows_per_part: v.optional(int(1), 50_000),
+  /**
+   * Row buffers are allocated up front and a part is encoded in one go, so the caps keep a part
+   * within ~130 MiB and its write well inside the exchange's 10 s pong deadline.
+   */
+  orderbook_rows_per_part: v.optional(int(1, 100_000), 25_000),
+  trades_rows_per_part: v.optional(int(1, 1_000_000), 50_000),
   /** Minimum ms between stored book rows; 0 stores every applied update. */
   orderbook_min_interval_ms: v.optional(int(0), 0),
   idle_timeout_seconds: v.optional(num(1), 30),

@@ -52,6 +52,7 @@ describe("config", () => {
     [`{"markets_config":{"BTC-USD":{"tick_size":-1}}}`, /markets_config\.BTC-USD\.tick_size: expected >0, got -1/],
     [`{"gamma_min":5,"gamma_max":1}`, /gamma_min: expected a value ≤ gamma_max/],
     [`{"ws_base":"http://x"}`, /ws_base: expected ws:\/\/ or wss:\/\/ URL/],
+    [`{"orderbook_rows_per_part":1000000}`, /orderbook_rows_per_part: expected <=100000, got 1000000/],
     [`[1,2]`, /expected a JSON object/],
     [`{"risk_aversion_gamma": 0.1,}`, /invalid JSON/],
   ])("invalid %s fails naming the key", (text, message) => {
