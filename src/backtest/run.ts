@@ -114,7 +114,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
   }
   if (events.trades === 0) log.warn("no trades in the selected data: nothing can fill");
   if (schedule.n > 0 && run.unfittedCalibrations === schedule.n && events.trades > 0) {
-    log.warn(`κ and A were never fitted (no trade with a known taker side could be placed against an earlier book): every quote used the defaults κ 100, A 10, i.e. a spread near max_spread_bps`);
+    log.warn(`κ and A were never fitted (at no calibration did the window hold min_trades_per_side usable trades: taker side known, placed against an earlier book): every quote used the defaults κ 100, A 10, i.e. a spread near max_spread_bps`);
   }
   if (run.kappaAtBoundCalibrations > 0) {
     log.warn(`κ sits at its search bound (1 or 1e6) in ${run.kappaAtBoundCalibrations} of ${schedule.n} calibrations: there the trades do not identify κ and the quotes rest on an untrustworthy fit`);
