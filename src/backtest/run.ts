@@ -112,6 +112,13 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
     // a minute or more of them would have distorted every time-based metric, so that is a warning
     (early.trades && early.bookTs - early.firstTs >= 60_000 ? log.warn : log.info)(`${early.trades} trade(s) and ${early.funding} funding print(s) before the first order-book row ignored (no mid to quote from yet): the run starts at the first book row`);
   }
+  if (run.bookGaps > 0) {
+    // each gap cancels the orders and blocks fills for warmup_period_seconds: say so, loudly when
+    // the warm-ups could cover most of the run (e.g. a gap threshold below the book interval)
+    const span = result.scalars[S.totalTime]!;
+    const msg = `${run.bookGaps} order-book gap(s) longer than gap_threshold_seconds (${params.gapMs / 1000} s): each cancels all orders and blocks fills for warmup_period_seconds (${params.warmupMs / 1000} s)`;
+    (run.bookGaps * params.warmupMs >= 0.5 * span ? log.warn : log.info)(msg);
+  }
   if (events.trades === 0) log.warn("no trades in the selected data: nothing can fill");
   if (schedule.n > 0 && run.unfittedCalibrations === schedule.n && events.trades > 0) {
     log.warn(`κ and A were never fitted (at no calibration did the window hold min_trades_per_side usable trades: taker side known, placed against an earlier book): every quote used the defaults κ 100, A 10, i.e. a spread near max_spread_bps`);

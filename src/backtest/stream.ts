@@ -114,6 +114,8 @@ export interface StreamedRun {
   kappaAtBoundCalibrations: number;
   /** Market names found in the book and trade data. */
   markets: Set<string>;
+  /** Book-to-book gaps longer than params.gapMs: each cancels every order and starts a warm-up. */
+  bookGaps: number;
   chunks: number;
   calibrateMs: number;
   /** Largest chunk copied into core memory (bytes). */
@@ -165,6 +167,7 @@ export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
   let first = true;
   let cells = 0;
   let startTs = NaN;
+  let bookGaps = 0, prevBookTs = NaN;
   for (;;) {
     const t0 = await books.tsAt(0);
     let T = Infinity;
@@ -190,6 +193,11 @@ export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
       if (first && d.nBooks > 0) {
         spec.onFirstChunk?.(d);
         first = false;
+      }
+      for (let i = 0; i < d.nBooks; i++) {
+        const t = d.bookTs[i]!;
+        if (t - prevBookTs > spec.params.gapMs) bookGaps++; // the loop's rule (strict), NaN at the first row
+        prevBookTs = t;
       }
       const [chunkFirst, chunkLast] = chunkSpan(d);
       if (startTs !== startTs) startTs = chunkFirst;
@@ -229,6 +237,7 @@ export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
     events,
     beforeFirstBook: builder.beforeFirstBook,
     markets: builder.markets,
+    bookGaps,
     unfittedCalibrations: sb.unfitted,
     kappaAtBoundCalibrations: sb.atBound,
     chunks: core.chunks,

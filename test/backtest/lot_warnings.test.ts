@@ -51,4 +51,11 @@ describe("settings that can never trade are warned about", () => {
     const ok = await warningsOf({ max_inventory: 0.01, order_notional: 100 }, { quote_validity_seconds: 0, order_latency_ms: 50 });
     expect(ok.warnings.filter((w) => /quote_validity_seconds/.test(w))).toEqual([]);
   });
+  test("a gap threshold below the book interval (every row a gap: warm-up forever)", async () => {
+    const r = await warningsOf({ max_inventory: 0.01, order_notional: 100 }, { gap_threshold_seconds: 0.001 });
+    expect(r.fills).toBe(0);
+    expect(r.warnings.some((w) => /\d+ order-book gap\(s\) longer than gap_threshold_seconds \(0\.001 s\)/.test(w))).toBe(true);
+    const ok = await warningsOf({ max_inventory: 0.01, order_notional: 100 });
+    expect(ok.warnings.filter((w) => /gap_threshold_seconds/.test(w))).toEqual([]);
+  });
 });
