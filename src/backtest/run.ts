@@ -119,6 +119,10 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
     const msg = `${run.bookGaps} order-book gap(s) longer than gap_threshold_seconds (${params.gapMs / 1000} s): each cancels all orders and blocks fills for warmup_period_seconds (${params.warmupMs / 1000} s)`;
     (run.bookGaps * params.warmupMs >= 0.5 * span ? log.warn : log.info)(msg);
   }
+  const tailMs = result.scalars[S.lastTs]! - run.lastBookTs;
+  if (tailMs >= 60_000) {
+    log.warn(`the trades/funding go on ${(tailMs / 1000).toLocaleString("en-US")} s after the last order-book row: no quote is set there (live ones expire), yet the run's clock, the Sharpe/uptime denominators and the close at the last mid extend to the last event; consider --to`);
+  }
   if (events.trades === 0) log.warn("no trades in the selected data: nothing can fill");
   if (schedule.n > 0 && run.unfittedCalibrations === schedule.n && events.trades > 0) {
     log.warn(`κ and A were never fitted (at no calibration did the window hold min_trades_per_side usable trades: taker side known, placed against an earlier book): every quote used the defaults κ 100, A 10, i.e. a spread near max_spread_bps`);

@@ -116,6 +116,8 @@ export interface StreamedRun {
   markets: Set<string>;
   /** Book-to-book gaps longer than params.gapMs: each cancels every order and starts a warm-up. */
   bookGaps: number;
+  /** Time of the last book row. */
+  lastBookTs: number;
   chunks: number;
   calibrateMs: number;
   /** Largest chunk copied into core memory (bytes). */
@@ -238,6 +240,7 @@ export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
     beforeFirstBook: builder.beforeFirstBook,
     markets: builder.markets,
     bookGaps,
+    lastBookTs: prevBookTs,
     unfittedCalibrations: sb.unfitted,
     kappaAtBoundCalibrations: sb.atBound,
     chunks: core.chunks,

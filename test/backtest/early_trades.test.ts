@@ -74,3 +74,37 @@ describe("events before the first order-book row", () => {
     expect(await warned(await withEarlyTrades(30_000, 3))).toBe(false);
   });
 });
+
+describe("events after the last order-book row", () => {
+  async function withLateTrades(offsetMs: number): Promise<string> {
+    const batches = [];
+    for await (const b of openTradeSource(TRADES)) batches.push(b);
+    const all = concatTrades(batches);
+    const late = allocTrades(all.market, 3, all.tradeId !== null);
+    for (let i = 0; i < 3; i++) {
+      late.timestampMs[i] = all.timestampMs[all.length - 1]! + offsetMs + i;
+      late.price[i] = all.price[i]!;
+      late.quantity[i] = all.quantity[i]!;
+      late.side[i] = all.side[i]!;
+      if (late.tradeId) late.tradeId[i] = 10_000_000n + BigInt(i);
+    }
+    const path = join(mkdtempSync(join(tmpdir(), "emm-late-")), "trades.parquet");
+    await writeTradePart(path, concatTrades([all, late]));
+    return path;
+  }
+  const warned = async (path: string) => {
+    const w: string[] = [];
+    const reporter = { log: (o: { type: string; args: unknown[] }) => void (o.type === "warn" && w.push(o.args.map(String).join(" "))) };
+    log.addReporter(reporter);
+    try {
+      await run(path, "cross");
+    } finally {
+      log.removeReporter(reporter);
+    }
+    return w.some((x) => /after the last order-book row/.test(x));
+  };
+  test("a tail of a minute or more without books is warned about (it stretches the clock and the close)", async () => {
+    expect(await warned(await withLateTrades(3_600_000))).toBe(true);
+    expect(await warned(TRADES)).toBe(false);
+  });
+});
