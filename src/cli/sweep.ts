@@ -106,6 +106,9 @@ export default defineCommand({
       console.log(`\nSharpe/Sortino: ${sampleNote}`);
       console.log(`\nwrote ${csvPath}\nwrote ${htmlPath}\n${combos.length} runs in ${(res.wallMs / 1000).toFixed(1)} s on ${Math.min(threads, combos.length)} thread(s)`);
     }
+    // every run failed: the outputs list why, but the command did not do its job (scripts check the code)
+    const failed = res.rows.filter((r) => r.error);
+    if (failed.length === res.rows.length) throw new AppError(`sweep: all ${failed.length} runs failed (first: ${failed[0]!.error})`);
     return 0;
   },
 });
