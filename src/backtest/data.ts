@@ -63,6 +63,18 @@ export function encodeTick(px: number, invTick: number): number {
   return -(Math.floor(x) + 2);
 }
 
+export interface DataQuality {
+  bad_trades: number;
+  duplicate_trades: number;
+  one_sided_books: number;
+  crossed_books: number;
+}
+
+/** The BuildStats counts under their summary.json / --json names. */
+export function dataQuality(st: BuildStats): DataQuality {
+  return { bad_trades: st.badTrades, duplicate_trades: st.duplicateTrades, one_sided_books: st.oneSidedBooks, crossed_books: st.crossedBooks };
+}
+
 /** Level ticks are i32 (the core's layout); larger counts would wrap silently. */
 const MAX_TICK = 2 ** 31 - 2;
 
