@@ -202,7 +202,7 @@ export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
         prevBookTs = t;
       }
       const [chunkFirst, chunkLast] = chunkSpan(d);
-      if (startTs !== startTs) startTs = chunkFirst;
+      if (Number.isNaN(startTs)) startTs = chunkFirst;
       checkEquitySamples(chunkLast - startTs, spec.params.sampleMs);
       const c0 = performance.now();
       const s = sb.feed(d);
@@ -210,9 +210,8 @@ export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
       parts.push({ s, bookOffset: events.books });
       if (!core) {
         if (spec.chart) {
-          const [firstTs, lastTs] = chunkSpan(d);
-          const k = chartGrid(spec.params.sampleMs, firstTs, lastTs, T === Infinity);
-          const split = new SampleSplitter(k, spec.params.sampleMs, firstTs);
+          const k = chartGrid(spec.params.sampleMs, chunkFirst, chunkLast, T === Infinity);
+          const split = new SampleSplitter(k, spec.params.sampleMs, chunkFirst);
           splitter = split;
           core = new BacktestStream({ ...spec.params, sampleMs: spec.params.sampleMs / k }, (q, final) => split.take(q, final));
         } else {
