@@ -6,14 +6,15 @@
  * journals (their trade ids join the dedup window) → only then connect. Part numbers continue from
  * max(state counter, parts on disk, journals + 1), so nothing is ever overwritten.
  */
-import { mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { describeError } from "../errors.ts";
 import type { RestClient } from "../exchange/rest.ts";
 import { streamUrl } from "../exchange/urls.ts";
 import { log } from "../log.ts";
-import { marketPath, nextPartNumber, partsDir, type Stream } from "../storage/layout.ts";
+import { marketPath, nextPartNumber, partNumber, partsDir, type Stream } from "../storage/layout.ts";
+import { openTradeSource } from "../storage/sources.ts";
 import type { BookBatch, FundingBatch, TradeBatch } from "../storage/types.ts";
 import { BookRecorder } from "./book_recorder.ts";
 import { decimalsOfStep } from "./exact_scale.ts";
@@ -104,6 +105,8 @@ export class MarketCollector {
       });
     }
     if (c.collect_trades) {
+      const d = this.state.trade_dedup;
+      if (d.floor === "-1" && d.ids.length === 0) await this.seedDedupFromParts();
       const first = await this.recover(tradeCodec, "trades", this.state.trades_part_counter, (b: TradeBatch) => {
         for (let i = 0; i < b.length; i++) this.dedup.accept(b.tradeId![i]);
       });
@@ -132,6 +135,36 @@ export class MarketCollector {
     const levelsCodec = (lv: number | undefined) => (stream === "orderbook" ? (bookCodec(lv ?? this.o.config.max_depth_levels) as unknown as RowCodec<B>) : codec);
     const r = await recoverJournals(levelsCodec, stream, this.market, paths, onRows);
     return Math.max(counter, nextPartNumber(readdirSync(paths.partsDir)), r.maxPart + 1);
+  }
+
+  /**
+   * A state.json that is missing or unreadable (deleted, damaged, a copied data dir) holds no
+   * window of stored trade ids, and the stream's and the backfill's first trades would be stored
+   * a second time. The newest readable trades part rebuilds it: its ids, with everything below
+   * its smallest id taken as stored (ids grow with time), as a restored state would.
+   */
+  private async seedDedupFromParts(): Promise<void> {
+    const dir = this.paths("trades").partsDir;
+    if (!existsSync(dir)) return;
+    const parts = readdirSync(dir)
+      .map((f) => ({ f, n: partNumber(f) }))
+      .filter((x): x is { f: string; n: number } => x.n !== null && x.f.endsWith(".parquet"))
+      .sort((a, b) => b.n - a.n);
+    for (const { f } of parts.slice(0, 3)) {
+      const ids: bigint[] = [];
+      try {
+        for await (const b of openTradeSource(join(dir, f))) for (let i = 0; i < b.length; i++) if (b.tradeId) ids.push(b.tradeId[i]!);
+      } catch {
+        continue; // unreadable: the next older part
+      }
+      if (ids.length === 0) continue;
+      ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const keep = ids.slice(-DEDUP_PERSISTED);
+      const floor = ids.length > keep.length ? ids[ids.length - keep.length - 1]! : ids[0]! - 1n;
+      this.dedup.restore({ floor: floor.toString(), ids: keep.map(String) });
+      log.info(`${this.market}: no stored trade-id window in state.json; rebuilt from ${f} (ids ${ids[0]}…${ids[ids.length - 1]})`);
+      return;
+    }
   }
 
   private sink<B extends { length: number }>(codec: RowCodec<B>, stream: Stream, first: number, rows: number): PartSink<B> {

@@ -144,3 +144,31 @@ test("a stop while a backfill is still running stores the frames held meanwhile"
     second.stop();
   }
 });
+
+test("a lost or damaged state.json: the stored trades are not stored again (the id window is rebuilt from the newest part)", async () => {
+  setLogLevel("silent");
+  for (const damage of ["delete", "corrupt"] as const) {
+    const dir = join(tmp, `state-${damage}`);
+    const first = startScriptServer({ market: M, scripts: { publicTrades: ({ send }) => send([frame([1, 2, 3], 1)]) } });
+    try {
+      expect((await collect(config(first), dir, (c) => (c.trades?.stored ?? 0) >= 3)).code).toBe(0);
+    } finally {
+      first.stop();
+    }
+    const state = join(dir, "btc_usd/state.json");
+    if (damage === "delete") rmSync(state);
+    else await Bun.write(state, "{ this is not json");
+    // the exchange's stream (and its latest trades) overlap what is already stored
+    const second = startScriptServer({
+      market: M,
+      scripts: { publicTrades: ({ send }) => send([frame([2, 3, 4], 1), frame([5], 2)]) },
+      restTrades: () => encodeRestTrades([1, 2, 3, 4].map(trade)),
+    });
+    try {
+      expect((await collect(config(second), dir, (c) => (c.trades?.stored ?? 0) >= 2)).code).toBe(0);
+      expect(await storedIds(dir)).toEqual([1, 2, 3, 4, 5]);
+    } finally {
+      second.stop();
+    }
+  }
+});
