@@ -15,7 +15,7 @@ import { ConfigSchema } from "../../src/config/schema.ts";
 import { concatTrades, allocTrades } from "../../src/storage/batch.ts";
 import { openTradeSource } from "../../src/storage/sources.ts";
 import { writeTradePart } from "../../src/storage/write_parts.ts";
-import { log } from "../../src/log.ts";
+import { withLogLines } from "../support/log_capture.ts";
 
 const SAMPLE = join(import.meta.dir, "../../src/demo/sample");
 const BOOKS = join(SAMPLE, "orderbook.parquet");
@@ -59,17 +59,7 @@ describe("events before the first order-book row", () => {
     });
   }
   test("a warning when they span a minute or more; an info line for a few just before the books (a --from cut)", async () => {
-    const warned = async (path: string) => {
-      const w: string[] = [];
-      const reporter = { log: (o: { type: string; args: unknown[] }) => void (o.type === "warn" && w.push(o.args.map(String).join(" "))) };
-      log.addReporter(reporter);
-      try {
-        await run(path, "cross");
-      } finally {
-        log.removeReporter(reporter);
-      }
-      return w.some((x) => /before the first order-book row ignored/.test(x));
-    };
+    const warned = async (path: string) => (await withLogLines(() => run(path, "cross"), "warn")).lines.some((x) => /before the first order-book row ignored/.test(x));
     expect(await warned(await withEarlyTrades(86_400_000, 3))).toBe(true);
     expect(await warned(await withEarlyTrades(30_000, 3))).toBe(false);
   });
@@ -92,17 +82,7 @@ describe("events after the last order-book row", () => {
     await writeTradePart(path, concatTrades([all, late]));
     return path;
   }
-  const warned = async (path: string) => {
-    const w: string[] = [];
-    const reporter = { log: (o: { type: string; args: unknown[] }) => void (o.type === "warn" && w.push(o.args.map(String).join(" "))) };
-    log.addReporter(reporter);
-    try {
-      await run(path, "cross");
-    } finally {
-      log.removeReporter(reporter);
-    }
-    return w.some((x) => /after the last order-book row/.test(x));
-  };
+  const warned = async (path: string) => (await withLogLines(() => run(path, "cross"), "warn")).lines.some((x) => /after the last order-book row/.test(x));
   test("a tail of a minute or more without books is warned about (it stretches the clock and the close)", async () => {
     expect(await warned(await withLateTrades(3_600_000))).toBe(true);
     expect(await warned(TRADES)).toBe(false);

@@ -8,24 +8,17 @@ import { join } from "node:path";
 import * as v from "valibot";
 import { runBacktest } from "../../src/backtest/run.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
-import { log } from "../../src/log.ts";
+import { withLogLines } from "../support/log_capture.ts";
 
 const SAMPLE = join(import.meta.dir, "../../src/demo/sample");
 
 async function warningsOf(btc: Record<string, number>, extra: Record<string, number> = {}): Promise<{ warnings: string[]; fills: number }> {
   const config = v.parse(ConfigSchema, { warmup_period_seconds: 120, ...extra, markets_config: { "BTC-USD": { tick_size: 1, lot_size: 0.0001, ...btc } } });
-  const warnings: string[] = [];
-  const reporter = { log: (o: { type: string; args: unknown[] }) => void (o.type === "warn" && warnings.push(o.args.map(String).join(" "))) };
-  log.addReporter(reporter);
-  try {
-    const out = await runBacktest({
-      config, dataDir: "unused", market: "BTC-USD",
-      orderbookPath: join(SAMPLE, "orderbook.parquet"), tradesPath: join(SAMPLE, "trades.parquet"), quiet: true, write: false,
-    });
-    return { warnings, fills: out.summary.total_fills };
-  } finally {
-    log.removeReporter(reporter);
-  }
+  const { lines, value: out } = await withLogLines(() => runBacktest({
+    config, dataDir: "unused", market: "BTC-USD",
+    orderbookPath: join(SAMPLE, "orderbook.parquet"), tradesPath: join(SAMPLE, "trades.parquet"), quiet: true, write: false,
+  }), "warn");
+  return { warnings: lines, fills: out.summary.total_fills };
 }
 
 describe("settings that can never trade are warned about", () => {

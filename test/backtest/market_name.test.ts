@@ -7,24 +7,17 @@ import { join } from "node:path";
 import * as v from "valibot";
 import { runBacktest } from "../../src/backtest/run.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
-import { log } from "../../src/log.ts";
+import { withLogLines } from "../support/log_capture.ts";
 
 const SAMPLE = join(import.meta.dir, "../../src/demo/sample"); // BTC-USD
 
 async function warningsFor(market: string): Promise<string[]> {
   const config = v.parse(ConfigSchema, { warmup_period_seconds: 120, tick_size: 1 });
-  const warnings: string[] = [];
-  const reporter = { log: (o: { type: string; args: unknown[] }) => void (o.type === "warn" && warnings.push(o.args.map(String).join(" "))) };
-  log.addReporter(reporter);
-  try {
-    await runBacktest({
-      config, dataDir: "unused", market, quiet: true, write: false,
-      orderbookPath: join(SAMPLE, "orderbook.parquet"), tradesPath: join(SAMPLE, "trades.parquet"),
-    });
-  } finally {
-    log.removeReporter(reporter);
-  }
-  return warnings;
+  const run = () => runBacktest({
+    config, dataDir: "unused", market, quiet: true, write: false,
+    orderbookPath: join(SAMPLE, "orderbook.parquet"), tradesPath: join(SAMPLE, "trades.parquet"),
+  });
+  return (await withLogLines(run, "warn")).lines;
 }
 
 describe("files naming another market", () => {

@@ -10,48 +10,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { MarketCollector } from "../../src/collect/market_collector.ts";
-import { runCollector } from "../../src/collect/run.ts";
-import { defaultConfig } from "../../src/config/load.ts";
-import { encodeRestTrades, encodeTradesMessage } from "../../src/exchange/encode.ts";
-import type { PublicTrade } from "../../src/exchange/messages.ts";
+import { encodeRestTrades } from "../../src/exchange/encode.ts";
 import { setLogLevel } from "../../src/log.ts";
 import { listParquet, verifyMarket } from "../../src/verify/files.ts";
 import { readParts, STORED_ORDER } from "./duck.ts";
+import { BIG, collectUntil, M, testConfig, trade, tradesFrame as frame } from "./harness.ts";
 import { startScriptServer } from "./script_server.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "emm-backfill-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const M = "BTC-USD";
-const BIG = 1992214670521405446n;
-const T0 = 1_700_000_000_000;
-const trade = (k: number): PublicTrade => ({ market: M, side: k % 2 ? "BUY" : "SELL", type: "TRADE", T: T0 + 1000 * k, p: `${90000 + k}.5`, q: "0.001", id: BIG + BigInt(k) });
-const frame = (ks: number[], seq: number) => encodeTradesMessage({ ts: T0 + 1000 * ks[0], seq, trades: ks.map(trade) });
-
-function config(srv: { wsBase: string; restBase: string }) {
-  return defaultConfig({
-    ws_base: srv.wsBase,
-    rest_base: srv.restBase,
-    markets: [M],
-    collect_funding: false,
-    collect_orderbook: false,
-    idle_timeout_seconds: 2,
-    reconnect_max_backoff_seconds: 1,
-    journal_flush_ms: 50,
-    health_log_seconds: 3600,
-    user_agent: "emm-test/1",
-  });
-}
-
-async function collect(cfg: ReturnType<typeof config>, dataDir: string, until: (c: MarketCollector) => boolean, timeoutMs = 8000) {
-  const ac = new AbortController();
-  let col: MarketCollector | null = null;
-  const run = runCollector({ config: cfg, dataDir, markets: [M], signal: ac.signal, onStarted: (cs) => (col = cs[0]) });
-  const t0 = Date.now();
-  while (Date.now() - t0 < timeoutMs && !(col && until(col))) await Bun.sleep(20);
-  ac.abort();
-  return { code: await run, col: col! };
-}
+const config = (srv: { wsBase: string; restBase: string }) => testConfig(srv, { collect_orderbook: false });
+const collect = (cfg: ReturnType<typeof config>, dataDir: string, until: (c: MarketCollector) => boolean, timeoutMs = 8000) => collectUntil(cfg, dataDir, until, timeoutMs);
 
 const storedIds = async (dir: string) => (await readParts(join(dir, "btc_usd/trades_parts"), STORED_ORDER)).map((r) => Number((r.trade_id as bigint) - BIG));
 

@@ -9,48 +9,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { MarketCollector } from "../../src/collect/market_collector.ts";
 import { runCollector } from "../../src/collect/run.ts";
-import { defaultConfig } from "../../src/config/load.ts";
 import { encodeFundingMessage, encodeOrderbookMessage, encodeRestTrades, encodeTradesMessage } from "../../src/exchange/encode.ts";
 import type { PublicTrade } from "../../src/exchange/messages.ts";
 import { log, setLogLevel } from "../../src/log.ts";
 import { readParts, STORED_ORDER } from "./duck.ts";
+import { collectUntil, M, testConfig } from "./harness.ts";
 import { startScriptServer } from "./script_server.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "emm-collect-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const M = "BTC-USD";
 const BIG = 1992214670521405446n;
 const trade = (k: number): PublicTrade => ({ market: M, side: k % 2 ? "BUY" : "SELL", type: "TRADE", T: 1_700_000_000_000 + k, p: `${90000 + k}.5`, q: "0.001", id: BIG + BigInt(k) });
 const tradesFrame = (ks: number[], seq: number) => encodeTradesMessage({ ts: 1_700_000_000_000, seq, trades: ks.map(trade) });
 const book = (type: "SNAPSHOT" | "DELTA", seq: number, bids: [string, string][], asks: [string, string][]) =>
   encodeOrderbookMessage({ ts: 1_700_000_000_000 + seq, type, market: M, seq, bids: bids.map(([p, q]) => ({ p, q })), asks: asks.map(([p, q]) => ({ p, q })) });
 
-function config(srv: { wsBase: string; restBase: string }, extra: Record<string, unknown> = {}) {
-  return defaultConfig({
-    ws_base: srv.wsBase,
-    rest_base: srv.restBase,
-    markets: [M],
-    collect_funding: false,
-    idle_timeout_seconds: 2,
-    reconnect_max_backoff_seconds: 1,
-    journal_flush_ms: 50,
-    health_log_seconds: 3600,
-    user_agent: "emm-test/1",
-    ...extra,
-  });
-}
-
-/** Runs the collector until `until()` holds (or a timeout), then stops it like SIGTERM would. */
-async function collect(cfg: ReturnType<typeof config>, dataDir: string, until: (c: MarketCollector) => boolean, timeoutMs = 15_000) {
-  const ac = new AbortController();
-  let col: MarketCollector | null = null;
-  const run = runCollector({ config: cfg, dataDir, markets: [M], signal: ac.signal, onStarted: (cs) => (col = cs[0]) });
-  const t0 = Date.now();
-  while (Date.now() - t0 < timeoutMs && !(col && until(col))) await Bun.sleep(20);
-  ac.abort();
-  return { code: await run, col: col! };
-}
+const config = testConfig;
+const collect = (cfg: ReturnType<typeof config>, dataDir: string, until: (c: MarketCollector) => boolean, timeoutMs = 15_000) => collectUntil(cfg, dataDir, until, timeoutMs);
 
 function captureLog() {
   const lines: string[] = [];

@@ -10,45 +10,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Backoff } from "../../src/collect/backoff.ts";
 import type { MarketCollector } from "../../src/collect/market_collector.ts";
-import { runCollector } from "../../src/collect/run.ts";
-import { defaultConfig } from "../../src/config/load.ts";
 import { encodeOrderbookMessage } from "../../src/exchange/encode.ts";
 import { log, setLogLevel } from "../../src/log.ts";
 import { readParts, STORED_ORDER } from "./duck.ts";
+import { collectUntil, M, testConfig } from "./harness.ts";
 import { startScriptServer } from "./script_server.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "emm-seq-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const M = "BTC-USD";
+const config = (srv: { wsBase: string; restBase: string }, extra: Record<string, unknown> = {}) => testConfig(srv, { collect_trades: false, ...extra });
+const collect = (cfg: ReturnType<typeof config>, dataDir: string, until: (c: MarketCollector) => boolean, timeoutMs = 10_000) => collectUntil(cfg, dataDir, until, timeoutMs);
 const book = (type: "SNAPSHOT" | "DELTA", seq: number, ts: number, bids: [string, string][], asks: [string, string][]) =>
   encodeOrderbookMessage({ ts, type, market: M, seq, bids: bids.map(([p, q]) => ({ p, q })), asks: asks.map(([p, q]) => ({ p, q })) });
 
-function config(srv: { wsBase: string; restBase: string }, extra: Record<string, unknown> = {}) {
-  return defaultConfig({
-    ws_base: srv.wsBase,
-    rest_base: srv.restBase,
-    markets: [M],
-    collect_funding: false,
-    collect_trades: false,
-    idle_timeout_seconds: 2,
-    reconnect_max_backoff_seconds: 1,
-    journal_flush_ms: 50,
-    health_log_seconds: 3600,
-    user_agent: "emm-test/1",
-    ...extra,
-  });
-}
-
-async function collect(cfg: ReturnType<typeof config>, dataDir: string, until: (c: MarketCollector) => boolean, timeoutMs = 10_000) {
-  const ac = new AbortController();
-  let col: MarketCollector | null = null;
-  const run = runCollector({ config: cfg, dataDir, markets: [M], signal: ac.signal, onStarted: (cs) => (col = cs[0]) });
-  const t0 = Date.now();
-  while (Date.now() - t0 < timeoutMs && !(col && until(col))) await Bun.sleep(20);
-  ac.abort();
-  return { code: await run, col: col! };
-}
 
 test("a SNAPSHOT whose seq does not exceed the last one still replaces the book, and the DELTAs after it apply", async () => {
   setLogLevel("silent");
