@@ -252,7 +252,7 @@ function orderSize(price: f64): f64 {
   else if (ts + latencyMs < nextCheck) nextCheck = ts + latencyMs;
 }
 
-// Whether the live order on `side` has expired by time t (the rule checkOrders applies).
+// Whether the live order on `side` has expired by time t.
 @inline function expiredBy(side: i32, t: f64): bool {
   return validityMs > 0 && t >= g(O_QTS, side) + validityMs;
 }
@@ -315,7 +315,7 @@ function orderSize(price: f64): f64 {
 @inline function checkOrders(ts: f64): void {
   for (let side = 0; side < 2; side++) {
     if (pending(side) && g(P_LIVETS, side) <= ts) activate(side, ts);
-    if (live(side) && validityMs > 0 && ts >= g(O_QTS, side) + validityMs) {
+    if (live(side) && expiredBy(side, ts)) {
       setLive(side, 0);
       expired++;
     }
