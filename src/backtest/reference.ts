@@ -219,7 +219,7 @@ export function runReference(d: EventData, s: Schedule, pb: Float64Array, out: R
     if (p.latencyMs <= 0) activate(side, ts);
   }
 
-  /** Whether the live order on `side` has expired by time t (the rule preEvent applies). */
+  /** Whether the live order on `side` has expired by time t. */
   function expiredBy(side: number, t: number): boolean {
     return p.validityMs > 0 && t >= oQuoteTs[side]! + p.validityMs;
   }
@@ -266,7 +266,7 @@ export function runReference(d: EventData, s: Schedule, pb: Float64Array, out: R
     }
     for (let side = 0; side < 2; side++) {
       if (pLive[side] && pLiveTs[side]! <= ts) activate(side, ts);
-      if (oLive[side] && p.validityMs > 0 && ts >= oQuoteTs[side]! + p.validityMs) {
+      if (oLive[side] && expiredBy(side, ts)) {
         oLive[side] = 0;
         expired++;
       }
