@@ -39,6 +39,15 @@ export interface EventData {
   fundingRate: Float64Array;
 }
 
+/** Time of the first and last event (book, trade or funding); ±Infinity when there is none. */
+export function eventSpan(d: EventData): { firstTs: number; lastTs: number } {
+  const { nBooks: nB, nTrades: nT, nFunding: nF } = d;
+  return {
+    firstTs: Math.min(nB ? d.bookTs[0]! : Infinity, nT ? d.tradeTs[0]! : Infinity, nF ? d.fundingTs[0]! : Infinity),
+    lastTs: Math.max(nB ? d.bookTs[nB - 1]! : -Infinity, nT ? d.tradeTs[nT - 1]! : -Infinity, nF ? d.fundingTs[nF - 1]! : -Infinity),
+  };
+}
+
 export interface BuildStats {
   /** Trades dropped because price or quantity was NaN or ≤ 0. */
   badTrades: number;

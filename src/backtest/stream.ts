@@ -13,7 +13,7 @@ import { openBookSource, openFundingSource, openTradeSource, type SourceSpec } f
 import { GC_CELLS, hasFunding } from "./load.ts";
 import { concatSchedules, ScheduleBuilder, type CalibratedSchedule } from "./calibrate.ts";
 import { chartGrid, SampleSplitter, type SampleCols } from "./chart_grid.ts";
-import { EventDataBuilder, type BuildStats, type EventData } from "./data.ts";
+import { EventDataBuilder, eventSpan, type BuildStats, type EventData } from "./data.ts";
 import type { RunResult } from "./layout.ts";
 import type { RunParams } from "./params.ts";
 
@@ -142,15 +142,6 @@ export function checkEquitySamples(spanMs: number, sampleMs: number): void {
   }
 }
 
-/** Time of the first and last event of a chunk. */
-function chunkSpan(d: EventData): [number, number] {
-  const { nBooks: nB, nTrades: nT, nFunding: nF } = d;
-  return [
-    Math.min(nB ? d.bookTs[0]! : Infinity, nT ? d.tradeTs[0]! : Infinity, nF ? d.fundingTs[0]! : Infinity),
-    Math.max(nB ? d.bookTs[nB - 1]! : -Infinity, nT ? d.tradeTs[nT - 1]! : -Infinity, nF ? d.fundingTs[nF - 1]! : -Infinity),
-  ];
-}
-
 export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
   const window = { fromMs: spec.fromMs, toMs: spec.toMs };
   const chunkRows = Math.max(1, spec.chunkRows ?? 100_000);
@@ -201,7 +192,7 @@ export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
         if (t - prevBookTs > spec.params.gapMs) bookGaps++; // the loop's rule (strict), NaN at the first row
         prevBookTs = t;
       }
-      const [chunkFirst, chunkLast] = chunkSpan(d);
+      const { firstTs: chunkFirst, lastTs: chunkLast } = eventSpan(d);
       if (Number.isNaN(startTs)) startTs = chunkFirst;
       checkEquitySamples(chunkLast - startTs, spec.params.sampleMs);
       const c0 = performance.now();

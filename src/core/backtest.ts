@@ -3,7 +3,7 @@
  * instance once; `run(schedule, params)` then simulates as often as needed (a sweep pays the copy
  * once). Results are copied out, so they stay valid when the core's memory grows.
  */
-import type { EventData, PreallocatedArrays } from "../backtest/data.ts";
+import { eventSpan, type EventData, type PreallocatedArrays } from "../backtest/data.ts";
 import {
   F, Q, R, S, S_COUNT, F_COLS, Q_COLS, R_COLS, collectResult, fillCapacity, sampleCapacity, type RunResult,
 } from "../backtest/layout.ts";
@@ -146,9 +146,7 @@ export class BacktestCore {
   private runWith(schedule: Schedule, params: RunParams, fillCap: number): RunResult & { coreMs: number } {
     const d = this.data!;
     const c = this.c;
-    const views = this.dataViews();
-    const firstTs = Math.min(d.nBooks ? views.bookTs[0]! : Infinity, d.nTrades ? views.tradeTs[0]! : Infinity, d.nFunding ? views.fundingTs[0]! : Infinity);
-    const lastTs = Math.max(d.nBooks ? views.bookTs[d.nBooks - 1]! : -Infinity, d.nTrades ? views.tradeTs[d.nTrades - 1]! : -Infinity, d.nFunding ? views.fundingTs[d.nFunding - 1]! : -Infinity);
+    const { firstTs, lastTs } = eventSpan(d);
     const sampleCap = sampleCapacity(firstTs, lastTs, params.sampleMs);
     const rowCap = schedule.n;
     // allocate everything first (alloc may grow memory and detach views), then write
@@ -230,8 +228,7 @@ export class BacktestStream {
     this.maxChunkBytes = Math.max(this.maxChunkBytes, bytes);
     const queue = this.p.fillModel === FillModel.queue;
     const fillCap = fillCapacity(nT, nB, queue, true);
-    const first = Math.min(nB ? d.bookTs[0]! : Infinity, nT ? d.tradeTs[0]! : Infinity, nF ? d.fundingTs[0]! : Infinity);
-    const last = Math.max(nB ? d.bookTs[nB - 1]! : -Infinity, nT ? d.tradeTs[nT - 1]! : -Infinity, nF ? d.fundingTs[nF - 1]! : -Infinity);
+    const { firstTs: first, lastTs: last } = eventSpan(d);
     if (!Number.isFinite(first)) return; // empty chunk
     const from = Number.isNaN(this.lastTs) ? first : this.lastTs;
     const sampleCap = sampleCapacity(from, last, this.p.sampleMs);

@@ -7,7 +7,7 @@
  * key calibrates once per value and worker.
  */
 import { buildSchedule, type CalibratedSchedule } from "../backtest/calibrate.ts";
-import type { EventData } from "../backtest/data.ts";
+import { eventSpan, type EventData } from "../backtest/data.ts";
 import { loadEventData } from "../backtest/load.ts";
 import { readMarketInfo } from "../storage/market_json.ts";
 import { summarize, type Summary } from "../backtest/metrics.ts";
@@ -97,13 +97,6 @@ export class SweepEngine {
     return this.data.nBooks + this.data.nTrades + this.data.nFunding;
   }
 
-  /** Time from the first to the last event of the data. */
-  private spanMs(): number {
-    const d = this.data;
-    const first = Math.min(d.nBooks ? d.bookTs[0]! : Infinity, d.nTrades ? d.tradeTs[0]! : Infinity, d.nFunding ? d.fundingTs[0]! : Infinity);
-    const last = Math.max(d.nBooks ? d.bookTs[d.nBooks - 1]! : -Infinity, d.nTrades ? d.tradeTs[d.nTrades - 1]! : -Infinity, d.nFunding ? d.fundingTs[d.nFunding - 1]! : -Infinity);
-    return last - first;
-  }
 
   /** The calibration schedule for this config's calibration settings (built once, then cached). */
   schedule(config: Config): CalibratedSchedule {
@@ -120,7 +113,8 @@ export class SweepEngine {
     const schedule = this.schedule(config);
     const market = resolveMarket(config, this.source.market, readMarketInfo(this.source.dataDir, this.source.market));
     const params = runParamsFromConfig(config, market);
-    checkEquitySamples(this.spanMs(), params.sampleMs);
+    const { firstTs, lastTs } = eventSpan(this.data);
+    checkEquitySamples(lastTs - firstTs, params.sampleMs);
     return metricsOf(summarize(this.core.run(schedule, params), params));
   }
 }
