@@ -2,6 +2,7 @@ import type { ArgsDef } from "citty";
 import { loadApiKey, type Secret } from "../config/secrets.ts";
 import { loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
+import { MAX_TIMER_MS } from "../collect/backoff.ts";
 import { UsageError } from "../errors.ts";
 import { assertMarketName } from "../storage/layout.ts";
 import { setLogLevel } from "../log.ts";
@@ -109,5 +110,5 @@ export function numberArg(
   return n;
 }
 
-/** Longest delay a timer honours: setTimeout fires after 1 ms beyond 2^31 − 1 ms. */
-export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+/** Longest delay a timer honours, in whole seconds (flags given in seconds). */
+export const MAX_TIMER_SECONDS = Math.floor(MAX_TIMER_MS / 1000);

@@ -7,7 +7,7 @@
  * Half-jitter keeps a floor so a flapping server is never hammered, while the random half spreads
  * many collectors (or many markets of one collector) apart.
  */
-/** Longest delay a JS timer can hold. */
+/** Longest delay a JS timer can hold: setTimeout/setInterval fire after 1 ms beyond it. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface BackoffOptions {
