@@ -7,7 +7,7 @@
  *      backtest_results.csv, fills.csv, summary.json, report.html; peak RSS of that process;
  *   2. the core loop alone: events/s of the WASM core vs the TS reference on the same prepared data
  *      (cross and queue fill models, best of 5 for WASM, 1 run for TS);
- *   3. the same on real books: the shared StandX recording tiled to a day (bench/support/day_data.ts).
+ *   3. the same on real books: the real StandX recording tiled to a day (bench/support/day_data.ts).
  * Two core builds side by side: bench/support/core_ab.ts.
  * Targets (issue 5): end to end < 5 s, core ≥ 20 M events/s, memory < 1 GiB.
  *
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   const synthetic = await loadEventData({ books: { dataDir: DATA, market: MARKET }, trades: { dataDir: DATA, market: MARKET }, funding: null, levels: LEVELS, tickSize: TICK });
   coreTable("synthetic day", synthetic.data, (fm, rq) => v.parse(ConfigSchema, { ...config(fm), requote: rq }), MARKET, 5);
 
-  // 3. the same loop on real books: the shared StandX recording tiled to a day (bench/support/day_data.ts)
+  // 3. the same loop on real books: the real StandX recording tiled to a day (bench/support/day_data.ts)
   const realDir = await dayDataDir();
   const real = await loadEventData({ books: { dataDir: realDir, market: DAY_MARKET }, trades: { dataDir: realDir, market: DAY_MARKET }, funding: null, levels: LEVELS, tickSize: 0.1 });
   const realCfg = (fm: string, rq: string) => v.parse(ConfigSchema, {

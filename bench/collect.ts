@@ -4,7 +4,7 @@
  *
  * The feeder is a separate process (this script with `--feed`) so the collector has a core of its
  * own and the RSS measured is the collector's alone. It replays the real StandX BTC-USD book
- * (../shared/data/standx-btc-usd-2h, 22,293 rows × 20 levels) as one SNAPSHOT followed by exact
+ * (test/fixtures/standx-btc-usd-2h, 22,293 rows × 20 levels) as one SNAPSHOT followed by exact
  * DELTAs between consecutive rows, as fast as the socket takes them (backpressure respected), and
  * the 6,184 trades as one trade per publicTrades frame.
  *
@@ -22,7 +22,7 @@ import { encodeTradesMessage } from "../src/exchange/encode.ts";
 import type { PublicTrade } from "../src/exchange/messages.ts";
 import { setLogLevel } from "../src/log.ts";
 
-const DATA = join(import.meta.dir, "../../shared/data/standx-btc-usd-2h");
+const DATA = join(import.meta.dir, "../test/fixtures/standx-btc-usd-2h");
 const MARKET = "BTC-USD";
 
 // ---------------------------------------------------------------------------------------------

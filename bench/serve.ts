@@ -20,7 +20,7 @@ import type { BookBatch } from "../src/storage/types.ts";
 
 const i = process.argv.indexOf("--reps");
 const reps = i >= 0 ? Number(process.argv[i + 1]) : 3;
-const STANDX = join(import.meta.dir, "../../shared/data/standx-btc-usd-2h/orderbook.parquet");
+const STANDX = join(import.meta.dir, "../test/fixtures/standx-btc-usd-2h/orderbook.parquet");
 
 function best(f: () => number): number {
   let b = Infinity;

@@ -32,7 +32,7 @@ const ROWS = arg("rows", 1_000_000);
 const REPS = arg("reps", 3);
 const PART_ROWS = 25_000;
 const LEVELS = 20;
-const DATA = join(import.meta.dir, "../../shared/data/standx-btc-usd-2h");
+const DATA = join(import.meta.dir, "../test/fixtures/standx-btc-usd-2h");
 const tmp = mkdtempSync(join(tmpdir(), "emm-bench-storage-"));
 
 interface Row {
@@ -97,7 +97,7 @@ async function bookCase(name: string, dir: string, rows: number, market: string)
   ratios.push({ case: name, ours: proj, duck1: d1, duckN: dn });
 }
 
-// (a) real StandX sample: read the shared file, then write and re-read it as our part
+// (a) real StandX sample: read the real fixture, then write and re-read it as our part
 {
   const book = concatBooks(await collectAll(openBookSource(join(DATA, "orderbook.parquet"))));
   const trades = concatTrades(await collectAll(openTradeSource(join(DATA, "trades.parquet"))));

@@ -1,5 +1,5 @@
 /**
- * Sweep throughput over a day of data (bench/support/day_data.ts: the shared 2-hour StandX
+ * Sweep throughput over a day of data (bench/support/day_data.ts: the real 2-hour StandX
  * recording tiled 12×), 72 configurations each, on 1 worker and on N workers in the same run:
  *   A. the original's 2-D grid, horizon (6) × γ (12): one calibration shared by every run;
  *   B. calibration window (6) × γ (12): six calibrations, spread over the workers.

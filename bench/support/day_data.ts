@@ -1,5 +1,5 @@
 /**
- * "A day of data" for benchmarks: the shared 2-hour StandX BTC-USD recording tiled 12 times
+ * "A day of data" for benchmarks: the real 2-hour StandX BTC-USD recording tiled 12 times
  * end to end (timestamps shifted by one recording span, seq and trade ids continued), written once
  * as standard parts under a temp data dir and reused by later runs.
  */
@@ -13,7 +13,7 @@ import type { BookBatch, TradeBatch } from "../../src/storage/types.ts";
 import { writeBookPart, writeTradePart } from "../../src/storage/write_parts.ts";
 
 export const DAY_MARKET = "BTC-USD";
-const SHARED = join(import.meta.dir, "../../../shared/data/standx-btc-usd-2h");
+const SHARED = join(import.meta.dir, "../../test/fixtures/standx-btc-usd-2h");
 
 export async function dayDataDir(copies = 12): Promise<string> {
   const dataDir = join(tmpdir(), `emm-bench-day-${copies}`);

@@ -1,7 +1,7 @@
 /**
  * Rebuilds the demo's embedded sample from the shared StandX recording:
  *
- *   bun src/demo/make_sample.ts [--minutes 20] [--source ../shared/data/standx-btc-usd-2h]
+ *   bun src/demo/make_sample.ts [--minutes 20] [--source test/fixtures/standx-btc-usd-2h]
  *
  * Picks the `minutes`-long window (on whole minutes) with the most trades, so the demo's
  * calibration has something to fit, and writes src/demo/sample/{orderbook,trades}.parquet with the
@@ -17,7 +17,7 @@ import type { BookBatch, TradeBatch } from "../storage/types.ts";
 const { values } = parseArgs({
   options: {
     minutes: { type: "string", default: "20" },
-    source: { type: "string", default: join(import.meta.dir, "../../../shared/data/standx-btc-usd-2h") },
+    source: { type: "string", default: join(import.meta.dir, "../../test/fixtures/standx-btc-usd-2h") },
   },
 });
 const minutes = Number(values.minutes);

@@ -11,7 +11,7 @@ import type { MemoryMarket } from "./timeline.ts";
  *   - a data dir: every `{market_dir}/` below it holding `orderbook_parts/`, `trades_parts/`,
  *     `funding_parts/` (what `collect_data` writes) or the legacy CSVs;
  *   - one market dir of that kind;
- *   - a flat dir with `orderbook.parquet` / `trades.parquet` / `funding.parquet` (the shared samples).
+ *   - a flat dir with `orderbook.parquet` / `trades.parquet` / `funding.parquet` (the test fixtures).
  * Everything is loaded into memory (a 2 h BTC book is ~15 MB); use fromMs/toMs for long recordings.
  */
 

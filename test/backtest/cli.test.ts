@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { FILLS_HEADER, RESULTS_HEADER } from "../../src/report/csv.ts";
 
 const main = join(import.meta.dir, "../../src/main.ts");
-const SAMPLE = join(import.meta.dir, "../../../shared/data/standx-btc-usd-2h");
+const SAMPLE = join(import.meta.dir, "../fixtures/standx-btc-usd-2h");
 
 function run(args: string[], cwd: string) {
   const r = Bun.spawnSync([process.execPath, main, ...args], { cwd, env: { ...process.env, LOG_LEVEL: "" } });

@@ -14,7 +14,7 @@ import { engineOptionsFromConfig } from "../../src/model/engine.ts";
 import { expectSame } from "./expect_same.ts";
 import { synData, synMarket } from "./synthetic.ts";
 
-const SAMPLE = join(import.meta.dir, "../../../shared/data/standx-btc-usd-2h");
+const SAMPLE = join(import.meta.dir, "../fixtures/standx-btc-usd-2h");
 
 function cfg(over: Record<string, unknown>) {
   return v.parse(ConfigSchema, { tick_size: 0.1, max_inventory: 5, order_notional: 3000, warmup_period_seconds: 60, ...over });

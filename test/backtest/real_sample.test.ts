@@ -5,7 +5,7 @@ import { FILL_CLOSE } from "../../src/backtest/layout.ts";
 import { runBacktest, type BacktestOutcome } from "../../src/backtest/run.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
 
-const SAMPLE = join(import.meta.dir, "../../../shared/data/standx-btc-usd-2h");
+const SAMPLE = join(import.meta.dir, "../fixtures/standx-btc-usd-2h");
 const MAX_INV = 0.01, LOT = 0.0001, TICK = 1;
 
 /** The real 2-hour sample with every fill model: results must be sane, not just computed. */

@@ -17,7 +17,7 @@ import { writeBookPart, writeFundingPart, writeTradePart } from "../../src/stora
 import { expectSame } from "./expect_same.ts";
 import { synMarket } from "./synthetic.ts";
 
-const SAMPLE = join(import.meta.dir, "../../../shared/data/standx-btc-usd-2h");
+const SAMPLE = join(import.meta.dir, "../fixtures/standx-btc-usd-2h");
 
 /** Writes a synthetic market as several parts per stream (so chunk cuts fall inside and across parts). */
 async function writeMarket(seed: number) {

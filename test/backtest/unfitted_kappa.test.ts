@@ -52,7 +52,7 @@ describe("κ never fitted", () => {
  */
 describe("κ at its search bound", () => {
   test("is warned about (real Extended ETH-USD trades, a book centred on the last trade)", async () => {
-    const ETH = join(import.meta.dir, "../../../shared/data/extended-eth-usd-trades-62min/trades.csv");
+    const ETH = join(import.meta.dir, "../fixtures/extended-eth-usd-trades-62min/trades.csv");
     const batches = [];
     for await (const b of openTradeSource(ETH)) batches.push(b);
     const tr = concatTrades(batches);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const main = join(import.meta.dir, "../../src/main.ts");
-const sample = join(import.meta.dir, "../../../shared/data/standx-btc-usd-2h");
+const sample = join(import.meta.dir, "../fixtures/standx-btc-usd-2h");
 
 function run(args: string[], cwd = mkdtempSync(join(tmpdir(), "spread-"))) {
   const r = Bun.spawnSync([process.execPath, main, "calculate_spread", ...args], { cwd, env: { ...process.env, LOG_LEVEL: "" } });
@@ -130,7 +130,7 @@ describe("calculate_spread: what a user is told", () => {
 
   test("trades that no earlier book can place (other period) are reported, not silently ignored", () => {
     const dir = mkdtempSync(join(tmpdir(), "spread-"));
-    const eth = join(import.meta.dir, "../../../shared/data/extended-eth-usd-trades-62min/trades.csv");
+    const eth = join(import.meta.dir, "../fixtures/extended-eth-usd-trades-62min/trades.csv");
     const r = run(["--market", "BTC-USD", "--orderbook", join(sample, "orderbook.parquet"), "--trades", eth, "--output", join(dir, "o.csv"), "--json"], dir);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
@@ -212,7 +212,7 @@ describe("calculate_spread on a collector-style data directory", () => {
 describe("calculate_spread --now on a data dir made by migrate", () => {
   test("real ETH trades.csv + an order book CSV around them → migrate → --now equals the full run's last row", () => {
     const dir = mkdtempSync(join(tmpdir(), "spread-mig-"));
-    const csv = join(import.meta.dir, "../../../shared/data/extended-eth-usd-trades-62min/trades.csv");
+    const csv = join(import.meta.dir, "../fixtures/extended-eth-usd-trades-62min/trades.csv");
     const trades = readFileSync(csv, "utf8").trim().split("\n").slice(1).map((l) => l.split(","));
     // a 5-level book every 500 ms, centred half a tick off the last trade (so trades sit off the mid)
     const head = ["timestamp_ms", "datetime", "market", "seq"];
@@ -308,7 +308,7 @@ describe("as_results.csv number formats", () => {
 describe("κ the data cannot identify", () => {
   test("a book centred on the last trade (trades spread evenly over the exposure) gives κ at the bound: flagged, not silent", () => {
     const dir = mkdtempSync(join(tmpdir(), "spread-kb-"));
-    const csv = join(import.meta.dir, "../../../shared/data/extended-eth-usd-trades-62min/trades.csv");
+    const csv = join(import.meta.dir, "../fixtures/extended-eth-usd-trades-62min/trades.csv");
     const trades = readFileSync(csv, "utf8").trim().split("\n").slice(1).map((l) => l.split(","));
     const lines = ["timestamp_ms,datetime,market,seq,bid_price0,bid_qty0,ask_price0,ask_qty0,bid_price1,bid_qty1,ask_price1,ask_qty1"];
     let j = 0;

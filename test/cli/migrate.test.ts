@@ -4,12 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { concatBooks, concatTrades } from "../../src/storage/batch.ts";
 import { openBookSource, openTradeSource } from "../../src/storage/sources.ts";
-import { collect, SHARED_DATA } from "../storage/helpers.ts";
+import { collect, FIXTURES } from "../storage/helpers.ts";
 
 const main = join(import.meta.dir, "../../src/main.ts");
 const dir = mkdtempSync(join(tmpdir(), "emm-migrate-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const TRADES = join(SHARED_DATA, "extended-eth-usd-trades-62min/trades.csv");
+const TRADES = join(FIXTURES, "extended-eth-usd-trades-62min/trades.csv");
 
 function run(args: string[]) {
   const r = Bun.spawnSync([process.execPath, main, "migrate", ...args], { cwd: dir, env: { ...process.env, LOG_LEVEL: "warn" } });

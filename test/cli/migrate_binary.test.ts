@@ -8,7 +8,7 @@ import { compiledBinary, runBinary } from "../support/binary.ts";
  * directory: the Parquet writer and reader (parquet-wasm), the legacy CSV reader and the model
  * all work without node_modules or sources.
  */
-const DATA = join(import.meta.dir, "../../../shared/data");
+const DATA = join(import.meta.dir, "../fixtures");
 let bin = "";
 let work = "";
 const run = (args: string[]) => runBinary(bin, args, work);

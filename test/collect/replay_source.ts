@@ -11,7 +11,7 @@ import { concatBooks, concatTrades } from "../../src/storage/batch.ts";
 import { readBookFile, readTradeFile } from "../../src/storage/read_parquet.ts";
 import type { BookBatch, TradeBatch } from "../../src/storage/types.ts";
 
-export const DATA_DIR = join(import.meta.dir, "../../../shared/data/standx-btc-usd-2h");
+export const DATA_DIR = join(import.meta.dir, "../fixtures/standx-btc-usd-2h");
 export const BOOK_FILE = join(DATA_DIR, "orderbook.parquet");
 export const ID_BASE = 1992214670521405446n;
 export const MARKET = "BTC-USD";

@@ -1,6 +1,6 @@
 /**
  * serve → collect_data round trip over real sockets: `extended-mm serve` (src/serve) replays a
- * slice of ../shared/data/standx-btc-usd-2h, the collector records it, DuckDB reads the parts back.
+ * slice of test/fixtures/standx-btc-usd-2h, the collector records it, DuckDB reads the parts back.
  * Plain: every source row is stored once and equals the source row (all 20 levels), every trade
  * once. With every fault type enabled: every stored row still equals its source row, trades are
  * still exactly once, and the collector reconnected through each fault.

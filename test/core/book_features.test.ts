@@ -6,7 +6,7 @@ import { bookFeatures, type TopOfBook } from "../../src/core/book_features.ts";
 import { bookFeaturesRef } from "../../src/core/reference.ts";
 import { parquet } from "../../src/storage/parquet.ts";
 
-const sample = join(import.meta.dir, "../../../shared/data/standx-btc-usd-2h/orderbook.parquet");
+const sample = join(import.meta.dir, "../fixtures/standx-btc-usd-2h/orderbook.parquet");
 
 function column(table: Table, name: string): Float64Array {
   const v = table.getChild(name)!;

@@ -145,7 +145,7 @@ describe("trade frames", () => {
   });
 
   test("the real Extended sample frames decode with snowflake-consistent ids", async () => {
-    const path = `${import.meta.dir}/../../../shared/data/extended-eth-usd-trades-62min/publicTrades.jsonl`;
+    const path = `${import.meta.dir}/../fixtures/extended-eth-usd-trades-62min/publicTrades.jsonl`;
     const lines = (await Bun.file(path).text()).split("\n").filter(Boolean);
     expect(lines.length).toBe(682);
     for (const line of lines) {

@@ -9,7 +9,7 @@ import { SpreadSeries, spreadQuoteParams } from "../../src/model/spread_series.t
 import { forEachEvent, mergeChunks } from "../../src/storage/merge.ts";
 import { openBookSource, openTradeSource } from "../../src/storage/sources.ts";
 
-const D = join(import.meta.dir, "../../../shared/data/standx-btc-usd-2h");
+const D = join(import.meta.dir, "../fixtures/standx-btc-usd-2h");
 
 async function run(overrides: Record<string, unknown>, engine: Partial<EngineOptions> = {}) {
   const config = v.parse(ConfigSchema, overrides);

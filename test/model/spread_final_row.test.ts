@@ -18,7 +18,7 @@ import { forEachEvent } from "../../src/storage/merge.ts";
 import { openBookSource, openTradeSource } from "../../src/storage/sources.ts";
 import type { BookBatch, TradeBatch } from "../../src/storage/types.ts";
 
-const SAMPLE = join(import.meta.dir, "../../../shared/data/standx-btc-usd-2h");
+const SAMPLE = join(import.meta.dir, "../fixtures/standx-btc-usd-2h");
 
 async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

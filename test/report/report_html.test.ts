@@ -12,7 +12,7 @@ import { lineChart, timeTicks } from "../../src/report/html.ts";
 import { allocBook, allocTrades } from "../../src/storage/batch.ts";
 import { writeBookPart, writeTradePart } from "../../src/storage/write_parts.ts";
 
-const SAMPLE = join(import.meta.dir, "../../../shared/data/standx-btc-usd-2h");
+const SAMPLE = join(import.meta.dir, "../fixtures/standx-btc-usd-2h");
 /** The demo's embedded 20-minute sample (src/demo), with the demo's settings (src/demo/run_demo.ts). */
 const DEMO = join(import.meta.dir, "../../src/demo/sample");
 const DEMO_CONFIG = {

@@ -1,4 +1,6 @@
 import { expect, test } from "bun:test";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeOrderbookMessage } from "../../src/exchange/messages.ts";
 import { orderbookStreamUrl } from "../../src/exchange/urls.ts";
@@ -81,13 +83,21 @@ test("`serve` says when a market.json cannot be read (tick/step then come from t
 });
 
 test("`serve` over markets recorded in disjoint periods warns that the shared replay clock leaves one silent", () => {
-  const r = Bun.spawnSync([process.execPath, "src/main.ts", "serve", "--data-dir", join(STANDX, ".."), "--port", "0", "--duration", "0.2"], { cwd: ROOT, timeout: 20_000 });
-  expect(r.exitCode).toBe(0);
-  const err = r.stderr.toString();
-  expect(err).toMatch(/\[warn\].*BTC-USD.*starts .* days after .*ETH-USD/);
-  // at speed 0 every stream starts at its own first row: nothing to warn about
-  const r0 = Bun.spawnSync([process.execPath, "src/main.ts", "serve", "--data-dir", join(STANDX, ".."), "--port", "0", "--duration", "0.2", "--speed", "0"], { cwd: ROOT, timeout: 20_000 });
-  expect(r0.stderr.toString()).not.toContain("days after");
+  // BTC-USD books (2026-01) beside ETH-USD trades (2025-11), as two market folders of one data dir
+  const dir = mkdtempSync(join(tmpdir(), "serve-disjoint-"));
+  cpSync(STANDX, join(dir, "standx"), { recursive: true });
+  cpSync(join(STANDX, "../extended-eth-usd-trades-62min"), join(dir, "eth"), { recursive: true });
+  try {
+    const r = Bun.spawnSync([process.execPath, "src/main.ts", "serve", "--data-dir", dir, "--port", "0", "--duration", "0.2"], { cwd: ROOT, timeout: 20_000 });
+    expect(r.exitCode).toBe(0);
+    const err = r.stderr.toString();
+    expect(err).toMatch(/\[warn\].*BTC-USD.*starts .* days after .*ETH-USD/);
+    // at speed 0 every stream starts at its own first row: nothing to warn about
+    const r0 = Bun.spawnSync([process.execPath, "src/main.ts", "serve", "--data-dir", dir, "--port", "0", "--duration", "0.2", "--speed", "0"], { cwd: ROOT, timeout: 20_000 });
+    expect(r0.stderr.toString()).not.toContain("days after");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("`serve --from/--to` without a zone are UTC (as backtest's), whatever the machine's TZ", () => {

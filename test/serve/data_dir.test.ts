@@ -107,7 +107,7 @@ test("a time window outside the data says so, naming the window (not 'no recorde
 });
 
 test("a trades-only data dir (what migrate makes of trades.csv): REST tick and step come from the trades' decimals", async () => {
-  const csv = join(import.meta.dir, "../../../shared/data/extended-eth-usd-trades-62min/trades.csv");
+  const csv = join(import.meta.dir, "../fixtures/extended-eth-usd-trades-62min/trades.csv");
   const dir = join(tmp, "trades_only");
   const { readTradeCsv } = await import("../../src/storage/read_csv.ts");
   mkdirSync(partsDir(dir, "ETH-USD", "trades"), { recursive: true });

@@ -3,7 +3,7 @@ import { DecimalScale } from "../../src/exchange/decimal.ts";
 import type { OrderbookMessage } from "../../src/exchange/messages.ts";
 import { wsOptions } from "../../src/exchange/urls.ts";
 
-export const STANDX = join(import.meta.dir, "../../../shared/data/standx-btc-usd-2h");
+export const STANDX = join(import.meta.dir, "../fixtures/standx-btc-usd-2h");
 
 export interface Received {
   frames: string[];

@@ -6,11 +6,11 @@ import { DataError } from "../../src/errors.ts";
 import { concatBooks, concatTrades } from "../../src/storage/batch.ts";
 import { openBookSource, openTradeSource } from "../../src/storage/sources.ts";
 import { Side, TradeType } from "../../src/storage/types.ts";
-import { collect, SHARED_DATA, errorOf } from "./helpers.ts";
+import { collect, FIXTURES, errorOf } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "emm-csv-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const FIXTURE = join(SHARED_DATA, "extended-eth-usd-trades-62min/trades.csv");
+const FIXTURE = join(FIXTURES, "extended-eth-usd-trades-62min/trades.csv");
 
 describe("legacy trades.csv", () => {
   test("real Extended fixture: 682 trades, ids above 2^53 exact, streamed in chunks", async () => {

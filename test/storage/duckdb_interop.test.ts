@@ -8,7 +8,7 @@ import { orderbookPartName, partName } from "../../src/storage/layout.ts";
 import { openBookSource, openTradeSource } from "../../src/storage/sources.ts";
 import { Side } from "../../src/storage/types.ts";
 import { writeBookPart, writeTradePart } from "../../src/storage/write_parts.ts";
-import { collect, randomBook, randomTrades, rng, SHARED_DATA } from "./helpers.ts";
+import { collect, randomBook, randomTrades, rng, FIXTURES } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "emm-duck-"));
 let con: DuckDBConnection;
@@ -141,8 +141,8 @@ describe("we read DuckDB-written files", () => {
     expect(t.quantity[7]).toBe(-0.007);
   });
 
-  test("shared StandX 2-hour files match DuckDB's view of them", async () => {
-    const base = join(SHARED_DATA, "standx-btc-usd-2h");
+  test("real StandX 2-hour fixture files match DuckDB's view of them", async () => {
+    const base = join(FIXTURES, "standx-btc-usd-2h");
     const ob = join(base, "orderbook.parquet");
     const tr = join(base, "trades.parquet");
     const b = concatBooks(await collect(openBookSource(ob)));

@@ -3,7 +3,7 @@ import { allocBook, allocTrades } from "../../src/storage/batch.ts";
 import type { BookBatch, TradeBatch } from "../../src/storage/types.ts";
 import { join } from "node:path";
 
-export const SHARED_DATA = join(import.meta.dir, "../../../shared/data");
+export const FIXTURES = join(import.meta.dir, "../fixtures");
 
 /** mulberry32: small, fast, reproducible. */
 export function rng(seed: number): () => number {

@@ -9,12 +9,12 @@ import { readBookFile, readerStats, readTradeFile } from "../../src/storage/read
 import { decodeStruct, encodeStruct } from "../../src/storage/thrift_compact.ts";
 import type { BookBatch } from "../../src/storage/types.ts";
 import { writeBookPart } from "../../src/storage/write_parts.ts";
-import { collect, randomBook, rng, SHARED_DATA } from "./helpers.ts";
+import { collect, randomBook, rng, FIXTURES } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "emm-proj-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const STANDX_BOOK = join(SHARED_DATA, "standx-btc-usd-2h/orderbook.parquet");
-const STANDX_TRADES = join(SHARED_DATA, "standx-btc-usd-2h/trades.parquet");
+const STANDX_BOOK = join(FIXTURES, "standx-btc-usd-2h/orderbook.parquet");
+const STANDX_TRADES = join(FIXTURES, "standx-btc-usd-2h/trades.parquet");
 
 function footer(path: string): Uint8Array {
   const b = readFileSync(path);

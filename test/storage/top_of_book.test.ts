@@ -8,9 +8,9 @@ import { orderbookPartName, partsDir } from "../../src/storage/layout.ts";
 import { openBookSource } from "../../src/storage/sources.ts";
 import { readTopOfBook } from "../../src/storage/top_of_book.ts";
 import { writeBookPart } from "../../src/storage/write_parts.ts";
-import { collect, randomBook, rng, SHARED_DATA } from "./helpers.ts";
+import { collect, randomBook, rng, FIXTURES } from "./helpers.ts";
 
-const sample = join(SHARED_DATA, "standx-btc-usd-2h/orderbook.parquet");
+const sample = join(FIXTURES, "standx-btc-usd-2h/orderbook.parquet");
 
 function expectSame(a: Float64Array, b: Float64Array) {
   expect(a.length).toBe(b.length);
