@@ -6,7 +6,7 @@ import { summaryLines } from "../report/table.ts";
 import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, setup, timeArg, timeRangeArgs } from "./common.ts";
 
 /**
- * backtest (original-system.md §1.2, §6): event-driven simulation of AS quoting on recorded data.
+ * backtest (docs/original.md §1.2, §6): event-driven simulation of AS quoting on recorded data.
  * Writes backtest_results.csv, fills.csv, summary.json and report.html; see docs/backtest.md.
  */
 export default defineCommand({

@@ -18,7 +18,7 @@ import { readTopOfBook } from "../storage/top_of_book.ts";
 import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, numberArg, setup } from "./common.ts";
 
 /**
- * calculate_spread (original-system.md §1.3): rolling calibration over a market's recorded book
+ * calculate_spread (docs/original.md §1.3): rolling calibration over a market's recorded book
  * and trades, one constant-γ Avellaneda–Stoikov quote per calibration → as_results.csv plus the
  * statistics summary. `--now` prints only the current quote from the latest window.
  */

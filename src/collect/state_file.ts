@@ -1,5 +1,5 @@
 /**
- * `data/{market}/state.json`: the original's fields (original-system.md §3.10) plus what an exact
+ * `data/{market}/state.json`: the original's fields (docs/original.md §3.10) plus what an exact
  * resume needs. One writer per market (the market collector) replaces the whole file atomically
  * (temp + fsync + rename), always right after the journals are flushed, so the file never claims
  * more than is durable. (The original had two writers clobbering each other, bug §9.1-2.)

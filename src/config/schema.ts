@@ -1,7 +1,7 @@
 import * as v from "valibot";
 
 /**
- * The one configuration schema. Every key of the original `config.json` (original-system.md §2)
+ * The one configuration schema. Every key of the original `config.json` (docs/original.md §2)
  * is here, with the same snake_case name, plus the keys this project adds. Defaults that differ
  * from the original code are deliberate and listed in README.md ("Defaults that differ").
  */

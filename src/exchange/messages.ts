@@ -1,7 +1,7 @@
 import { decimalSign, formatNumber, isDecimalText, truncate } from "./decimal.ts";
 
 /**
- * Decoders for the Extended public streams and REST answers (extended-api.md; original-system.md
+ * Decoders for the Extended public streams and REST answers (docs/exchange.md; docs/original.md
  * §3.2, §3.14). Input is never trusted: each decoder returns either a typed value or a one-line
  * reason naming the field and the offending value, so a consumer can log it and skip the frame.
  *

@@ -3,7 +3,7 @@ import { assertMarketName } from "../storage/layout.ts";
 
 /**
  * Where the Extended exchange lives and how its public endpoints are spelled
- * (extended-api.md "Hosts"; original-system.md §3.1, §3.14). Every URL the collector or the local
+ * (docs/exchange.md "Hosts"; docs/original.md §3.1, §3.14). Every URL the collector or the local
  * server uses is built here so the two can never disagree on a path.
  */
 

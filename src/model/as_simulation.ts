@@ -1,5 +1,5 @@
 /**
- * Monte-Carlo of the Avellaneda–Stoikov (2008) set-up (anchors.md §5.2), driven by the project's
+ * Monte-Carlo of the Avellaneda–Stoikov (2008) set-up (docs/references.md §5.2), driven by the project's
  * own `computeOptimalQuote`: mid s moves ±σ√dt per step (coin flip); at each step the agent quotes,
  * then each side fills with probability λ(δ)·dt = A·e^(−kδ)·dt (literal, as the paper), one unit.
  * Profit = cash + q_T·s_T.

@@ -1,5 +1,5 @@
 /**
- * "Effective" price of one book side (original-system.md §5.6, calculate_spread only): walk the
+ * "Effective" price of one book side (docs/original.md §5.6, calculate_spread only): walk the
  * levels best → worst, skipping price ≤ 0 or qty ≤ 0 (and NaN), accumulating notional price·qty
  * until `threshold` (quote currency) is reached. The marginal price is the last level touched; if
  * the depth is insufficient it is the deepest valid level. NaN when the side has no valid level

@@ -1,5 +1,5 @@
 /**
- * Rolling calibration engine shared by `backtest` and `calculate_spread` (original-system.md §4.1,
+ * Rolling calibration engine shared by `backtest` and `calculate_spread` (docs/original.md §4.1,
  * with the fixes of §9.3). Feed it events in time order (a trade before a book with the same ms,
  * as the merge does); ask `shouldRecalibrate(ts)` after each book and call `calibrate(ts)` when it
  * says so. Every structure is a ring buffer or an incrementally updated sum, so ingesting an event

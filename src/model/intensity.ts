@@ -1,6 +1,6 @@
 /**
  * Fill intensity λ(δ) = A·e^(−κδ) per side by the exposure-aware truncated-exponential MLE of
- * original-system.md §4.4. δ is the return-space distance |price − mid|/mid; a book snapshot held
+ * docs/original.md §4.4. δ is the return-space distance |price − mid|/mid; a book snapshot held
  * for dur seconds "exposes" δ ∈ [δmin, δmax] (touch to deepest level). The log-likelihood is
  *   ℓ(κ) = n(ln κ − ln E(κ)) − κ·Σδ,   E(κ) = Σᵢ durᵢ(e^(−κ δminᵢ) − e^(−κ δmaxᵢ)),
  * maximised on a 61-point log grid over [1, 1e6] then 32 golden-section steps; A = nκ/E(κ).

@@ -1,5 +1,5 @@
 /**
- * Avellaneda–Stoikov quotes as the original's `compute_optimal_quote` (original-system.md §5),
+ * Avellaneda–Stoikov quotes as the original's `compute_optimal_quote` (docs/original.md §5),
  * in f64, with per-side spreads and integer-tick rounding on the market's own tick.
  *
  * Units: mid and prices in quote currency; σ in log-return per √second; T in seconds; κ per unit

@@ -1,5 +1,5 @@
 /**
- * The per-event logic of `calculate_spread` (original-system.md §1.3), free of I/O: effective mid
+ * The per-event logic of `calculate_spread` (docs/original.md §1.3), free of I/O: effective mid
  * per snapshot, the shared calibration engine, a quote at inventory 0 on every calibration, and
  * one row per calibration. Events must come in merged order (a trade before a book of the same
  * ms), so every trade is measured against the book strictly before it — the original added the

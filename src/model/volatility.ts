@@ -1,6 +1,6 @@
 /**
  * Volatility estimators on mid prices. σ is a log-return standard deviation per √second, so σ²·T
- * (T in seconds) is dimensionless (original-system.md §4.2–4.3).
+ * (T in seconds) is dimensionless (docs/original.md §4.2–4.3).
  *
  * Inputs are parallel arrays of epoch-ms timestamps and prices, in time order.
  */

@@ -3,7 +3,7 @@
  * verify. Streaming, bounded memory (one book batch + one trade batch at a time), zero-copy chunks.
  *
  * CONTRACT
- * The global event order is the original loader's two-cursor merge (original-system.md §3.15):
+ * The global event order is the original loader's two-cursor merge (docs/original.md §3.15):
  *   with heads B (next book row) and T (next trade): emit T if T.ts <= B.ts, else B;
  *   when one stream is exhausted, emit the rest of the other in stored order.
  * So on equal milliseconds the TRADE comes first. No global sort and no dedup: each stream is

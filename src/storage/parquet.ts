@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as pw from "parquet-wasm/esm";
 // Embedded into the compiled binary by Bun; the only loading pattern that works without
-// node_modules (platform-notes.md §2.1).
+// node_modules (docs/platform.md §2.1).
 import wasmPath from "parquet-wasm/esm/parquet_wasm_bg.wasm" with { type: "file" };
 
 let ready = false;

@@ -1,5 +1,5 @@
 /**
- * Legacy CSV readers (original-system.md §3.13, §3.15), streamed in chunks of `batchRows` rows.
+ * Legacy CSV readers (docs/original.md §3.13, §3.15), streamed in chunks of `batchRows` rows.
  *
  *   readTradeCsv(path, { batchRows?, market? })  → AsyncGenerator<TradeBatch>
  *     header (by name): timestamp_ms, price, quantity, side required; trade_id, trade_type, market optional.

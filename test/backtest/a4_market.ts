@@ -1,5 +1,5 @@
 /**
- * The synthetic market of original-system.md Appendix A.4 (MINSTD PRNG, integers only), as storage
+ * The synthetic market of docs/original.md Appendix A.4 (MINSTD PRNG, integers only), as storage
  * batches: 7,200 book rows with 20 levels per side and 3,600 trades. `gap` inserts the 40-minute
  * hole after the first hour.
  */

@@ -1,6 +1,6 @@
 /**
  * Trades that arrive out of sequence on the stream ("clients can skip trades that arrive out of
- * sequence", extended-api.md) are kept — but a part must hold them in time order: parts are read
+ * sequence", docs/exchange.md) are kept — but a part must hold them in time order: parts are read
  * in stored order, `verify_orderbook` reports a timestamp regression as an error, and the
  * backtest's merge would replay the late trade after later book rows.
  */

@@ -1,5 +1,5 @@
 /**
- * The synthetic market of original-system.md Appendix A.4, exactly: MINSTD PRNG (s = 42), 7,200
+ * The synthetic market of docs/original.md Appendix A.4, exactly: MINSTD PRNG (s = 42), 7,200
  * one-second books with 20 levels per side and a trade 500 ms after every even book.
  */
 export type A4Event =

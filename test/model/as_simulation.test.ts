@@ -3,12 +3,12 @@ import { join } from "node:path";
 import { AS_PAPER, simulateAs } from "../../src/model/as_simulation.ts";
 
 /**
- * Published QF 2008 table, γ = 0.1 (anchors.md §5.3), from 1000 paths. Tolerances come from the
+ * Published QF 2008 table, γ = 0.1 (docs/references.md §5.3), from 1000 paths. Tolerances come from the
  * Monte-Carlo error of both runs (ours N paths, theirs 1000):
  *   means: 3.5·√(s²/N + s²/1000) with s our sample std (≈ 0.4 profit / 0.17 q for the inventory
  *   strategy at N = 4000);
  *   standard deviations: relative s.e. of a sample std is ≈ 1/√(2n): 2.2 % for theirs, 1.1 % for
- *   ours → 3σ ≈ 7.5 %; we allow 10 % as anchors.md recommends, because the symmetric strategy's
+ *   ours → 3σ ≈ 7.5 %; we allow 10 % as docs/references.md recommends, because the symmetric strategy's
  *   published std(profit) 12.7 is ≈ 6 % below every independent re-computation (13.4–13.6) —
  *   a known discrepancy of the paper, not of this code.
  */

@@ -15,7 +15,7 @@ function expectFit(got: ReturnType<typeof fitIntensity>, want: [number, number, 
   vals.forEach((v, i) => expect(rel(v, want[i])).toBeLessThan(1e-9));
 }
 
-// original-system.md Appendix A.2 (side −1 = is_buyer_maker true = bid side)
+// docs/original.md Appendix A.2 (side −1 = is_buyer_maker true = bid side)
 describe("Appendix A.2 golden values", () => {
   test("unit-test data", () => {
     const t: [number, number, number][] = [];

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { computeOptimalQuote, type QuoteParams } from "../../src/model/quote.ts";
 import { ceilTicks, floorTicks, ticksToPrice } from "../../src/model/ticks.ts";
 
-// original-system.md Appendix A.3: configs of the original (ASConfig::default() and config.json).
+// docs/original.md Appendix A.3: configs of the original (ASConfig::default() and config.json).
 const DEFAULT: QuoteParams = {
   gammaMode: "inventory_scaled", riskAversionGamma: 0.5, gammaMin: 0.1, gammaMax: 5, horizonSeconds: 60,
   maxInventory: 10, tickSize: 0.01, maxShiftTicks: 100, minSpreadBps: 2, maxSpreadBps: 100, makerFeeBps: 1,

@@ -3,7 +3,7 @@ import { ewmaVolatility, garchFit, garchVolatility, realizedVolatility, resample
 
 const rel = (a: number | null, b: number) => Math.abs((a as number) - b) / Math.abs(b);
 
-// original-system.md Appendix A.1
+// docs/original.md Appendix A.1
 function seriesB(): [number[], number[]] {
   const rs = [0.001, -0.0005, 0.002, -0.001, 0.0015, -0.0008, 0.0025, -0.0012, 0.0009, -0.0004, 0.0011];
   const ts = [0];
