@@ -8,6 +8,7 @@ let built: string | undefined;
 /**
  * Builds dist/extended-mm once per test process and returns a copy placed alone in a fresh
  * empty directory, so every caller exercises the artefact without node_modules or sources.
+ * The copy is ~115 MB: the caller removes `dir` in afterAll/finally.
  */
 export function compiledBinary(): { bin: string; dir: string } {
   if (!built) {
