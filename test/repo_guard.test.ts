@@ -10,9 +10,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 
 const ROOT = resolve(import.meta.dir, "..");
-const SCANNED = ["src", "test", "bench", ".ci"];
+const SCANNED = ["src", "test", "bench", "scripts", ".ci"];
 /** Where documents may be cited from (README.md is added as a file). */
-const CITING = ["src", "test", "bench", "docs", "wasm/assembly", "deploy", ".ci"];
+const CITING = ["src", "test", "bench", "scripts", "docs", "wasm/assembly", "deploy", ".ci"];
 const TEXT = /\.(ts|js|mjs|cjs|json|sh|toml|md|service|ya?ml)$|^run$/;
 
 function files(dir: string): string[] {
@@ -97,7 +97,7 @@ function citingFiles(): string[] {
 }
 
 describe("repository is self-contained", () => {
-  test("no file under src/, test/, bench/ or .ci/ names a path outside the repository", () => {
+  test("no file under src/, test/, bench/, scripts/ or .ci/ names a path outside the repository", () => {
     const offenders: string[] = [];
     for (const top of SCANNED) {
       for (const f of files(join(ROOT, top))) {
