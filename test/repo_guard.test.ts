@@ -41,7 +41,10 @@ export function outsideReferences(file: string, text: string, root = ROOT): stri
   return found;
 }
 
-/** `*.md` names cited in `text` that resolve to no file: from the citing file's folder, the root or docs/. */
+/**
+ * `*.md` names cited in `text` that resolve to no file (from the citing file's folder, the root or
+ * docs/), and `docs/…` paths of any kind that do not exist under the root.
+ */
 export function missingDocuments(file: string, text: string, exists = existsSync, root = ROOT): string[] {
   const missing: string[] = [];
   for (const m of text.matchAll(/[\w./-]*[\w-]\.md\b/g)) {
@@ -51,6 +54,9 @@ export function missingDocuments(file: string, text: string, exists = existsSync
     const tails = ref.startsWith("/") ? parts.map((_, i) => parts.slice(i).join("/")) : [ref];
     const found = tails.some((t) => [dirname(file), root, join(root, "docs")].some((d) => exists(resolve(d, t))));
     if (!found) missing.push(ref);
+  }
+  for (const m of text.matchAll(/(?<![\w/.-])docs\/[\w./-]*[\w-]/g)) {
+    if (!m[0].endsWith(".md") && !exists(join(root, m[0]))) missing.push(m[0]);
   }
   return missing;
 }
@@ -146,6 +152,7 @@ describe("repository is self-contained", () => {
     expect(missingDocuments(f, "see docs/nowhere.md")).toEqual(["docs/nowhere.md"]);
     expect(missingDocuments(f, "Documentation=file:///opt/extended-mm/docs/collect.md")).toEqual([]);
     expect(missingDocuments(f, "file:///opt/x/docs/gone.md")).toEqual(["///opt/x/docs/gone.md"]);
+    expect(missingDocuments(f, "chart in docs/img/none.png, see docs/")).toEqual(["docs/img/none.png"]);
     const ids = headingIds("## 4. Calibration\n### 4.2 Realized\n## Appendix A. Golden\n### A.1 Vol\n");
     expect([...ids].sort()).toEqual(["4", "4.2", "A", "A.1"]);
     expect(missingSections("(docs/original.md §4.2, §9.1-4)", ids)).toEqual(["§9.1"]);
