@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { MARKET_NAME } from "../config/schema.ts";
+import { MARKET_NAME, marketKey } from "../config/schema.ts";
 import { UsageError } from "../errors.ts";
 
 /**
@@ -21,7 +21,7 @@ export function assertMarketName(market: string): void {
 /** `ETH-USD` → `eth_usd`. */
 export function marketDir(market: string): string {
   assertMarketName(market);
-  return market.replace(/-/g, "_").toLowerCase();
+  return marketKey(market);
 }
 
 export function marketPath(dataDir: string, market: string): string {
