@@ -63,10 +63,11 @@ export class ReplayClock {
   /**
    * What the replay has passed so far for one market: book rows and trades up to the replay
    * position, counted from the start of the data. Every row a perfect recorder would have stored
-   * during the run (a client that was down still misses them).
+   * during the run (a client that was down still misses them), and the replay time `atMs`
+   * (speed > 0; at speed 0 each stream has its own position).
    */
-  served(tl: MarketTimeline): { bookRows: number; trades: number } {
-    return { bookRows: this.position(tl, "book") + 1, trades: this.tradeEnd(tl) };
+  served(tl: MarketTimeline): { bookRows: number; trades: number; atMs: number } {
+    return { bookRows: this.position(tl, "book") + 1, trades: this.tradeEnd(tl), atMs: this.speed > 0 ? this.now() : NaN };
   }
 
   /** Trade rows [0, end) at the replay position. */

@@ -95,9 +95,10 @@ export interface ReplayServer {
   faults: FaultOptions;
   /**
    * What the replay has passed so far for `market`: book rows and trades up to the replay
-   * position, from the start of the data (what a recorder that never missed anything would hold).
+   * position, from the start of the data (what a recorder that never missed anything would hold),
+   * and the replay time `atMs` (speed > 0).
    */
-  served(market: string): { bookRows: number; trades: number };
+  served(market: string): { bookRows: number; trades: number; atMs: number };
   /** Terminates every open connection now (a network cut); returns how many. */
   dropAll(): number;
   /** Stalls every open connection now; returns how many. */
