@@ -50,31 +50,32 @@ test("a quiet stream that stayed open a minute counts as useful", () => {
   expect(conn(p, 1000, 60_000, false)).toEqual({ delayMs: 0, kind: "immediate" });
 });
 
-test("the documented timeline: a tight loop backs off, a connection outliving the window ends it", () => {
-  const p = policy(1); // the top of each jitter range, to match the table in docs/collect.md
-  const rows: [number, string][] = [];
-  let t = 0;
-  // a server that sends one valid frame and hangs up at once, eight times
-  for (let i = 0; i < 8; i++) {
-    const { delayMs, kind } = conn(p, t, 10, true);
-    rows.push([delayMs, kind]);
-    t += 10 + delayMs;
+test("the timeline of docs/collect.md, step by step", () => {
+  const p = policy(1); // the top of each jitter range, as in the table
+  // [opened at (null: the handshake failed), ended at, delivered] → [delay, kind]
+  const steps: [number | null, number, boolean, number, string][] = [
+    [0, 20_000, true, 0, "immediate"], // cut by the server
+    [20_000, 31_000, true, 0, "immediate"], // seq gap: the collector asked
+    [null, 31_000, false, 500, "backoff"], // the exchange is down
+    [null, 31_500, false, 1000, "backoff"],
+    [null, 32_500, false, 2000, "backoff"],
+    [34_500, 40_000, true, 0, "immediate"], // back; failures reset
+    [40_000, 40_010, true, 0, "immediate"], // one SNAPSHOT, then the server hangs up
+    [40_010, 40_020, true, 0, "immediate"],
+    [40_020, 40_030, true, 500, "tight loop"], // the 4th reconnect within 2 s
+    [40_530, 40_540, true, 1000, "tight loop"],
+    [41_540, 41_550, true, 2000, "tight loop"],
+    [43_550, 43_560, true, 0, "immediate"], // the window is empty again
+    [43_560, 46_000, true, 0, "immediate"], // lived 2.4 s: the loop level resets
+    [46_000, 46_010, true, 0, "immediate"],
+    [46_010, 46_020, true, 0, "immediate"],
+    [46_020, 46_030, true, 500, "tight loop"], // from 0.5 s again
+  ];
+  for (const [opened, end, delivered, delay, kind] of steps) {
+    if (opened !== null) p.opened(opened);
+    if (delivered) p.delivered();
+    expect({ at: end, ...p.ended(end) }).toEqual({ at: end, delayMs: delay, kind: kind as never });
   }
-  expect(rows).toEqual([
-    [0, "immediate"],
-    [0, "immediate"],
-    [0, "immediate"],
-    [500, "tight loop"],
-    [1000, "tight loop"],
-    [2000, "tight loop"],
-    [0, "immediate"], // the three immediate retries have left the 2 s window
-    [0, "immediate"],
-  ]);
-  // a connection that lives longer than the window resets the loop level (its own reconnect is
-  // the first of the next three immediate ones)
-  expect(conn(p, t, 2500, true).kind).toBe("immediate");
-  expect([conn(p, t + 2600, 1, true).kind, conn(p, t + 2700, 1, true).kind]).toEqual(["immediate", "immediate"]);
-  expect(conn(p, t + 2800, 1, true)).toEqual({ delayMs: 500, kind: "tight loop" });
 });
 
 test("Retry-After is a floor for every delay, immediate ones included", () => {
