@@ -74,7 +74,7 @@ export class WsStream {
   reconnects = 0;
   messages = 0;
   lastReason = "";
-  /** Delays chosen by the policy, in order (tests, the benchmark). */
+  /** The last 1,000 delays chosen by the policy, in order (tests, the benchmark). */
   readonly delays: number[] = [];
 
   constructor(
@@ -173,7 +173,7 @@ export class WsStream {
     this.lastReason = reason = redactSecrets(reason);
     const now = Date.now();
     const { delayMs, kind } = this.policy.ended(now, this.opts.rateLimit?.remaining(now) ?? 0);
-    this.delays.push(delayMs);
+    if (this.delays.push(delayMs) > 1000) this.delays.shift();
     const line = `${this.opts.name}: reconnecting ${delayMs === 0 ? "now" : `in ${(delayMs / 1000).toFixed(1)} s (${kind})`}: ${reason}`;
     if (refusedWith === undefined) log.warn(line);
     else this.logRefusal(refusedWith, line, now);

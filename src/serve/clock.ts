@@ -10,6 +10,9 @@ import type { MarketTimeline } from "./timeline.ts";
 
 export type Ev = "book" | "trades" | "funding";
 
+/** An event is sent when it is due within this many wall milliseconds (a timer is not more exact). */
+export const DUE_EARLY_MS = 0.5;
+
 export class ReplayClock {
   private wallStart: number | null = null;
   private readonly frontier: Map<MarketTimeline, Record<Ev, number>>;
@@ -50,11 +53,17 @@ export class ReplayClock {
     return this.wallStart === null ? -1 : tl.lastAtOrBefore(ev, this.now());
   }
 
-  /** Where a new connection starts: the current book row (sent as a SNAPSHOT), or the next trade/funding event. */
+  /**
+   * Where a new connection starts: the current book row (sent as a SNAPSHOT), or the next
+   * trade/funding event. The current row is the last one due within DUE_EARLY_MS, as in the pump:
+   * a row already sent early on a connection that was cut right after is not the current one
+   * (its SNAPSHOT would repeat a row the client has).
+   */
   startOf(tl: MarketTimeline, ev: Ev): { g: number; startT: number } {
     if (this.speed > 0) {
       const r = this.now();
-      return { g: ev === "book" ? Math.max(0, tl.lastAtOrBefore("book", r)) : tl.firstAfter(ev, r), startT: r };
+      const g = ev === "book" ? Math.max(0, tl.lastAtOrBefore("book", r + DUE_EARLY_MS * this.speed)) : tl.firstAfter(ev, r);
+      return { g, startT: r };
     }
     const g = this.frontier.get(tl)![ev] + 1;
     return { g, startT: tl.has(ev, g) ? tl.timeOf(ev, g) : 0 };

@@ -7,7 +7,7 @@
 import type { ServerWebSocket } from "bun";
 import { encodeFundingMessage, encodeOrderbookMessage, encodeTradesMessage } from "../exchange/encode.ts";
 import type { StreamKind } from "../exchange/urls.ts";
-import type { Ev, ReplayClock } from "./clock.ts";
+import { DUE_EARLY_MS, type Ev, type ReplayClock } from "./clock.ts";
 import { type FaultCounts, type FaultOptions, MALFORMED_KINDS, malformedFrame } from "./faults.ts";
 import type { MarketTimeline } from "./timeline.ts";
 
@@ -136,7 +136,7 @@ export class ConnectionPump {
       const t = c.tl.timeOf(c.ev, c.g);
       if (clock.speed > 0) {
         const wait = clock.waitFor(t);
-        if (wait > 0.5) return this.schedule(c, wait);
+        if (wait > DUE_EARLY_MS) return this.schedule(c, wait);
       }
       const drop = faults.dropEverySeconds;
       if (drop && drop > 0 && t - c.startT >= drop * 1000) {
