@@ -53,7 +53,8 @@ const BACKFILL_RETRY_MAX_MS = 30_000;
 interface StreamSlot {
   name: Stream;
   ws: WsStream;
-  sink: PartSink<{ length: number }>;
+  /** Where the stream's last sign of life is kept (its part sink's journal). */
+  sink: { stampLife(ms: number): void };
   /** Local time of the last sign of life of the lost connection, while the stream is down. */
   downSince: number | null;
   msgs: number;
@@ -230,13 +231,13 @@ export class MarketCollector {
     this.healthPrev.at = Date.now();
   }
 
-  private addSlot<B extends { length: number }>(
+  private addSlot(
     name: Stream,
-    sink: PartSink<B>,
+    sink: StreamSlot["sink"],
     opts: ConstructorParameters<typeof WsStream>[0],
     h: { onOpen(): void; onMessage(text: string): boolean },
   ): void {
-    const slot: StreamSlot = { name, sink: sink as unknown as PartSink<{ length: number }>, downSince: this.restartGapStart.get(name) ?? null, msgs: 0, ws: null as unknown as WsStream };
+    const slot: StreamSlot = { name, sink, downSince: this.restartGapStart.get(name) ?? null, msgs: 0, ws: null as unknown as WsStream };
     slot.ws = new WsStream(opts, {
       onOpen: () => this.guard(() => h.onOpen()),
       onMessage: (text) => {

@@ -127,8 +127,12 @@ export class WsStream {
     ws.addEventListener("error", (ev: Event) => {
       if (gen !== this.gen) return;
       if (this.connected) return this.lost(gen, "socket error");
-      const status = refusedStatus((ev as ErrorEvent).message ?? "");
-      if (status === null) return this.lost(gen, `cannot connect to ${this.opts.url}`);
+      const message = (ev as ErrorEvent).message ?? "";
+      const status = refusedStatus(message);
+      if (status === null) {
+        const why = message.replace(/^WebSocket connection to '[^']*' failed:?\s*/, "");
+        return this.lost(gen, `cannot connect to ${this.opts.url}${why ? ` (${why})` : ""}`);
+      }
       if (status === 429) this.opts.rateLimit?.note(Date.now(), undefined, RATE_LIMIT_FALLBACK_MS);
       this.lost(gen, `handshake refused: HTTP ${status}${status === 404 ? " (the server does not offer this stream)" : ""}`, status);
     });
