@@ -43,7 +43,7 @@ const config = v.parse(ConfigSchema, {
   markets_config: { "BTC-USD": { tick_size: 1, lot_size: 0.0001, max_inventory: 0.01, order_notional: 100 } },
 });
 const run = (tradesPath: string, fillModel: "queue" | "cross") =>
-  runBacktest({ config: { ...config, fill_model: fillModel }, dataDir: "unused", market: "BTC-USD", orderbookPath: BOOKS, tradesPath, quiet: true, write: false });
+  runBacktest({ config: { ...config, fill_model: fillModel }, dataDir: "unused", market: "BTC-USD", orderbookPath: BOOKS, tradesPath });
 
 describe("events before the first order-book row", () => {
   for (const fm of ["queue", "cross"] as const) {
