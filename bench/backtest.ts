@@ -30,7 +30,7 @@ import { engineOptionsFromConfig } from "../src/model/engine.ts";
 import { allocBook, allocTrades } from "../src/storage/batch.ts";
 import { orderbookPartName, partName, partsDir } from "../src/storage/layout.ts";
 import { Side } from "../src/storage/types.ts";
-import { writeBookPart, writeTradePart } from "../src/storage/write_parts.ts";
+import { writeBookPart, writeTradePart } from "../src/storage/parquet/index.ts";
 import { DAY_MARKET, dayDataDir } from "./support/day_data.ts";
 
 const MARKET = "BENCH-USD";

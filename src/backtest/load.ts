@@ -5,7 +5,7 @@
  * arrays grow with the data (see data.ts for bytes per row).
  */
 import { openEvents, type EventChunk, type EventSpec, type EventStream } from "../storage/events.ts";
-import { describeParquet } from "../storage/read_parquet.ts";
+import { describeParquet } from "../storage/parquet/index.ts";
 import { resolveSource, type SourceSpec } from "../storage/sources.ts";
 import type { BacktestCore } from "../core/backtest.ts";
 import { EventDataBuilder, type BuildStats, type EventData } from "./data.ts";

@@ -3,18 +3,19 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { resolveMarket } from "../config/market.ts";
 import { AppError, DataError, UsageError, describeError } from "../errors.ts";
+import { bookFeatures } from "../core/book_features.ts";
 import { decimalsOf, formatNumber } from "../exchange/decimal.ts";
 import { log } from "../log.ts";
 import { engineOptionsFromConfig } from "../model/engine.ts";
 import { kappaAtSearchBound } from "../model/intensity.ts";
 import { computeOptimalQuote, quoteParamsFromConfig, type QuoteParams } from "../model/quote.ts";
 import { SpreadSeries, spreadQuoteParams, type SpreadRow } from "../model/spread_series.ts";
+import { topOfBook } from "../model/top_of_book.ts";
 import { summarize, type Summary } from "../model/stats.ts";
 import { marketPath } from "../storage/layout.ts";
 import { readMarketInfo } from "../storage/market_json.ts";
 import { forEachEvent, openEvents } from "../storage/events.ts";
-import { partStartMs, resolveSource, type SourceSpec } from "../storage/sources.ts";
-import { readTopOfBook } from "../storage/top_of_book.ts";
+import { openBookSource, partStartMs, resolveSource, type SourceSpec } from "../storage/sources.ts";
 import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, numberArg, setup } from "./common.ts";
 
 /**
@@ -202,7 +203,7 @@ function nowQuote(row: SpreadRow, inventory: number, qp: QuoteParams) {
  * market is quoted now, next to the model's quote. `fromMs` limits the read to the last part.
  */
 async function latestTouch(spec: SourceSpec, fromMs: number | undefined) {
-  const top = await readTopOfBook(spec, { fromMs });
+  const top = await topOfBook(openBookSource(spec, { fromMs, levels: 1, seq: false }), bookFeatures);
   for (let i = top.length - 1; i >= 0; i--) {
     if (!Number.isFinite(top.mid[i])) continue;
     const half = top.spread[i] / 2;

@@ -14,7 +14,7 @@ import { runBacktest } from "../../src/backtest/run.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
 import { concatTrades, allocTrades } from "../../src/storage/batch.ts";
 import { openTradeSource } from "../../src/storage/sources.ts";
-import { writeTradePart } from "../../src/storage/write_parts.ts";
+import { writeTradePart } from "../../src/storage/parquet/index.ts";
 import { withLogLines } from "../support/log_capture.ts";
 
 const SAMPLE = join(import.meta.dir, "../../src/demo/sample");

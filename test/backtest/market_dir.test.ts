@@ -7,7 +7,7 @@ import { runBacktest } from "../../src/backtest/run.ts";
 import { backtestPaths, writeBacktestOutputs } from "../../src/report/backtest_outputs.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
 import { orderbookPartName, partName, partsDir } from "../../src/storage/layout.ts";
-import { writeBookPart, writeFundingPart, writeTradePart } from "../../src/storage/write_parts.ts";
+import { writeBookPart, writeFundingPart, writeTradePart } from "../../src/storage/parquet/index.ts";
 import { sliceBook, sliceTrades } from "../../src/storage/batch.ts";
 import { synMarket } from "./synthetic.ts";
 

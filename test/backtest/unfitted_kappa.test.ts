@@ -13,7 +13,7 @@ import { ConfigSchema } from "../../src/config/schema.ts";
 import { allocBook, concatTrades } from "../../src/storage/batch.ts";
 import { openTradeSource } from "../../src/storage/sources.ts";
 import { Side } from "../../src/storage/types.ts";
-import { writeBookPart, writeTradePart } from "../../src/storage/write_parts.ts";
+import { writeBookPart, writeTradePart } from "../../src/storage/parquet/index.ts";
 import { withLogLines } from "../support/log_capture.ts";
 
 const SAMPLE = join(import.meta.dir, "../../src/demo/sample");

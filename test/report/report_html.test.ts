@@ -11,7 +11,7 @@ import { ConfigSchema } from "../../src/config/schema.ts";
 import { engineOptionsFromConfig } from "../../src/model/engine.ts";
 import { lineChart, timeTicks } from "../../src/report/html.ts";
 import { allocBook, allocTrades } from "../../src/storage/batch.ts";
-import { writeBookPart, writeTradePart } from "../../src/storage/write_parts.ts";
+import { writeBookPart, writeTradePart } from "../../src/storage/parquet/index.ts";
 
 
 /** A backtest whose files are written as the CLI writes them: `results` and its siblings. */
