@@ -1,6 +1,6 @@
 import type { Config } from "../config/schema.ts";
+import { assertMarketName } from "../config/market.ts";
 import type { Secret } from "../config/secrets.ts";
-import { assertMarketName } from "../storage/layout.ts";
 
 /**
  * Where the Extended exchange lives and how its public endpoints are spelled
