@@ -4,7 +4,7 @@
  *
  * Stop (SIGINT/SIGTERM, --duration, or the caller's AbortSignal): stop reading every stream, flush,
  * publish the open parts, write state.json, exit 0. A second signal during that is ignored (Bun
- * delivers it to the handler again; platform-notes §6). A storage failure (disk full, permission)
+ * delivers it to the handler again; docs/platform.md §6). A storage failure (disk full, permission)
  * stops everything with a one-line error and exit 1; rows already journaled stay on disk and are
  * recovered into a part by the next start.
  */

@@ -19,7 +19,7 @@ import { AppError, UsageError } from "../errors.ts";
 import { log, setLogLevel } from "../log.ts";
 import { startServer } from "../serve/server.ts";
 import { marketPath } from "../storage/layout.ts";
-// Embedded into the compiled binary (platform-notes §2.1): real paths from sources, /$bunfs/… in the binary.
+// Embedded into the compiled binary (docs/platform.md §2.1): real paths from sources, /$bunfs/… in the binary.
 import bookSample from "./sample/orderbook.parquet" with { type: "file" };
 import tradesSample from "./sample/trades.parquet" with { type: "file" };
 

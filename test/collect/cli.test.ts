@@ -10,7 +10,7 @@ import { journalPart, readJournal } from "../../src/collect/journal.ts";
 import { partNumber } from "../../src/storage/layout.ts";
 import { duckRows } from "./duck.ts";
 import { loadSource } from "./replay_source.ts";
-import { startReplayServer } from "./replay_server.ts";
+import { type ReplayServer, startReplayServer } from "./replay_server.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const tmp = mkdtempSync(join(tmpdir(), "emm-collect-cli-"));
@@ -19,9 +19,16 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 async function runCli(args: string[], timeoutMs = 30_000) {
   const p = Bun.spawn([process.execPath, join(ROOT, "src/main.ts"), "collect_data", ...args], { cwd: tmp, stdout: "pipe", stderr: "pipe" });
   const timer = setTimeout(() => p.kill(9), timeoutMs);
-  const [code, stderr] = await Promise.all([p.exited, new Response(p.stderr).text()]);
-  clearTimeout(timer);
-  return { code, stderr };
+  try {
+    const [code, stderr] = await Promise.all([p.exited, new Response(p.stderr).text()]);
+    return { code, stderr };
+  } finally {
+    clearTimeout(timer);
+    if (p.exitCode === null && p.signalCode === null) {
+      p.kill(9);
+      await p.exited;
+    }
+  }
 }
 
 function writeConfig(name: string, srv: { wsBase: string; restBase: string }, extra: Record<string, unknown> = {}) {
@@ -87,17 +94,33 @@ function tinyDisk(): string | null {
   return r.exitCode === 0 ? dir : null;
 }
 
+/** Unmounts, lazily if something still holds the mount, so a failed run never leaves it behind. */
+function unmount(dir: string) {
+  if (Bun.spawnSync(["umount", dir], { stderr: "pipe" }).exitCode !== 0) Bun.spawnSync(["umount", "-l", dir], { stderr: "pipe" });
+}
+
+/**
+ * test/collect/cleanup_on_failure.test.ts runs this file in a child `bun test` with this set, to
+ * prove the cleanup below also runs when an assertion fails while the tmpfs and server are up.
+ */
+const FAIL_ON_PURPOSE = process.env.EMM_FAIL_ON_PURPOSE === "disk-full";
+
 test("disk full: one-line error, exit 1, every published part still readable", async () => {
   const disk = tinyDisk();
   if (!disk) {
     console.warn("disk-full test skipped: cannot mount a tmpfs here");
     return;
   }
-  const src = await loadSource();
-  const srv = startReplayServer(src, 3000);
+  let srv: ReplayServer | undefined;
   try {
+    const src = await loadSource();
+    srv = startReplayServer(src, 3000);
     const cfg = writeConfig("full.json", srv, { orderbook_rows_per_part: 150, journal_flush_ms: 100 });
     const r = await runCli(["--config", cfg, "--data-dir", join(disk, "data"), "--log-level", "error"]);
+    if (FAIL_ON_PURPOSE) {
+      console.log(`failing on purpose; mounted ${disk}; server ${srv.restBase}`);
+      expect(r.code).toBe(-1);
+    }
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("disk full");
     if (process.env.DEBUG_CLI) console.log(r.stderr);
@@ -130,7 +153,7 @@ test("disk full: one-line error, exit 1, every published part still readable", a
     expect(await rowsIn(join(mdir, "trades_parts"))).toBe(before.trades + inJournals.trades);
     expect(readdirSync(join(mdir, "journal"))).toEqual([]);
   } finally {
-    srv.stop();
-    Bun.spawnSync(["umount", disk]);
+    srv?.stop();
+    unmount(disk);
   }
 }, 60_000);

@@ -1,6 +1,6 @@
 /**
  * Protocol and long-run checks found in QA: a SNAPSHOT is self-contained and must be applied
- * whatever its seq (the original let every SNAPSHOT pass the seq check, docs/original.md §0.3;
+ * whatever its seq (the original let every SNAPSHOT pass the seq check, docs/original.md §3.6;
  * `?depth=1` sends nothing but SNAPSHOTs), and timer-driven config values larger than a JS timer
  * can hold must not turn into 1 ms busy loops.
  */
