@@ -53,10 +53,19 @@ test("a data dir that is a file: says so (not 'not writable: EEXIST'), exit 1", 
   expect(r.stderr).toContain(`data directory ${join(tmp, "b-file")} is a file, not a directory`);
 });
 
-test("bad flags: exit 2", async () => {
+test("bad flags and duplicate markets (also differing only in case): exit 2 before anything is touched", async () => {
   expect((await runCli(["--duration", "soon"])).code).toBe(2);
   expect((await runCli(["--markets", ","])).code).toBe(2);
   expect((await runCli(["--markets", "BTC-USD,BTC-USD"])).code).toBe(2);
+  const dir = join(tmp, "dups");
+  const flag = await runCli(["--data-dir", dir, "--markets", "BTC-USD,btc-usd", "--duration", "1"]);
+  expect(flag.code).toBe(2);
+  expect(flag.stderr).toContain(`--markets: "BTC-USD" and "btc-usd" name the same market (directory btc_usd); list each market once`);
+  writeFileSync(join(tmp, "dups.json"), JSON.stringify({ markets: ["ETH-USD", "BTC-USD", "Btc-Usd"] }));
+  const cfg = await runCli(["--config", join(tmp, "dups.json"), "--data-dir", dir, "--duration", "1"]);
+  expect(cfg.code).toBe(2);
+  expect(cfg.stderr).toContain(`markets: "BTC-USD" and "Btc-Usd" name the same market`);
+  expect(existsSync(dir)).toBe(false);
 });
 
 test("--duration stops cleanly (exit 0) with parts, state.json and market.json written", async () => {
