@@ -5,6 +5,9 @@
  *           is_buyer_maker, trade_id, trade_type — into typed arrays;
  *   DuckDB: the same columns of the same files, 1 thread, one aggregate over every column (so every
  *           page is decoded; nothing is converted to JS values).
+ * Both run in this process, so besides wall time each reports the process's CPU time (all threads:
+ * ours includes the collector's, DuckDB's includes its worker thread): on a machine shared with
+ * other jobs, wall time measures what they leave free, CPU time the work itself.
  */
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { loadavg } from "node:os";
@@ -12,8 +15,21 @@ import { join } from "node:path";
 import { partsDir } from "../../src/storage/layout.ts";
 import { openEvents } from "../../src/storage/events.ts";
 
-export async function ourRead(dataDir: string, market: string): Promise<{ ms: number; books: number; trades: number }> {
+export interface ReadTime {
+  ms: number;
+  cpuMs: number;
+  books: number;
+  trades: number;
+}
+
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+export async function ourRead(dataDir: string, market: string): Promise<ReadTime> {
   const spec = { dataDir, market };
+  const c0 = cpuMs();
   const t0 = performance.now();
   let books = 0, trades = 0, acc = 0;
   for await (const c of openEvents({ books: spec, trades: spec, funding: null })) {
@@ -24,7 +40,7 @@ export async function ourRead(dataDir: string, market: string): Promise<{ ms: nu
     for (const t of c.trades) trades += t.length;
   }
   if (acc === -1) console.log(acc);
-  return { ms: performance.now() - t0, books, trades };
+  return { ms: performance.now() - t0, cpuMs: cpuMs() - c0, books, trades };
 }
 
 export async function duckConnection(threads = 1): Promise<DuckDBConnection> {
@@ -39,7 +55,7 @@ async function columns(db: DuckDBConnection, glob: string): Promise<Map<string, 
 }
 
 /** Aggregates over every column the backtest reads; returns the time and the row counts. */
-export async function duckRead(db: DuckDBConnection, dataDir: string, market: string): Promise<{ ms: number; books: number; trades: number }> {
+export async function duckRead(db: DuckDBConnection, dataDir: string, market: string): Promise<ReadTime> {
   const bookGlob = join(partsDir(dataDir, market, "orderbook"), "*.parquet");
   const tradeGlob = join(partsDir(dataDir, market, "trades"), "*.parquet");
   const bc = await columns(db, bookGlob), tc = await columns(db, tradeGlob);
@@ -50,24 +66,27 @@ export async function duckRead(db: DuckDBConnection, dataDir: string, market: st
   if (tc.has("side")) tradeAggs.push("sum(length(side))");
   if (tc.has("is_buyer_maker")) tradeAggs.push("sum(is_buyer_maker::INT)");
   if (tc.has("trade_type")) tradeAggs.push("sum(length(trade_type))");
+  const c0 = cpuMs();
   const t0 = performance.now();
   const b = await db.runAndReadAll(`SELECT count(*), ${ts(bc)}, ${levels.join(", ")} FROM read_parquet('${bookGlob}')`);
   const t = await db.runAndReadAll(`SELECT count(*), ${ts(tc)}, ${tradeAggs.join(", ")} FROM read_parquet('${tradeGlob}')`);
   const ms = performance.now() - t0;
-  return { ms, books: Number(b.getRows()[0]![0]), trades: Number(t.getRows()[0]![0]) };
+  return { ms, cpuMs: cpuMs() - c0, books: Number(b.getRows()[0]![0]), trades: Number(t.getRows()[0]![0]) };
 }
 
-/** Best of `reps` for ours and DuckDB, alternating so both see the same machine load. */
+/** Best of `reps` (wall and CPU) for ours and DuckDB, alternating so both see the same machine load. */
 export async function compareReads(db: DuckDBConnection, dataDir: string, market: string, reps: number) {
-  let ours = Infinity, duck = Infinity, books = 0, trades = 0;
+  let ours = Infinity, duck = Infinity, oursCpu = Infinity, duckCpu = Infinity, books = 0, trades = 0;
   for (let r = 0; r < reps; r++) {
     const o = await ourRead(dataDir, market);
     const d = await duckRead(db, dataDir, market);
     if (o.books !== d.books || o.trades !== d.trades) throw new Error(`row counts differ: ours ${o.books}/${o.trades}, DuckDB ${d.books}/${d.trades}`);
     ours = Math.min(ours, o.ms);
     duck = Math.min(duck, d.ms);
+    oursCpu = Math.min(oursCpu, o.cpuMs);
+    duckCpu = Math.min(duckCpu, d.cpuMs);
     books = o.books;
     trades = o.trades;
   }
-  return { ours, duck, ratio: ours / duck, books, trades, load: loadavg()[0]! };
+  return { ours, duck, ratio: ours / duck, oursCpu, duckCpu, cpuRatio: oursCpu / duckCpu, books, trades, load: loadavg()[0]! };
 }

@@ -72,11 +72,15 @@ export function readParquetFFI(pw: ParquetWasm, bytes: Uint8Array, opts: ReaderO
   };
 }
 
+const utf8 = new TextDecoder();
+
 /** Bounds-checked reads of wasm memory. */
 class Mem {
   private readonly dv: DataView;
+  private readonly u8: Uint8Array;
   constructor(readonly buf: ArrayBuffer) {
     this.dv = new DataView(buf);
+    this.u8 = new Uint8Array(buf);
   }
   private check(ptr: number, bytes: number): void {
     if (!(ptr >= 0 && ptr + bytes <= this.buf.byteLength)) throw new Error(`FFI pointer ${ptr} (+${bytes}) outside wasm memory`);
@@ -89,12 +93,13 @@ class Mem {
     this.check(ptr, 8);
     return Number(this.dv.getBigInt64(ptr, true));
   }
+  /** A NUL-terminated string (format, name). */
   cstr(ptr: number): string {
     if (ptr === 0) return "";
-    let end = ptr;
-    const u8 = new Uint8Array(this.buf);
-    while (end < u8.length && u8[end] !== 0) end++;
-    return new TextDecoder().decode(u8.subarray(ptr, end));
+    this.check(ptr, 1);
+    const end = this.u8.indexOf(0, ptr);
+    if (end < 0) throw new Error(`FFI string at ${ptr} is not terminated`);
+    return utf8.decode(this.u8.subarray(ptr, end));
   }
   bytes(ptr: number, n: number): Uint8Array {
     this.check(ptr, n);
