@@ -40,7 +40,7 @@ import { writeBookPart, writeTradePart } from "../src/storage/parquet/index.ts";
 import { loadConfig } from "../src/config/load.ts";
 import { setLogLevel } from "../src/log.ts";
 import { DAY_MARKET, dayDataDir, dayLabel, realDay, type DaySpec } from "./support/day_data.ts";
-import { compareReads, duckConnection } from "./support/read_compare.ts";
+import { compareReads, duckConnection, warmUp } from "./support/read_compare.ts";
 
 const MARKET = "BENCH-USD";
 const DATA = join(import.meta.dir, ".tmp", "backtest-day");
@@ -175,6 +175,7 @@ async function main(): Promise<void> {
 
   // 1. end to end (fresh process per row) and reads against DuckDB, same run
   const duck = await duckConnection(1);
+  await warmUp(duck, days[0]!.dir, DAY_MARKET);
   const rows: string[][] = [];
   const row = (label: string, e: E2E, read: { ours: number; duck: number; ratio: number; cpuRatio: number; load: number }) => {
     const mem = e.maxRssKiB / 1024;

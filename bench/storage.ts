@@ -29,7 +29,7 @@ import { openBookSource, openTradeSource } from "../src/storage/sources.ts";
 import type { BookBatch } from "../src/storage/types.ts";
 import { writeBookPart, writeTradePart } from "../src/storage/parquet/index.ts";
 import { dayLabel, DAY_MARKET, realDay, type DaySpec } from "./support/day_data.ts";
-import { compareReads, duckConnection } from "./support/read_compare.ts";
+import { compareReads, duckConnection, warmUp } from "./support/read_compare.ts";
 
 const arg = (name: string, d: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -171,6 +171,7 @@ const f = (x: number, d = 0) => x.toLocaleString("en-US", { maximumFractionDigit
 const dayRatios: string[][] = [];
 {
   const db = await duckConnection(1);
+  await warmUp(db, await realDay({ writer: "ours", busy: false }), DAY_MARKET);
   for (const spec of [{ writer: "ours", busy: false }, { writer: "duckdb", busy: false }, { writer: "ours", busy: true }, { writer: "duckdb", busy: true }] as DaySpec[]) {
     const r = await compareReads(db, await realDay(spec), DAY_MARKET, REPS);
     dayRatios.push([dayLabel(spec), f(r.books), f(r.trades), f(r.ours, 1), f(r.duck, 1), `${f(r.ratio, 2)}×`, f(r.oursCpu, 1), f(r.duckCpu, 1), `${f(r.cpuRatio, 2)}×`, r.load.toFixed(1)]);
