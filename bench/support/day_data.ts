@@ -20,6 +20,7 @@ import { orderbookPartName, partName, partsDir } from "../../src/storage/layout.
 import { writeBookPart, writeTradePart } from "../../src/storage/parquet/index.ts";
 import { openBookSource, openTradeSource } from "../../src/storage/sources.ts";
 import type { BookBatch, TradeBatch } from "../../src/storage/types.ts";
+import { rng } from "../../test/storage/helpers.ts";
 
 export const DAY_MARKET = "BTC-USD";
 const FIXTURE = join(import.meta.dir, "../../test/fixtures/standx-btc-usd-2h");
@@ -58,17 +59,6 @@ async function readFixture(): Promise<{ book: BookBatch; trades: TradeBatch }> {
   const trades: TradeBatch[] = [];
   for await (const t of openTradeSource(join(FIXTURE, "trades.parquet"))) trades.push(t);
   return { book: concatBooks(books), trades: concatTrades(trades) };
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** One tile of trades: the real ones, plus (busy) jittered duplicates, sorted by time, ids fresh. */
