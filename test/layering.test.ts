@@ -101,6 +101,7 @@ function sources(dir: string): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (d: string) => {
     for (const name of readdirSync(d)) {
+      if (name === ".tmp" || name === "node_modules") continue; // scratch and generated data, not code
       const p = join(d, name);
       if (statSync(p).isDirectory()) walk(p);
       else if (name.endsWith(".ts")) out.set(relative(SRC, p), readFileSync(p, "utf8"));
