@@ -13,6 +13,8 @@ import { log } from "../log.ts";
 import { engineOptionsFromConfig } from "../model/engine.ts";
 import { fillsCsv, resultsCsv } from "../report/csv.ts";
 import { backtestReportHtml } from "../report/backtest_report.ts";
+import { markoutsCsv, type MarkoutStat } from "../report/markouts.ts";
+import { analyzeRun } from "../report/run_analysis.ts";
 import { progressBar } from "../report/progress.ts";
 import { marketPath } from "../storage/layout.ts";
 import type { SourceSpec } from "../storage/sources.ts";
@@ -56,7 +58,9 @@ export interface BacktestOutcome {
   /** Equity samples drawn in report.html: a grid finer than the metrics' (bounded count), and its spacing. */
   chart: { samples: SampleCols; stepMs: number };
   events: { books: number; trades: number; funding: number };
-  files: { results: string; fills: string; summary: string; report: string } | null;
+  /** Mid move after our fills per side and horizon (src/report/markouts.ts; also in summary.json and markouts.csv). */
+  markouts: MarkoutStat[];
+  files: { results: string; fills: string; summary: string; report: string; markouts: string } | null;
   /** Time-cut chunks the run was streamed in. */
   chunks: number;
   /** read = reading, validating and copying (everything but calibration, the core loop and writing). */
@@ -104,17 +108,22 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
     if (typeof v === "number" && !Number.isFinite(v)) throw new AppError(`internal error: metric ${k} is ${v}`);
   }
 
+  const analysis = await analyzeRun({
+    config, capital: params.capital, tickSize: market.tickSize, gapMs: params.gapMs, result, schedule, chart: chart.samples,
+    books: o.orderbookPath ?? spec, trades: o.tradesPath ?? spec, fromMs: o.fromMs, toMs: o.toMs,
+  });
   let files: BacktestOutcome["files"] = null;
   if (o.write !== false) {
     const results = o.output ?? join(marketPath(o.dataDir, o.market), "backtest_results.csv");
     const dir = dirname(results);
-    files = { results, fills: join(dir, "fills.csv"), summary: join(dir, "summary.json"), report: join(dir, "report.html") };
+    files = { results, fills: join(dir, "fills.csv"), summary: join(dir, "summary.json"), report: join(dir, "report.html"), markouts: join(dir, "markouts.csv") };
     const meta = summaryMeta(o, config, market, events.books, events.trades, events.funding);
     const contents: [string, string][] = [
       [files.results, resultsCsv(result, schedule, params.capital)],
       [files.fills, fillsCsv(result)],
-      [files.summary, JSON.stringify({ ...meta, summary, data_quality: quality }, null, 2) + "\n"],
-      [files.report, backtestReportHtml(o.market, config, summary, chart, quality)],
+      [files.summary, JSON.stringify({ ...meta, summary, data_quality: quality, markouts: analysis.markouts }, null, 2) + "\n"],
+      [files.markouts, markoutsCsv(analysis.markouts)],
+      [files.report, backtestReportHtml({ market: o.market, config, summary, quality, chart, result, schedule, analysis })],
     ];
     try {
       mkdirSync(dir, { recursive: true });
@@ -128,6 +137,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
   if (result.scalars[S.overflow]) throw new DataError("internal: fill table overflow");
   return {
     market, params, summary, result, schedule, stats: st, dataQuality: quality, chart,
+    markouts: analysis.markouts,
     events,
     files,
     chunks: run.chunks,

@@ -51,7 +51,7 @@ export default defineCommand({
     if (args.json) {
       console.log(JSON.stringify({
         market, fill_model: config.fill_model, requote: config.requote, summary: out.summary, files: out.files,
-        events: out.events, timings_ms: out.timings, reconciliation: out.reconciliation,
+        events: out.events, timings_ms: out.timings, reconciliation: out.reconciliation, markouts: out.markouts,
         data_quality: out.dataQuality,
       }, null, 2));
       return;

@@ -1,0 +1,56 @@
+/**
+ * The tearsheet's analysis of a finished run: PnL attribution on the chart grid, markouts from a
+ * second pass over the top of book, the book gaps (warm-up shading) and the intensity diagnostic
+ * of the last calibration window. Runs after the simulation; the core loop is not involved.
+ */
+import type { SampleCols } from "../backtest/chart_grid.ts";
+import type { CalibratedSchedule } from "../backtest/calibrate.ts";
+import type { RunResult } from "../backtest/layout.ts";
+import type { Config } from "../config/schema.ts";
+import type { SourceSpec } from "../storage/sources.ts";
+import { attribution, type Attribution } from "./attribution.ts";
+import { intensityBins, type IntensityBins } from "./intensity_view.ts";
+import { markouts, markoutTimes, type MarkoutStat } from "./markouts.ts";
+import { replayMids, replayWindow } from "./replay.ts";
+
+export interface RunAnalysis {
+  attribution: Attribution;
+  markouts: MarkoutStat[];
+  gapEnds: number[];
+  intensity: { fromMs: number; toMs: number; bid: IntensityBins; ask: IntensityBins } | null;
+}
+
+export interface AnalysisInput {
+  config: Config;
+  capital: number;
+  tickSize: number;
+  gapMs: number;
+  result: RunResult;
+  schedule: CalibratedSchedule;
+  chart: SampleCols;
+  books: SourceSpec;
+  trades: SourceSpec;
+  fromMs?: number;
+  toMs?: number;
+}
+
+export async function analyzeRun(a: AnalysisInput): Promise<RunAnalysis> {
+  const f = a.result.fills;
+  const { fillIdx, times } = markoutTimes(f);
+  const w = { fromMs: a.fromMs, toMs: a.toMs };
+  const { mids, gapEnds } = await replayMids(a.books, w, a.tickSize, times, a.gapMs);
+  const s = a.schedule;
+  let intensity: RunAnalysis["intensity"] = null;
+  if (s.n > 0) {
+    const k = s.n - 1;
+    const toMs = s.ts[k]!, fromMs = toMs - a.config.calibration_window_seconds * 1000;
+    const win = await replayWindow(a.books, a.trades, Math.max(fromMs, a.fromMs ?? -Infinity), toMs, a.tickSize);
+    const gap = a.config.calibration_max_gap_seconds * 1000;
+    intensity = {
+      fromMs, toMs,
+      bid: intensityBins(win.points, toMs, gap, win.trades, "bid", { kappa: s.kappaBid[k]!, a: s.aBid[k]! }),
+      ask: intensityBins(win.points, toMs, gap, win.trades, "ask", { kappa: s.kappaAsk[k]!, a: s.aAsk[k]! }),
+    };
+  }
+  return { attribution: attribution(a.chart, f, a.capital), markouts: markouts(f, fillIdx, mids), gapEnds, intensity };
+}
