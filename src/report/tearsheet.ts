@@ -4,7 +4,7 @@
  * shaded periods. Every series is bounded: time series come from the chart grid (≤ 3,001 points),
  * fill markers are thinned to FILL_MARKERS_MAX, histograms and calibration rows are small.
  */
-import type { SampleCols } from "../backtest/chart_grid.ts";
+import { CHART_MAX_POINTS, type SampleCols } from "../backtest/chart_grid.ts";
 import { FILL_CLOSE, type RunResult } from "../backtest/layout.ts";
 import type { CalibratedSchedule } from "../backtest/calibrate.ts";
 import type { Summary } from "../backtest/metrics.ts";
@@ -211,23 +211,26 @@ export function tearsheetCharts(t: TearsheetInput): ChartSpec[] {
     note: `Buys while the price falls and sells while it rises build the inventory that the PnL chart's inventory line charges for.${thinNote}`,
   });
 
-  const s = t.schedule, sx = Array.from(s.ts.subarray(0, s.n));
+  // one point per recalibration, evenly thinned past CHART_MAX_POINTS (a month at 60 s is 43,200)
+  const s = t.schedule, rows = thin(s.n, CHART_MAX_POINTS);
+  const pick = (a: ArrayLike<number>) => rows.map((k) => a[k]!);
+  const sx = pick(s.ts);
   charts.push({
     id: "sigma", title: "Calibration: volatility σ", unit: "per √s, before the clamp", kind: "time", fmt: "num",
-    tables: [{ x: sx, series: [{ label: "σ", color: "#0969da", y: compact(s.sigmaRaw.subarray(0, s.n)) }] }],
+    tables: [{ x: sx, series: [{ label: "σ", color: "#0969da", y: compact(pick(s.sigmaRaw)) }] }],
     note: "One point per recalibration. Shaded: warm-up (grey) and recalibrations still on the default κ and A (amber).",
   });
   charts.push({
     id: "kappa", title: "Calibration: κ per side", unit: "per unit δ, log scale", kind: "time", fmt: "num", logY: true,
     tables: [{ x: sx, series: [
-      { label: "κ bid", color: C.bid, y: compact(s.kappaBid.subarray(0, s.n)) },
-      { label: "κ ask", color: C.ask, y: compact(s.kappaAsk.subarray(0, s.n)) },
+      { label: "κ bid", color: C.bid, y: compact(pick(s.kappaBid)) },
+      { label: "κ ask", color: C.ask, y: compact(pick(s.kappaAsk)) },
     ] }],
     note: "Fill intensity falls by e every 1/κ of relative distance from the mid (κ = 10,000 ⇒ per bp).",
   });
   charts.push({
     id: "gamma", title: "Calibration: risk aversion γ", unit: "", kind: "time", fmt: "num",
-    tables: [{ x: sx, series: [{ label: "γ", color: "#8250df", y: compact(Array.from(t.gamma).slice(0, s.n)) }] }],
+    tables: [{ x: sx, series: [{ label: "γ", color: "#8250df", y: compact(pick(t.gamma)) }] }],
     note: "γ per recalibration (gamma_mode).",
   });
 

@@ -10,6 +10,7 @@ import { ConfigSchema } from "../../src/config/schema.ts";
 import { engineOptionsFromConfig } from "../../src/model/engine.ts";
 import { SUMMARY_GROUPS } from "../../src/report/summary_groups.ts";
 import type { ChartSpec } from "../../src/report/tearsheet.ts";
+import { seededRandom } from "../../src/model/prng.ts";
 import { allocBook, allocTrades } from "../../src/storage/batch.ts";
 import { writeBookPart, writeTradePart } from "../../src/storage/write_parts.ts";
 import { Browser, CHROMIUM, SERIES_PIXELS_JS } from "./chromium.ts";
@@ -176,4 +177,44 @@ describe("report.html", () => {
     expect(cells).toMatchObject(want);
     expect(html).toContain("The input had 7 defect(s)");
   }, 60_000);
+
+  test("a 3-day run's report stays under 2 MB (points are bounded, not proportional to the run)", async () => {
+    const dir = tmp("bt-3d-");
+    const t0 = Date.UTC(2026, 0, 1), days = 3, nB = days * 86_400, nT = nB / 3, L = 10;
+    const rnd = seededRandom(7);
+    const b = allocBook("T-USD", L, nB);
+    let mid = 1000;
+    for (let i = 0; i < nB; i++) {
+      mid = Math.max(500, mid + (rnd() < 0.5 ? -0.1 : 0.1) * (rnd() < 0.3 ? 1 : 0));
+      b.timestampMs[i] = t0 + i * 1000;
+      for (let l = 0; l < L; l++) {
+        b.bidPx[l]![i] = Number((mid - 0.05 - 0.1 * l).toFixed(2));
+        b.askPx[l]![i] = Number((mid + 0.05 + 0.1 * l).toFixed(2));
+        b.bidQty[l]![i] = b.askQty[l]![i] = 1 + l;
+      }
+      b.seq[i] = BigInt(i);
+    }
+    const tr = allocTrades("T-USD", nT, true);
+    for (let k = 0; k < nT; k++) {
+      // trade-through depth ~ exponential (mean 3 ticks), as the intensity model assumes
+      const i = 3 * k + 1, side = rnd() < 0.5 ? 1 : -1, depth = Math.floor(-Math.log(1 - rnd()) * 3);
+      tr.timestampMs[k] = t0 + i * 1000 + 500;
+      tr.price[k] = Number((side > 0 ? b.askPx[0]![i]! + 0.1 * depth : b.bidPx[0]![i]! - 0.1 * depth).toFixed(2));
+      tr.quantity[k] = 0.05 + rnd();
+      tr.side[k] = side;
+      tr.tradeId![k] = BigInt(k);
+    }
+    const books = join(dir, "orderbook.parquet"), trades = join(dir, "trades.parquet");
+    await writeBookPart(books, b);
+    await writeTradePart(trades, tr);
+    const cfg = v.parse(ConfigSchema, { tick_size: 0.1, max_inventory: 1, order_notional: 100 });
+    const out = await runBacktest({ config: cfg, dataDir: dir, market: "T-USD", orderbookPath: books, tradesPath: trades, output: join(dir, "out", "backtest_results.csv"), quiet: true });
+    expect(out.summary.duration_s).toBeGreaterThan(days * 86_400 - 10);
+    expect(out.summary.total_fills).toBeGreaterThan(2000); // more fills than the markers shown
+    const size = statSync(out.files!.report).size;
+    console.log(`3-day report: ${(size / 1e6).toFixed(2)} MB, ${out.summary.total_fills} fills, ${out.summary.recalibrations} recalibrations`);
+    expect(size).toBeLessThan(2_000_000);
+    const { charts } = chartData(readFileSync(out.files!.report, "utf8"));
+    for (const c of charts) for (const t of c.tables) expect(t.x.length).toBeLessThanOrEqual(3001);
+  }, 300_000);
 });
