@@ -3,6 +3,7 @@
  * uPlot and the page's script are inlined (src/report/uplot_assets.ts); the charts' data is one
  * JSON block the script reads. `</` inside the inlined text is escaped so no script can end early.
  */
+import { esc } from "./escape.ts";
 import type { Band, ChartSpec } from "./tearsheet.ts";
 import type { SummaryRow } from "./summary_groups.ts";
 import { CLIENT_JS, UPLOT_CSS, UPLOT_JS } from "./uplot_assets.ts";
@@ -16,7 +17,6 @@ export interface TableSpec {
   note?: string;
 }
 
-export const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 /** Text safe inside <script> and <style>: no `</` can close the element. */
 const inline = (s: string) => s.replace(/<\//g, "<\\/");
 
