@@ -15,7 +15,7 @@ import { fillsCsv, resultsCsv } from "../report/csv.ts";
 import { backtestReportHtml } from "../report/backtest_report.ts";
 import { markoutsCsv, type MarkoutStat } from "../report/markouts.ts";
 import { analyzeRun } from "../report/run_analysis.ts";
-import { progressBar } from "../report/progress.ts";
+import { progressBar, sourceRows } from "../report/progress.ts";
 import { marketPath } from "../storage/layout.ts";
 import type { SourceSpec } from "../storage/sources.ts";
 import type { CalibratedSchedule } from "./calibrate.ts";
@@ -42,6 +42,8 @@ export interface BacktestOptions {
   fromMs?: number;
   toMs?: number;
   quiet?: boolean;
+  /** Progress on stderr even when it is not a terminal (--progress). */
+  progress?: boolean;
   /** Write outputs (false for library use). */
   write?: boolean;
 }
@@ -74,8 +76,12 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
   const { config } = o;
   const market = resolveMarket(config, o.market, readMarketInfo(o.dataDir, o.market));
   const params = runParamsFromConfig(config, market, { capital: o.capital, orderNotional: o.notional });
-  const bar = progressBar(!o.quiet);
+  const bar = progressBar(!o.quiet, o.progress);
   const spec: SourceSpec = { dataDir: o.dataDir, market: o.market };
+  // done = share of the --from/--to window passed, else of the book rows in the Parquet footers
+  const totalBooks = bar.active ? await sourceRows(o.orderbookPath ?? spec, "orderbook") : null;
+  const frac = (rows: number, ts: number) =>
+    o.fromMs !== undefined && o.toMs !== undefined && Number.isFinite(ts) ? (ts - o.fromMs) / (o.toMs - o.fromMs) : totalBooks ? rows / totalBooks : null;
   const run = await runStreamed({
     books: o.orderbookPath ?? spec,
     trades: o.tradesPath ?? spec,
@@ -90,7 +96,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
       for (const x of settingsDiagnostics(d.bestBid, d.bestAsk, params)) log[x.level](x.text);
     },
     chart: true,
-    onProgress: (rows, ts) => bar.update("backtest", null, `${rows.toLocaleString()} book rows${Number.isFinite(ts) ? `, at ${new Date(ts).toISOString()}` : ""}`),
+    onProgress: (rows, ts) => bar.update("backtest", frac(rows, ts), `${rows.toLocaleString("en-US")} book rows${Number.isFinite(ts) ? `, at ${new Date(ts).toISOString()}` : ""}`),
   });
   bar.done();
   const { result, schedule, stats: st, events } = run;

@@ -3,7 +3,7 @@ import { runBacktest } from "../backtest/run.ts";
 import { UsageError } from "../errors.ts";
 import { log, setLogLevel } from "../log.ts";
 import { summaryLines } from "../report/table.ts";
-import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, setup, timeArg, timeRangeArgs } from "./common.ts";
+import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, printJson, progressArg, setup, timeArg, timeRangeArgs } from "./common.ts";
 
 /**
  * backtest (docs/original.md §1.2, §6): event-driven simulation of AS quoting on recorded data.
@@ -14,6 +14,7 @@ export default defineCommand({
   args: {
     ...commonArgs,
     ...jsonArg,
+    ...progressArg,
     ...marketSourceArgs,
     ...timeRangeArgs,
     output: { type: "string", description: "Per-recalibration CSV (default {data}/{market_dir}/backtest_results.csv); fills.csv, summary.json, report.html go next to it", valueHint: "path" },
@@ -46,14 +47,14 @@ export default defineCommand({
     if (fromMs !== undefined && toMs !== undefined && !(toMs > fromMs)) throw new UsageError(`--to must be after --from`);
     const out = await runBacktest({
       config, dataDir: ctx.dataDir, market, tradesPath: args.trades, orderbookPath: args.orderbook, output: args.output,
-      capital, notional, fromMs, toMs, quiet: args.quiet,
+      capital, notional, fromMs, toMs, quiet: args.quiet, progress: args.progress,
     });
     if (args.json) {
-      console.log(JSON.stringify({
+      printJson({
         market, fill_model: config.fill_model, requote: config.requote, summary: out.summary, files: out.files,
         events: out.events, timings_ms: out.timings, reconciliation: out.reconciliation, markouts: out.markouts,
         data_quality: out.dataQuality,
-      }, null, 2));
+      });
       return;
     }
     if (!args.quiet) {

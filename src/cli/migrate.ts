@@ -18,7 +18,7 @@ import { readBookCsv, readTradeCsv } from "../storage/read_csv.ts";
 import { readBookFile, readTradeFile } from "../storage/read_parquet.ts";
 import type { BookBatch, TradeBatch } from "../storage/types.ts";
 import { writeBookPart, writeTradePart } from "../storage/write_parts.ts";
-import { commonArgs, jsonArg, setup, type CommandContext } from "./common.ts";
+import { commonArgs, jsonArg, printJson, setup, type CommandContext } from "./common.ts";
 
 export interface MigrateSummary {
   source: string;
@@ -178,7 +178,7 @@ export default defineCommand({
     for (const s of [out.trades, out.orderbook]) {
       if (s?.timestampRegressions) log.warn(`${s.source}: ${s.timestampRegressions} rows go back in time (kept in stored order)`);
     }
-    if (args.json) console.log(JSON.stringify(out, null, 2));
+    if (args.json) printJson(out);
     else {
       for (const [k, s] of Object.entries(out)) {
         if (typeof s === "object") console.log(`${k}: ${s.rows} rows from ${basename(s.source)} → ${s.parts.length} part(s) in ${s.dir}`);
