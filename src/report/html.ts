@@ -37,7 +37,7 @@ h1{font-size:20px;margin:0 0 2px}.sub{color:#5b6670;margin:0 0 10px;font-size:13
 .headline{font-size:16px;margin:6px 0 14px;padding:10px 14px;background:#f6f8fa;border-left:4px solid #1d232a;max-width:1000px}
 .headline.loss{border-left-color:#cf222e}.headline.win{border-left-color:#1a7f37}
 .layout{display:flex;gap:28px;align-items:flex-start;flex-wrap:wrap}.charts{flex:1 1 760px;max-width:1000px;min-width:320px}
-.side{flex:0 1 400px}.chart{margin:0 0 4px}.note{color:#5b6670;font-size:12px;margin:0 0 18px;max-width:1000px}
+.side{flex:0 0 420px}table.summary{width:100%}.chart{margin:0 0 4px}.note{color:#5b6670;font-size:12px;margin:0 0 18px;max-width:1000px}
 .legend{font-size:12px;color:#5b6670;margin:0 0 10px}.sw{display:inline-block;width:12px;height:10px;margin:0 4px 0 10px;vertical-align:-1px}
 h2{font-size:14px;margin:16px 0 4px}
 table.summary,table.grid{border-collapse:collapse;font-size:12.5px}

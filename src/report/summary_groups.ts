@@ -89,9 +89,8 @@ export function fmtDuration(s: number): string {
 /** About 4 significant digits, thousands separators, no exponent for everyday magnitudes. */
 export function fmtNum(x: number): string {
   const a = Math.abs(x);
-  if (a >= 1000) return x.toLocaleString("en-US", { maximumFractionDigits: a >= 1e5 ? 0 : 1 });
-  if (a === 0) return "0";
-  return String(Number(x.toPrecision(4)));
+  const s = a >= 1000 ? x.toLocaleString("en-US", { maximumFractionDigits: a >= 1e5 ? 0 : 1 }) : a === 0 ? "0" : String(Number(x.toPrecision(4)));
+  return s.replace(/^-/, "−"); // a real minus, as in −$4.34
 }
 
 export function formatValue(unit: Unit, v: number | null): string {

@@ -113,6 +113,14 @@ function bulk(xs: number[]): [number, number] {
   return [v[Math.floor(v.length * 0.01)]!, v[Math.ceil(v.length * 0.99) - 1]!];
 }
 
+/** What the largest part means when it lost money (the headline's second sentence). */
+const WHY_NEGATIVE: Record<string, string> = {
+  "inventory PnL": "Most of it is the position: the mid moved against the inventory we held (Inventory and Markouts below).",
+  "spread capture": "Our fills were on average on the wrong side of the mid: filled after the mid had moved through our quote.",
+  fees: "Fees outweighed everything the quotes earned.",
+  funding: "Funding payments on the position we held outweighed the rest.",
+};
+
 /** The first sentence a losing (or winning) day needs: profit and its parts, largest first. */
 export function headline(s: Summary, m: MarkoutStat[]): string {
   const parts: [string, number][] = [["spread capture", s.spread_capture], ["inventory PnL", s.inventory_pnl], ["fees", -s.fees_total], ["funding", s.funding]];
@@ -120,10 +128,12 @@ export function headline(s: Summary, m: MarkoutStat[]): string {
   const order = [...parts].sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
   let out = `${s.final_pnl < 0 ? "Lost" : "Made"} ${fmtUsd(Math.abs(s.final_pnl))} over ${fmtDuration(s.duration_s)} = ` +
     order.map(([k, v]) => `${k} ${signed(v)}`).join(", ") + ".";
+  const [top, v] = order[0]!;
+  if (v < 0) out += ` ${WHY_NEGATIVE[top]}`;
   const at = (side: string) => m.find((x) => x.side === side && x.horizon_s === 5);
   const b = at("buy"), a = at("sell");
   if (b?.mean_bps != null && a?.mean_bps != null) {
-    const f = (x: number) => `${x > 0 ? "+" : ""}${x.toFixed(2)} bps`;
+    const f = (x: number) => `${x > 0 ? "+" : x < 0 ? "−" : ""}${Math.abs(x).toFixed(2)} bps`;
     out += ` 5 s after our fills the mid had moved ${f(b.mean_bps)} for buys and ${f(a.mean_bps)} for sells (negative = adverse selection; ${signed(b.total_usd + a.total_usd)} in total).`;
   }
   return out;
@@ -211,29 +221,6 @@ export function tearsheetCharts(t: TearsheetInput): ChartSpec[] {
     note: `Buys while the price falls and sells while it rises build the inventory that the PnL chart's inventory line charges for.${thinNote}`,
   });
 
-  // one point per recalibration, evenly thinned past CHART_MAX_POINTS (a month at 60 s is 43,200)
-  const s = t.schedule, rows = thin(s.n, CHART_MAX_POINTS);
-  const pick = (a: ArrayLike<number>) => rows.map((k) => a[k]!);
-  const sx = pick(s.ts);
-  charts.push({
-    id: "sigma", title: "Calibration: volatility σ", unit: "per √s, before the clamp", kind: "time", fmt: "num",
-    tables: [{ x: sx, series: [{ label: "σ", color: "#0969da", y: compact(pick(s.sigmaRaw)) }] }],
-    note: "One point per recalibration. Shaded: warm-up (grey) and recalibrations still on the default κ and A (amber).",
-  });
-  charts.push({
-    id: "kappa", title: "Calibration: κ per side", unit: "per unit δ, log scale", kind: "time", fmt: "num", logY: true,
-    tables: [{ x: sx, series: [
-      { label: "κ bid", color: C.bid, y: compact(pick(s.kappaBid)) },
-      { label: "κ ask", color: C.ask, y: compact(pick(s.kappaAsk)) },
-    ] }],
-    note: "Fill intensity falls by e every 1/κ of relative distance from the mid (κ = 10,000 ⇒ per bp).",
-  });
-  charts.push({
-    id: "gamma", title: "Calibration: risk aversion γ", unit: "", kind: "time", fmt: "num",
-    tables: [{ x: sx, series: [{ label: "γ", color: "#8250df", y: compact(pick(t.gamma)) }] }],
-    note: "γ per recalibration (gamma_mode).",
-  });
-
   const hx = [...new Set(t.markouts.map((x) => x.horizon_s))];
   const mo = (side: "buy" | "sell", k: "mean" | "lo" | "hi") => hx.map((h) => {
     const r = t.markouts.find((x) => x.side === side && x.horizon_s === h);
@@ -275,6 +262,29 @@ export function tearsheetCharts(t: TearsheetInput): ChartSpec[] {
       note: `From −max_inventory to +max_inventory (${lim}); evenly spaced chart samples, so counts are shares of time.`,
     });
   }
+  // one point per recalibration, evenly thinned past CHART_MAX_POINTS (a month at 60 s is 43,200)
+  const s = t.schedule, rows = thin(s.n, CHART_MAX_POINTS);
+  const pick = (a: ArrayLike<number>) => rows.map((k) => a[k]!);
+  const sx = pick(s.ts);
+  charts.push({
+    id: "sigma", title: "Calibration: volatility σ", unit: "per √s, before the clamp", kind: "time", fmt: "num",
+    tables: [{ x: sx, series: [{ label: "σ", color: "#0969da", y: compact(pick(s.sigmaRaw)) }] }],
+    note: "One point per recalibration. Shaded: warm-up (grey) and recalibrations still on the default κ and A (amber).",
+  });
+  charts.push({
+    id: "kappa", title: "Calibration: κ per side", unit: "per unit δ, log scale", kind: "time", fmt: "num", logY: true,
+    tables: [{ x: sx, series: [
+      { label: "κ bid", color: C.bid, y: compact(pick(s.kappaBid)) },
+      { label: "κ ask", color: C.ask, y: compact(pick(s.kappaAsk)) },
+    ] }],
+    note: "Fill intensity falls by e every 1/κ of relative distance from the mid (κ = 10,000 ⇒ per bp).",
+  });
+  charts.push({
+    id: "gamma", title: "Calibration: risk aversion γ", unit: "", kind: "time", fmt: "num",
+    tables: [{ x: sx, series: [{ label: "γ", color: "#8250df", y: compact(pick(t.gamma)) }] }],
+    note: "γ per recalibration (gamma_mode).",
+  });
+
   if (t.intensity && t.intensity.bid.delta_bps.length + t.intensity.ask.delta_bps.length > 0) {
     const it = t.intensity;
     const tab = (b: IntensityBins, side: string, color: string) => ({

@@ -37,12 +37,12 @@ function chartData(html: string): { charts: ChartSpec[]; bands: { from: number; 
   return JSON.parse(m[1]!.replace(/<\\\//g, "</"));
 }
 
-async function fixtureRun(dir: string) {
-  const cfg = v.parse(ConfigSchema, { fill_model: "queue", tick_size: 0.1, max_inventory: 0.01, order_notional: 100 });
+async function fixtureRun(dir: string, over: Record<string, unknown> = {}) {
+  const cfg = v.parse(ConfigSchema, { fill_model: "queue", tick_size: 0.1, max_inventory: 0.01, order_notional: 100, ...over });
   return runBacktest({ config: cfg, dataDir: dir, market: "BTC-USD", orderbookPath: join(SAMPLE, "orderbook.parquet"), tradesPath: join(SAMPLE, "trades.parquet"), output: join(dir, "backtest_results.csv"), quiet: true });
 }
 
-const CHART_IDS = ["pnl", "drawdown", "inventory", "quotes", "price", "sigma", "kappa", "gamma", "markouts", "fill-distance", "inventory-hist", "intensity"];
+const CHART_IDS = ["pnl", "drawdown", "inventory", "quotes", "price", "markouts", "fill-distance", "inventory-hist", "sigma", "kappa", "gamma", "intensity"];
 
 describe("report.html", () => {
   test("one self-contained file: uPlot inlined, no external URL, every chart and summary group present", async () => {
@@ -70,31 +70,42 @@ describe("report.html", () => {
     expect(marks[0]! + marks[1]!).toBe(out.summary.total_fills); // maker fills; the close is not among them
   }, 60_000);
 
-  test.skipIf(!CHROMIUM)("renders in headless Chromium: no console error, no network request, every chart draws its series; screenshots", async () => {
+  test.skipIf(!CHROMIUM)("a losing day in headless Chromium: the headline says where the money went; no console error, no network request, every chart draws its series; screenshots", async () => {
     const dir = tmp("bt-chromium-");
-    const out = await fixtureRun(dir);
+    const out = await fixtureRun(dir, { fill_model: "cross" });
+    const s = out.summary;
+    expect(s.final_pnl).toBeLessThan(0); // the case the report exists for
     const url = `file://${out.files!.report}`;
     const b = await Browser.launch(1440, 1000);
     try {
       await b.open(url);
       expect(await b.eval<string>("document.body.dataset.charts")).toBe(String(CHART_IDS.length));
+      // the first line names the loss and its parts, largest first, and says what the largest means
+      const headline = await b.eval<string>("document.getElementById('headline').textContent");
+      const parts: [string, number][] = [["inventory PnL", s.inventory_pnl], ["spread capture", s.spread_capture], ["fees", -s.fees_total], ["funding", s.funding]];
+      const [largest, value] = parts.sort((x, y) => Math.abs(y[1]) - Math.abs(x[1]))[0]!;
+      expect(headline).toStartWith(`Lost $${(-s.final_pnl).toFixed(2)} over 1 h 59 min = ${largest} ${value < 0 ? "−" : "+"}$${Math.abs(value).toFixed(2)}, `);
+      if (largest === "inventory PnL") expect(headline).toContain("the mid moved against the inventory we held");
       const px = await b.eval<Record<string, number>>(SERIES_PIXELS_JS);
       expect(Object.keys(px)).toEqual(CHART_IDS);
       for (const id of CHART_IDS) expect({ id, px: px[id]! > 150 }).toEqual({ id, px: true });
       // the spread's scale is set by the quotes, not by the first calibration's capped spread
       const yMax = await b.eval<number>("tearsheet.charts.quotes.scales.y.max");
       expect(yMax).toBeLessThan(20);
+      expect(new Set(b.requests)).toEqual(new Set([url]));
+      const shots = process.env.REPORT_SCREENSHOT_DIR ?? dir;
+      mkdirSync(shots, { recursive: true });
+      const y = (id: string) => b.eval<number>(`document.getElementById('chart-${id}').getBoundingClientRect().top + scrollY`);
+      const [inv, quotes, markouts] = [await y("inventory"), await y("quotes"), await y("markouts")];
+      writeFileSync(join(shots, "report.png"), await b.screenshot());
+      writeFileSync(join(shots, "report-top.png"), await b.screenshot({ x: 0, y: 0, width: 1440, height: inv }));
+      writeFileSync(join(shots, "report-quotes.png"), await b.screenshot({ x: 0, y: quotes - 10, width: 960, height: markouts - quotes }));
+      expect(statSync(join(shots, "report.png")).size).toBeGreaterThan(100_000);
+      // (after the screenshots: the legend's live values change the layout)
       // hover: the legend shows an ISO time for the cursor's position
       await b.send("Input.dispatchMouseEvent", { type: "mouseMoved", ...(await b.eval<{ x: number; y: number }>("(() => { const r = tearsheet.charts.pnl.over.getBoundingClientRect(); return { x: r.left + r.width / 2, y: r.top + r.height / 2 }; })()")) });
       expect(await b.eval<string>("document.querySelector('#chart-pnl .u-legend .u-value').textContent")).toMatch(/^2026-01-0[56] \d\d:\d\d:\d\dZ$/);
       expect(b.errors).toEqual([]);
-      expect(new Set(b.requests)).toEqual(new Set([url]));
-      const shots = process.env.REPORT_SCREENSHOT_DIR ?? dir;
-      mkdirSync(shots, { recursive: true });
-      writeFileSync(join(shots, "report.png"), await b.screenshot());
-      const top = await b.eval<number>("document.getElementById('chart-inventory').getBoundingClientRect().top + scrollY");
-      writeFileSync(join(shots, "report-top.png"), await b.screenshot({ x: 0, y: 0, width: 1440, height: top }));
-      expect(statSync(join(shots, "report.png")).size).toBeGreaterThan(100_000);
     } finally {
       await b.close();
     }

@@ -31,6 +31,10 @@
   var SI = ["", "k", "M", "B"];
   /** 1,234.5 · 12.3k · 0.00123 · −4.2M: about 4 significant digits, thousands separators. */
   function fmtNum(x, digits) {
+    var s = fmtNum0(x, digits);
+    return s.charAt(0) === "-" ? "−" + s.slice(1) : s;
+  }
+  function fmtNum0(x, digits) {
     if (x == null || !isFinite(x)) return "–";
     var a = Math.abs(x), d = digits == null ? 4 : digits;
     if (a >= 1e5) {
