@@ -10,7 +10,7 @@ import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, printJson, progr
  * Writes backtest_results.csv, fills.csv, summary.json and report.html; see docs/backtest.md.
  */
 export default defineCommand({
-  meta: { name: "backtest", description: "Backtest Avellaneda-Stoikov quoting on recorded data", alias: "bt" },
+  meta: { name: "backtest", description: "Backtest Avellaneda-Stoikov quoting on recorded data" },
   args: {
     ...commonArgs,
     ...jsonArg,

@@ -48,6 +48,10 @@ describe("--set key=value", () => {
       // snake_case all the way down (timings were camelCase)
       expect(Object.keys(j.timings_ms)).toContain("read_ms");
       expect(j.markouts).toHaveLength(10);
+      // `bt` is backtest (README)
+      const bt = run(["bt", ...src, "--set", "fill_model=cross"], dir);
+      expect(bt.code).toBe(0);
+      expect(JSON.parse(bt.out).fill_model).toBe("cross");
       const bad = run(["backtest", ...src, "--set", "order_latency_ms=soon"], dir);
       expect(bad.code).toBe(2);
       expect(bad.err.trim()).toBe('[error] --set: order_latency_ms: expected number, got "soon"');
