@@ -23,10 +23,12 @@ export interface MarkoutStat {
   total_usd: number;
 }
 
+/** The core's mid rule: (bid + ask)/2 when both sides are present (> 0), else the last mid. */
+export const bookMid = (bestBid: number, bestAsk: number, last: number) => (bestBid > 0 && bestAsk > 0 ? (bestBid + bestAsk) / 2 : last);
+
 /**
  * The mid in force at given times, from book rows streamed in time order. The mid at time t is
- * the one after every book row with ts ≤ t, by the core's rule: (bid + ask)/2 when both sides
- * are present (> 0), else the last mid. Times after the last book row stay NaN.
+ * the one after every book row with ts ≤ t (bookMid). Times after the last book row stay NaN.
  */
 export class MidAtTimes {
   readonly mids: Float64Array;
@@ -46,8 +48,7 @@ export class MidAtTimes {
     for (let i = 0; i < n; i++) {
       const t = ts[i]!;
       while (this.next < order.length && times[order[this.next]!]! < t) mids[order[this.next++]!] = this.mid;
-      const bb = bestBid[i]!, ba = bestAsk[i]!;
-      if (bb > 0 && ba > 0) this.mid = (bb + ba) / 2;
+      this.mid = bookMid(bestBid[i]!, bestAsk[i]!, this.mid);
       this.lastTs = t;
     }
   }

@@ -8,7 +8,7 @@
 import { EventDataBuilder } from "../backtest/data.ts";
 import { bookPoint, type BookPoint } from "../model/intensity.ts";
 import { openBookSource, openTradeSource, type SourceSpec } from "../storage/sources.ts";
-import { MidAtTimes } from "./markouts.ts";
+import { bookMid, MidAtTimes } from "./markouts.ts";
 
 export interface ReplayWindow {
   fromMs?: number;
@@ -44,7 +44,7 @@ export async function replayWindow(books: SourceSpec, trades: SourceSpec, fromMs
     const d = b.takeChunk();
     for (let i = 0; i < d.nBooks; i++) {
       const bb = d.bestBid[i]!, ba = d.bestAsk[i]!;
-      if (bb > 0 && ba > 0) mid = (bb + ba) / 2;
+      mid = bookMid(bb, ba, mid);
       const p = bookPoint(d.bookTs[i]!, mid, bb, ba, d.farBid[i]!, d.farAsk[i]!);
       if (p) points.push(p);
     }

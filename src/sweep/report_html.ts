@@ -63,7 +63,7 @@ function heatMap(rows: SweepRow[], params: SweepParam[], metric: RankMetric, min
       const fill = !r?.metrics ? "url(#hatch)" : ok ? (colorFor(x, absMax) ?? "#e6e9ec") : "#e6e9ec";
       parts.push(
         `<g class="cell" data-tip="${esc(r ? tip(params, r) : "")}"><rect x="${left + j * cw}" y="${top + i * ch}" width="${cw - 2}" height="${ch - 2}" fill="${fill}"/>` +
-          `<text x="${left + j * cw + cw / 2}" y="${top + i * ch + ch / 2 + 4}" text-anchor="middle">${esc(label)}</text></g>`,
+          `<text x="${left + j * cw + cw / 2}" y="${top + i * ch + ch / 2 + 4}" text-anchor="middle"${ok && Math.abs(x) > 0.6 * absMax ? ' fill="#fff"' : ""}>${esc(label)}</text></g>`,
       );
     });
   });

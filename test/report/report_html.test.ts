@@ -227,5 +227,9 @@ describe("report.html", () => {
     expect(size).toBeLessThan(2_000_000);
     const { charts } = chartData(readFileSync(out.files!.report, "utf8"));
     for (const c of charts) for (const t of c.tables) expect(t.x.length).toBeLessThanOrEqual(3001);
+    // fill markers thinned to 2,000 (of 25k fills), said so under the chart
+    const quotes = charts.find((c) => c.id === "quotes")!;
+    expect(quotes.tables[1]!.x.length).toBe(2000);
+    expect(quotes.note).toContain(`2,000 of ${out.summary.total_fills.toLocaleString("en-US")} fills shown`);
   }, 300_000);
 });
