@@ -30,7 +30,7 @@ test.skipIf(!CHROMIUM)("sweep heat map in Chromium: diverging colours, hatched f
     await b.open(`file://${page}`);
     const fills = await b.eval<string[]>("[...document.querySelectorAll('g.cell rect')].map((r) => r.getAttribute('fill'))");
     expect(fills[0]).toBe("rgb(178,24,43)"); // the largest loss: full red
-    expect(fills[5]).toBe(colorFor(2.6, 4.2)); // the largest gain: blue, at 2.6/4.2 of full strength (the scale is symmetric)
+    expect(fills[5]).toBe(colorFor(2.6, 4.2)!); // the largest gain: blue, at 2.6/4.2 of full strength (the scale is symmetric)
     expect(fills[5]).toBe("rgb(115,157,201)");
     expect(fills[2]).toBe("#e6e9ec"); // 2 fills < --min-fills
     expect(fills[8]).toBe("url(#hatch)"); // failed
