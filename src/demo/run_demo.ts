@@ -144,7 +144,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     ["collected parts", rel(marketPath(join(out, "data"), DEMO_MARKET)) + "/"],
     ["AS quotes", spreadCsv],
     ["backtest rows", resultsCsv],
-    ["fills / summary", `${join(rel(out), "fills.csv")}, ${join(rel(out), "summary.json")}`],
+    ["fills / summary", `${join(rel(out), "fills.csv")}, ${join(rel(out), "markouts.csv")}, ${join(rel(out), "summary.json")}`],
     ["HTML report", join(rel(out), "report.html")],
   ];
   for (const [k, v] of lines) console.log(`  ${k.padEnd(16)} ${v}`);
