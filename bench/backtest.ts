@@ -129,7 +129,7 @@ async function main(): Promise<void> {
   const e = JSON.parse(child.stdout.toString().trim().split("\n").pop()!);
   const mem = e.maxRssKiB / 1024;
   console.log(`\nend to end (fill_model ${fillModel}): ${e.events.books.toLocaleString()} books + ${e.events.trades.toLocaleString()} trades, ${e.fills} fills`);
-  console.log(`  read ${ms(e.timings.readMs)}  calibrate ${ms(e.timings.calibrateMs)}  simulate ${ms(e.timings.simulateMs)} (core ${ms(e.timings.coreMs)})  write ${ms(e.timings.writeMs)}`);
+  console.log(`  read ${ms(e.timings.readMs)}  calibrate ${ms(e.timings.calibrateMs)}  simulate ${ms(e.timings.simulateMs)} (core ${ms(e.timings.coreMs)})  report analysis ${ms(e.timings.analysisMs)}  write ${ms(e.timings.writeMs)}`);
   console.log(`  total in-process ${ms(e.wall)}   with process start ${ms(spawnMs)}   target < 5000 ms → ${e.wall < 5000 ? "MET" : "NOT MET"}`);
   console.log(`  peak RSS ${mem.toFixed(0)} MiB   target < 1024 MiB → ${mem < 1024 ? "MET" : "NOT MET"}`);
 

@@ -65,8 +65,12 @@ export interface BacktestOutcome {
   files: { results: string; fills: string; summary: string; report: string; markouts: string } | null;
   /** Time-cut chunks the run was streamed in. */
   chunks: number;
-  /** read = reading, validating and copying (everything but calibration, the core loop and writing). */
-  timings: { readMs: number; calibrateMs: number; simulateMs: number; coreMs: number; writeMs: number; totalMs: number };
+  /**
+   * read = reading, validating and copying (everything but calibration, the core loop and writing);
+   * analysis = the report's second look at the input (markouts, intensity window; src/report/run_analysis.ts);
+   * write = building and writing the output files.
+   */
+  timings: { readMs: number; calibrateMs: number; simulateMs: number; coreMs: number; analysisMs: number; writeMs: number; totalMs: number };
   /** |final PnL − Σ fill cash flows − fees + funding| (should be ~1e-12). */
   reconciliation: number;
 }
@@ -114,10 +118,12 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
     if (typeof v === "number" && !Number.isFinite(v)) throw new AppError(`internal error: metric ${k} is ${v}`);
   }
 
+  const ta = performance.now();
   const analysis = await analyzeRun({
     config, capital: params.capital, tickSize: market.tickSize, gapMs: params.gapMs, result, schedule, chart: chart.samples,
     books: o.orderbookPath ?? spec, trades: o.tradesPath ?? spec, fromMs: o.fromMs, toMs: o.toMs,
   });
+  const analysisMs = performance.now() - ta;
   let files: BacktestOutcome["files"] = null;
   if (o.write !== false) {
     const results = o.output ?? join(marketPath(o.dataDir, o.market), "backtest_results.csv");
@@ -149,7 +155,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
     chunks: run.chunks,
     timings: {
       readMs: t3 - t0 - run.calibrateMs - result.coreMs, calibrateMs: run.calibrateMs, simulateMs: result.coreMs,
-      coreMs: result.coreMs, writeMs: t4 - t3, totalMs: t4 - t0,
+      coreMs: result.coreMs, analysisMs, writeMs: t4 - t3 - analysisMs, totalMs: t4 - t0,
     },
     reconciliation: rec,
   };
