@@ -133,7 +133,7 @@ export function headline(s: Summary, m: MarkoutStat[]): string {
   const at = (side: string) => m.find((x) => x.side === side && x.horizon_s === 5);
   const b = at("buy"), a = at("sell");
   if (b?.mean_bps != null && a?.mean_bps != null) {
-    const f = (x: number) => `${x > 0 ? "+" : x < 0 ? "−" : ""}${Math.abs(x).toFixed(2)} bps`;
+    const f = (x: number) => (Math.abs(x) < 0.005 ? "0.00 bps" : `${x > 0 ? "+" : "−"}${Math.abs(x).toFixed(2)} bps`);
     out += ` 5 s after our fills the mid had moved ${f(b.mean_bps)} for buys and ${f(a.mean_bps)} for sells (negative = adverse selection; ${signed(b.total_usd + a.total_usd)} in total).`;
   }
   return out;
