@@ -1,13 +1,16 @@
 import { defineCommand } from "citty";
-import { runBacktest } from "../backtest/run.ts";
+import { runBacktest, type BacktestOptions } from "../backtest/run.ts";
 import { UsageError } from "../errors.ts";
 import { log, setLogLevel } from "../log.ts";
+import { backtestPaths, writeBacktestOutputs } from "../report/backtest_outputs.ts";
+import { progressBar, sourceRows } from "../report/progress.ts";
+import { analyzeBacktest } from "../report/run_analysis.ts";
 import { summaryLines } from "../report/table.ts";
 import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, printJson, progressArg, setup, timeArg, timeRangeArgs } from "./common.ts";
 
 /**
  * backtest (docs/original.md §1.2, §6): event-driven simulation of AS quoting on recorded data.
- * Writes backtest_results.csv, fills.csv, summary.json and report.html; see docs/backtest.md.
+ * Writes backtest_results.csv, fills.csv, markouts.csv, summary.json and report.html; see docs/backtest.md.
  */
 export default defineCommand({
   meta: { name: "backtest", description: "Backtest Avellaneda-Stoikov quoting on recorded data" },
@@ -17,7 +20,7 @@ export default defineCommand({
     ...progressArg,
     ...marketSourceArgs,
     ...timeRangeArgs,
-    output: { type: "string", description: "Per-recalibration CSV (default {data}/{market_dir}/backtest_results.csv); fills.csv, summary.json, report.html go next to it", valueHint: "path" },
+    output: { type: "string", description: "Per-recalibration CSV (default {data}/{market_dir}/backtest_results.csv); fills.csv, markouts.csv, summary.json, report.html go next to it", valueHint: "path" },
     capital: { type: "string", description: "Initial capital in USD (default initial_capital, 1000)", valueHint: "usd" },
     notional: { type: "string", description: "Order notional in USD (default order_notional, 20)", valueHint: "usd" },
     "fill-model": { type: "string", description: "cross | strict | queue (overrides fill_model)", valueHint: "model" },
@@ -45,23 +48,38 @@ export default defineCommand({
     const fromMs = timeArg("from", args.from);
     const toMs = timeArg("to", args.to);
     if (fromMs !== undefined && toMs !== undefined && !(toMs > fromMs)) throw new UsageError(`--to must be after --from`);
+    const bar = progressBar(!args.quiet, args.progress);
+    const opts: BacktestOptions = { config, dataDir: ctx.dataDir, market, tradesPath: args.trades, orderbookPath: args.orderbook, capital, notional, fromMs, toMs };
+    // done = share of the --from/--to window passed, else of the book rows in the Parquet footers
+    const totalBooks = bar.active ? await sourceRows(args.orderbook ?? { dataDir: ctx.dataDir, market }, "orderbook") : null;
+    const frac = (rows: number, ts: number) =>
+      fromMs !== undefined && toMs !== undefined && Number.isFinite(ts) ? (ts - fromMs) / (toMs - fromMs) : totalBooks ? rows / totalBooks : null;
     const out = await runBacktest({
-      config, dataDir: ctx.dataDir, market, tradesPath: args.trades, orderbookPath: args.orderbook, output: args.output,
-      capital, notional, fromMs, toMs, quiet: args.quiet, progress: args.progress,
+      ...opts,
+      onProgress: (rows, ts) => bar.update("backtest", frac(rows, ts), `${rows.toLocaleString("en-US")} book rows${Number.isFinite(ts) ? `, at ${new Date(ts).toISOString()}` : ""}`),
     });
+    bar.done();
+    const t0 = performance.now();
+    const analysis = await analyzeBacktest(out, opts);
+    const t1 = performance.now();
+    const files = backtestPaths(args.output, ctx.dataDir, market);
+    writeBacktestOutputs(out, analysis, files);
+    const t2 = performance.now();
+    // analysis = the report's second look at the input (markouts, the intensity window)
+    const timings = { ...out.timings, analysisMs: t1 - t0, writeMs: t2 - t1, totalMs: out.timings.totalMs + (t2 - t0) };
     if (args.json) {
       printJson({
-        market, fill_model: config.fill_model, requote: config.requote, summary: out.summary, files: out.files,
-        events: out.events, timings_ms: out.timings, reconciliation: out.reconciliation, markouts: out.markouts,
+        market, fill_model: config.fill_model, requote: config.requote, summary: out.summary, markouts: analysis.markouts, files,
+        events: out.events, timings_ms: timings, reconciliation: out.reconciliation,
         data_quality: out.dataQuality,
       });
       return;
     }
     if (!args.quiet) {
       for (const line of summaryLines(out.summary, { market, fillModel: config.fill_model, requote: config.requote })) console.log(line);
-      if (out.files) console.log(`Results written to ${out.files.results} (+ fills.csv, summary.json, report.html)`);
+      console.log(`Results written to ${files.results} (+ fills.csv, markouts.csv, summary.json, report.html)`);
     }
-    log.debug(`timings: ${JSON.stringify(out.timings)}`);
+    log.debug(`timings: ${JSON.stringify(timings)}`);
   },
 });
 

@@ -1,7 +1,8 @@
 import { defineCommand, runCommand, type CommandDef } from "citty";
 import { AppError } from "../errors.ts";
 import { defaultConfig } from "../config/load.ts";
-import { applySets, commonArgs, numberArg, repeatedFlag } from "./common.ts";
+import { applySets } from "../config/overrides.ts";
+import { commonArgs, numberArg, repeatedFlag } from "./common.ts";
 import { setLogLevel } from "../log.ts";
 import { UsageError } from "../errors.ts";
 

@@ -15,12 +15,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, relative, resolve } from "node:path";
 import { runCollector } from "../collect/run.ts";
 import { loadConfig } from "../config/load.ts";
-import { withSets } from "../cli/common.ts";
+import { withSets } from "../config/overrides.ts";
 import { AppError, UsageError } from "../errors.ts";
 import { log, setLogLevel } from "../log.ts";
 import { startServer } from "../serve/server.ts";
 import { marketPath } from "../storage/layout.ts";
-// Embedded into the compiled binary (platform-notes §2.1): real paths from sources, /$bunfs/… in the binary.
+// Embedded into the compiled binary (docs/platform.md §2.1): real paths from sources, /$bunfs/… in the binary.
 import bookSample from "./sample/orderbook.parquet" with { type: "file" };
 import tradesSample from "./sample/trades.parquet" with { type: "file" };
 

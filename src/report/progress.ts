@@ -4,7 +4,7 @@
  * 100 ms, once the run has lasted 1.5 s, so short runs stay silent) or with --progress (then one
  * line every 2 s, for logs). Never on stdout, so --json output stays clean.
  */
-import { describeParquet } from "../storage/read_parquet.ts";
+import { describeParquet } from "../storage/parquet/index.ts";
 import { resolveSource, type SourceSpec } from "../storage/sources.ts";
 
 export interface Progress {

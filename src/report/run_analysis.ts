@@ -6,6 +6,7 @@
 import type { SampleCols } from "../backtest/chart_grid.ts";
 import type { CalibratedSchedule } from "../backtest/calibrate.ts";
 import type { RunResult } from "../backtest/layout.ts";
+import type { BacktestOptions, BacktestOutcome } from "../backtest/run.ts";
 import type { Config } from "../config/schema.ts";
 import type { SourceSpec } from "../storage/sources.ts";
 import { attribution, type Attribution } from "./attribution.ts";
@@ -53,4 +54,13 @@ export async function analyzeRun(a: AnalysisInput): Promise<RunAnalysis> {
     };
   }
   return { attribution: attribution(a.chart, f, a.capital), markouts: markouts(f, fillIdx, mids), gapEnds, intensity };
+}
+
+/** analyzeRun for a runBacktest outcome, reading the sources the run read (as runBacktest picks them). */
+export function analyzeBacktest(out: BacktestOutcome, o: BacktestOptions): Promise<RunAnalysis> {
+  const spec: SourceSpec = { dataDir: o.dataDir, market: o.market };
+  return analyzeRun({
+    config: out.config, capital: out.params.capital, tickSize: out.market.tickSize, gapMs: out.params.gapMs, result: out.result,
+    schedule: out.schedule, chart: out.chart.samples, books: o.orderbookPath ?? spec, trades: o.tradesPath ?? spec, fromMs: o.fromMs, toMs: o.toMs,
+  });
 }

@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { MARKET_NAME } from "../config/schema.ts";
-import { UsageError } from "../errors.ts";
+import { assertMarketName } from "../config/market.ts";
+import { marketKey } from "../config/schema.ts";
 
 /**
  * On-disk layout, identical to the original collector's:
@@ -12,16 +12,10 @@ import { UsageError } from "../errors.ts";
  */
 export type Stream = "orderbook" | "trades" | "funding";
 
-export function assertMarketName(market: string): void {
-  if (!MARKET_NAME.test(market) || market.includes("..")) {
-    throw new UsageError(`invalid market name ${JSON.stringify(market)} (letters, digits, _ . - only)`);
-  }
-}
-
 /** `ETH-USD` → `eth_usd`. */
 export function marketDir(market: string): string {
   assertMarketName(market);
-  return market.replace(/-/g, "_").toLowerCase();
+  return marketKey(market);
 }
 
 export function marketPath(dataDir: string, market: string): string {

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { applySets, snakeKeys } from "../../src/cli/common.ts";
+import { snakeKeys } from "../../src/cli/common.ts";
+import { applySets } from "../../src/config/overrides.ts";
 import { defaultConfig } from "../../src/config/load.ts";
 import { fmtEta, progressBar, progressLine } from "../../src/report/progress.ts";
 

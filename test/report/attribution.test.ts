@@ -33,7 +33,7 @@ describe("PnL attribution", () => {
     const dir = mkdtempSync(join(tmpdir(), "attr-"));
     try {
       const cfg = v.parse(ConfigSchema, { fill_model: "queue", tick_size: 0.1, max_inventory: 0.01, order_notional: 100 });
-      const out = await runBacktest({ config: cfg, dataDir: dir, market: "BTC-USD", orderbookPath: join(SAMPLE, "orderbook.parquet"), tradesPath: join(SAMPLE, "trades.parquet"), write: false, quiet: true });
+      const out = await runBacktest({ config: cfg, dataDir: dir, market: "BTC-USD", orderbookPath: join(SAMPLE, "orderbook.parquet"), tradesPath: join(SAMPLE, "trades.parquet") });
       const a = attribution(out.chart.samples, out.result.fills, out.params.capital);
       const n = a.ts.length;
       expect(n).toBeGreaterThan(2000);

@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
 import { summarize } from "../../src/backtest/metrics.ts";
-import { runBacktest } from "../../src/backtest/run.ts";
+import { runBacktest, type BacktestOptions } from "../../src/backtest/run.ts";
+import { backtestPaths, writeBacktestOutputs } from "../../src/report/backtest_outputs.ts";
+import { analyzeBacktest } from "../../src/report/run_analysis.ts";
 import { runStreamed } from "../../src/backtest/stream.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
 import { engineOptionsFromConfig } from "../../src/model/engine.ts";
@@ -12,7 +14,7 @@ import { SUMMARY_GROUPS } from "../../src/report/summary_groups.ts";
 import type { ChartSpec } from "../../src/report/tearsheet.ts";
 import { seededRandom } from "../../src/model/prng.ts";
 import { allocBook, allocTrades } from "../../src/storage/batch.ts";
-import { writeBookPart, writeTradePart } from "../../src/storage/write_parts.ts";
+import { writeBookPart, writeTradePart } from "../../src/storage/parquet/index.ts";
 import { Browser, CHROMIUM, SERIES_PIXELS_JS } from "./chromium.ts";
 
 const SAMPLE = join(import.meta.dir, "../fixtures/standx-btc-usd-2h");
@@ -30,6 +32,15 @@ const tmp = (p: string) => {
 };
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
+/** A backtest whose files are written as the CLI writes them: `results` and its siblings. */
+async function backtestTo(results: string, o: BacktestOptions) {
+  const out = await runBacktest(o);
+  const analysis = await analyzeBacktest(out, o);
+  const files = backtestPaths(results, o.dataDir, o.market);
+  writeBacktestOutputs(out, analysis, files);
+  return { ...out, analysis, files };
+}
+
 /** The charts' JSON block of a report. */
 function chartData(html: string): { charts: ChartSpec[]; bands: { from: number; to: number; kind: string }[] } {
   const m = /<script type="application\/json" id="tearsheet-data">(.*?)<\/script>/s.exec(html);
@@ -39,7 +50,7 @@ function chartData(html: string): { charts: ChartSpec[]; bands: { from: number; 
 
 async function fixtureRun(dir: string, over: Record<string, unknown> = {}) {
   const cfg = v.parse(ConfigSchema, { fill_model: "queue", tick_size: 0.1, max_inventory: 0.01, order_notional: 100, ...over });
-  return runBacktest({ config: cfg, dataDir: dir, market: "BTC-USD", orderbookPath: join(SAMPLE, "orderbook.parquet"), tradesPath: join(SAMPLE, "trades.parquet"), output: join(dir, "backtest_results.csv"), quiet: true });
+  return backtestTo(join(dir, "backtest_results.csv"), { config: cfg, dataDir: dir, market: "BTC-USD", orderbookPath: join(SAMPLE, "orderbook.parquet"), tradesPath: join(SAMPLE, "trades.parquet") });
 }
 
 const CHART_IDS = ["pnl", "drawdown", "inventory", "quotes", "price", "markouts", "fill-distance", "inventory-hist", "sigma", "kappa", "gamma", "intensity"];
@@ -48,7 +59,7 @@ describe("report.html", () => {
   test("one self-contained file: uPlot inlined, no external URL, every chart and summary group present", async () => {
     const dir = tmp("bt-html-");
     const out = await fixtureRun(dir);
-    const html = readFileSync(out.files!.report, "utf8");
+    const html = readFileSync(out.files.report, "utf8");
     expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/);
     expect(html).not.toContain("@import");
@@ -75,7 +86,7 @@ describe("report.html", () => {
     const out = await fixtureRun(dir, { fill_model: "cross" });
     const s = out.summary;
     expect(s.final_pnl).toBeLessThan(0); // the case the report exists for
-    const url = `file://${out.files!.report}`;
+    const url = `file://${out.files.report}`;
     const b = await Browser.launch(1440, 1000);
     try {
       await b.open(url);
@@ -131,11 +142,11 @@ describe("report.html", () => {
     const dir = tmp("bt-demo-");
     const cfg = v.parse(ConfigSchema, DEMO_CONFIG);
     const books = join(DEMO, "orderbook.parquet"), trades = join(DEMO, "trades.parquet");
-    const out = await runBacktest({ config: cfg, dataDir: dir, market: "BTC-USD", orderbookPath: books, tradesPath: trades, output: join(dir, "backtest_results.csv"), quiet: true });
+    const out = await backtestTo(join(dir, "backtest_results.csv"), { config: cfg, dataDir: dir, market: "BTC-USD", orderbookPath: books, tradesPath: trades });
     const span = (out.summary.last_ts - out.summary.first_ts) / 1000;
     expect(span).toBeGreaterThan(15 * 60);
     expect(out.chart.stepMs).toBe(1000);
-    const html = readFileSync(out.files!.report, "utf8");
+    const html = readFileSync(out.files.report, "utf8");
     const { charts } = chartData(html);
     const pnl = charts.find((c) => c.id === "pnl")!.tables[0]!;
     expect(pnl.x.length).toBe(Math.floor(span) + 2); // every second + the close
@@ -144,7 +155,7 @@ describe("report.html", () => {
     // the metrics: bit-identical to a run that samples only on equity_sample_seconds
     const plain = await runStreamed({ books, trades, funding: null, levels: cfg.max_depth_levels, tickSize: out.market.tickSize, engine: engineOptionsFromConfig(cfg), params: out.params });
     expect(plain.chart).toBeNull();
-    const json = JSON.parse(readFileSync(out.files!.summary, "utf8"));
+    const json = JSON.parse(readFileSync(out.files.summary, "utf8"));
     expect(json.summary).toEqual(JSON.parse(JSON.stringify(summarize(plain.result, out.params))));
     expect(out.summary).toEqual(summarize(plain.result, out.params));
   }, 60_000);
@@ -178,11 +189,11 @@ describe("report.html", () => {
     await writeBookPart(books, b);
     await writeTradePart(trades, tr);
     const cfg = v.parse(ConfigSchema, { tick_size: 0.1, max_inventory: 1, order_notional: 10, warmup_period_seconds: 0 });
-    const out = await runBacktest({ config: cfg, dataDir: dir, market: "T-USD", orderbookPath: books, tradesPath: trades, output: join(dir, "out", "backtest_results.csv"), quiet: true });
+    const out = await backtestTo(join(dir, "out", "backtest_results.csv"), { config: cfg, dataDir: dir, market: "T-USD", orderbookPath: books, tradesPath: trades });
     const want = { bad_trades: 3, duplicate_trades: 1, one_sided_books: 2, crossed_books: 1 };
     expect(out.dataQuality).toEqual(want);
-    expect(JSON.parse(readFileSync(out.files!.summary, "utf8")).data_quality).toEqual(want);
-    const html = readFileSync(out.files!.report, "utf8");
+    expect(JSON.parse(readFileSync(out.files.summary, "utf8")).data_quality).toEqual(want);
+    const html = readFileSync(out.files.report, "utf8");
     const table = /<table class="summary" id="summary-data-quality">(.*?)<\/table>/.exec(html)?.[1] ?? "";
     const cells = Object.fromEntries([...table.matchAll(/<code>(\w+)<\/code><\/th><td>([\d,]+)<\/td>/g)].map((m) => [m[1], Number(m[2]!.replace(/,/g, ""))]));
     expect(cells).toMatchObject(want);
@@ -219,13 +230,13 @@ describe("report.html", () => {
     await writeBookPart(books, b);
     await writeTradePart(trades, tr);
     const cfg = v.parse(ConfigSchema, { tick_size: 0.1, max_inventory: 1, order_notional: 100 });
-    const out = await runBacktest({ config: cfg, dataDir: dir, market: "T-USD", orderbookPath: books, tradesPath: trades, output: join(dir, "out", "backtest_results.csv"), quiet: true });
+    const out = await backtestTo(join(dir, "out", "backtest_results.csv"), { config: cfg, dataDir: dir, market: "T-USD", orderbookPath: books, tradesPath: trades });
     expect(out.summary.duration_s).toBeGreaterThan(days * 86_400 - 10);
     expect(out.summary.total_fills).toBeGreaterThan(2000); // more fills than the markers shown
-    const size = statSync(out.files!.report).size;
+    const size = statSync(out.files.report).size;
     console.log(`3-day report: ${(size / 1e6).toFixed(2)} MB, ${out.summary.total_fills} fills, ${out.summary.recalibrations} recalibrations`);
     expect(size).toBeLessThan(2_000_000);
-    const { charts } = chartData(readFileSync(out.files!.report, "utf8"));
+    const { charts } = chartData(readFileSync(out.files.report, "utf8"));
     for (const c of charts) for (const t of c.tables) expect(t.x.length).toBeLessThanOrEqual(3001);
     // fill markers thinned to 2,000 (of 25k fills), said so under the chart
     const quotes = charts.find((c) => c.id === "quotes")!;

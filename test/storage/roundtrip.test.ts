@@ -6,7 +6,7 @@ import { concatBooks, concatTrades } from "../../src/storage/batch.ts";
 import { orderbookPartName, partName } from "../../src/storage/layout.ts";
 import { openBookSource, openFundingSource, openTradeSource } from "../../src/storage/sources.ts";
 import type { BookBatch } from "../../src/storage/types.ts";
-import { writeBookPart, writeFundingPart, writeTradePart } from "../../src/storage/write_parts.ts";
+import { writeBookPart, writeFundingPart, writeTradePart } from "../../src/storage/parquet/index.ts";
 import { collect, randomBook, randomTrades, rng } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "emm-rt-"));
@@ -100,7 +100,7 @@ describe("write → read round trip (property, seeded)", () => {
   });
 
   test("columns that are views of one buffer, or the same array twice, are written correctly", async () => {
-    // arrow-js writes a corrupt IPC stream when two columns share one typed array (platform-notes §7.3)
+    // arrow-js writes a corrupt IPC stream when two columns share one typed array (docs/platform.md §7.3)
     const n = 500;
     const big = new Float64Array(n * 9).map((_, i) => 1 + (i % 977));
     const col = (k: number) => big.subarray(k * n, (k + 1) * n);
