@@ -25,6 +25,7 @@ export default defineCommand({
     notional: { type: "string", description: "Order notional in USD (default order_notional, 20)", valueHint: "usd" },
     "fill-model": { type: "string", description: "cross | strict | queue (overrides fill_model)", valueHint: "model" },
     requote: { type: "string", description: "every_update | on_recalibration (overrides requote)", valueHint: "mode" },
+    "intensity-at": { type: "string", description: "The report's intensity-vs-fit chart shows the calibration window of the recalibration at or before this time (default: the last)", valueHint: "time" },
     quiet: { type: "boolean", description: "No progress bar and no summary table (errors and --json still print)" },
   },
   async run({ args, rawArgs }) {
@@ -47,6 +48,7 @@ export default defineCommand({
     const notional = positiveArg("notional", args.notional);
     const fromMs = timeArg("from", args.from);
     const toMs = timeArg("to", args.to);
+    const intensityAt = timeArg("intensity-at", args["intensity-at"]);
     if (fromMs !== undefined && toMs !== undefined && !(toMs > fromMs)) throw new UsageError(`--to must be after --from`);
     const bar = progressBar(!args.quiet, args.progress);
     const opts: BacktestOptions = { config, dataDir: ctx.dataDir, market, tradesPath: args.trades, orderbookPath: args.orderbook, capital, notional, fromMs, toMs };
@@ -60,7 +62,7 @@ export default defineCommand({
     });
     bar.done();
     const t0 = performance.now();
-    const analysis = await analyzeBacktest(out, opts);
+    const analysis = await analyzeBacktest(out, opts, intensityAt);
     const t1 = performance.now();
     const files = backtestPaths(args.output, ctx.dataDir, market);
     writeBacktestOutputs(out, analysis, files);

@@ -26,7 +26,7 @@ export interface ReportInput {
   analysis: RunAnalysis;
 }
 
-const fmtBps = (x: number | null, ci: number | null) => (x === null ? "n/a" : `${x.toFixed(2)}${ci === null ? "" : ` ± ${ci.toFixed(2)}`}`);
+const fmtBps = (x: number | null, ci: number | null) => (x === null ? "n/a" : `${x.toFixed(2).replace(/^-/, "−")}${ci === null ? "" : ` ± ${ci.toFixed(2)}`}`);
 
 export function backtestReportHtml(r: ReportInput): string {
   const { summary: s, config, analysis: an } = r;

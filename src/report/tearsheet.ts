@@ -12,6 +12,7 @@ import { DEFAULT_A, DEFAULT_KAPPA } from "../model/intensity.ts";
 import type { Attribution } from "./attribution.ts";
 import type { IntensityBins } from "./intensity_view.ts";
 import type { MarkoutStat } from "./markouts.ts";
+import type { RunAnalysis } from "./run_analysis.ts";
 import { fmtDuration, fmtUsd } from "./summary_groups.ts";
 
 export const FILL_MARKERS_MAX = 2000;
@@ -60,7 +61,7 @@ export interface TearsheetInput {
   gamma: ArrayLike<number>;
   attribution: Attribution;
   markouts: MarkoutStat[];
-  intensity: { fromMs: number; toMs: number; bid: IntensityBins; ask: IntensityBins } | null;
+  intensity: RunAnalysis["intensity"];
   maxInventory: number;
   warmupMs: number;
   /** Times at which the book resumed after a gap (each starts a warm-up). */
@@ -298,7 +299,7 @@ export function tearsheetCharts(t: TearsheetInput): ChartSpec[] {
       id: "intensity", title: "Trade intensity by distance from mid vs the fit", unit: "trades/s per bp of distance, log scale", kind: "xy", fmt: "num", logY: true,
       xLabel: "distance", xUnit: "bps",
       tables: [tab(it.bid, "bid", C.bid), tab(it.ask, "ask", C.ask)],
-      note: `Calibration window ${new Date(it.fromMs).toISOString()} → ${new Date(it.toMs).toISOString()} (the last recalibration): trades per bin over the time the book exposed that distance, next to the λ(δ) the quotes used.`,
+      note: `Calibration window ${new Date(it.fromMs).toISOString()} → ${new Date(it.toMs).toISOString()} (${it.label}): trades per bin over the time the book exposed that distance, next to the λ(δ) the quotes used.`,
     });
   }
   return charts;

@@ -41,11 +41,13 @@ describe("--set key=value", () => {
     const dir = mkdtempSync(join(tmpdir(), "set-cli-"));
     try {
       const src = ["--orderbook", join(SAMPLE, "orderbook.parquet"), "--trades", join(SAMPLE, "trades.parquet"), "--market", "BTC-USD", "--output", join(dir, "r.csv"), "--quiet", "--json"];
-      const ok = run(["backtest", ...src, "--set", "fill_model=queue", "--set=order_latency_ms=250"], dir);
+      const ok = run(["backtest", ...src, "--set", "fill_model=queue", "--set=order_latency_ms=250", "--intensity-at", "2026-01-06T00:00Z"], dir);
       expect(ok.code).toBe(0);
       const j = JSON.parse(ok.out);
       expect(j.fill_model).toBe("queue");
       expect(JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")).order_latency_ms).toBe(250);
+      // --intensity-at picks the calibration window the report's intensity chart shows
+      expect(readFileSync(join(dir, "report.html"), "utf8")).toMatch(/Calibration window [^<]* → 2026-01-05T23:5\d:\d\d\.\d+Z \(the recalibration at or before --intensity-at, #\d+ of \d+\)/);
       // snake_case all the way down (timings were camelCase)
       expect(Object.keys(j.timings_ms)).toContain("read_ms");
       expect(j.markouts).toHaveLength(10);

@@ -3,6 +3,7 @@ import type { Summary } from "../../src/backtest/metrics.ts";
 import { DEFAULT_A, DEFAULT_KAPPA } from "../../src/model/intensity.ts";
 import type { MarkoutStat } from "../../src/report/markouts.ts";
 import { formatValue, fmtDuration } from "../../src/report/summary_groups.ts";
+import { pickRecalibration } from "../../src/report/run_analysis.ts";
 import { compact, headline, shadedBands, thin } from "../../src/report/tearsheet.ts";
 
 const summary = (o: Partial<Summary>) => ({ final_pnl: 0, spread_capture: 0, inventory_pnl: 0, fees_total: 0, funding: 0, duration_s: 7140, ...o }) as Summary;
@@ -49,5 +50,10 @@ describe("tearsheet pieces", () => {
     expect([fmtDuration(45), fmtDuration(725), fmtDuration(6240), fmtDuration(190_000)]).toEqual(["45 s", "12 min 5 s", "1 h 44 min", "2 d 4 h"]);
     expect(formatValue("time", 1767653687210)).toBe("2026-01-05T22:54:47.210Z");
     expect([formatValue("count", 25239), formatValue("pct", -0.43381), formatValue("ratio", 1121.63)]).toEqual(["25,239", "−0.4338 %", "1,121.6"]);
+  });
+
+  test("the intensity chart's window: the recalibration at or before --intensity-at, else the last", () => {
+    const ts = [1000, 2000, 3000];
+    expect([pickRecalibration(ts), pickRecalibration(ts, 2500), pickRecalibration(ts, 2000), pickRecalibration(ts, 10), pickRecalibration([], 5)]).toEqual([2, 1, 1, 0, -1]);
   });
 });
