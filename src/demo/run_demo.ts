@@ -86,7 +86,9 @@ export async function runDemo(o: DemoOptions): Promise<number> {
 
   step(2, "local Extended-protocol server");
   const quiet = log.level;
-  const server = await startServer({ source: { path: sampleDir }, hostname: "127.0.0.1", port: 0, speed: o.speed, pingIntervalMs: 60_000 });
+  // the collector's book and trades streams open a few ms apart: at 300× a loaded machine would
+  // otherwise lose the first seconds of trades, so the replay starts once both are connected
+  const server = await startServer({ source: { path: sampleDir }, hostname: "127.0.0.1", port: 0, speed: o.speed, pingIntervalMs: 60_000, startAfterConnections: 2 });
   let code = 0;
   try {
     console.log(`replaying at ${o.speed}× on ${server.wsBase} (REST ${server.restBase})`);
