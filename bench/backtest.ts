@@ -29,6 +29,7 @@ import { runParamsFromConfig } from "../src/backtest/params.ts";
 import { runReferenceResult } from "../src/backtest/run_reference.ts";
 import { runBacktest } from "../src/backtest/run.ts";
 import { backtestPaths, writeBacktestOutputs } from "../src/report/backtest_outputs.ts";
+import { analyzeBacktest } from "../src/report/run_analysis.ts";
 import { resolveMarket } from "../src/config/market.ts";
 import { ConfigSchema, type Config } from "../src/config/schema.ts";
 import { BacktestCore } from "../src/core/backtest.ts";
@@ -120,10 +121,13 @@ async function e2e(): Promise<void> {
   const dataDir = arg("data", DATA), market = arg("market", MARKET);
   const cfg = process.argv.includes("--repo-config") ? loadConfig(join(import.meta.dir, "../config.json"), { required: true }).config : config(arg("fill-model", "queue"));
   const t0 = performance.now();
-  const out = await runBacktest({ config: cfg, dataDir, market });
+  const opts = { config: cfg, dataDir, market };
+  const out = await runBacktest(opts);
+  const a0 = performance.now();
+  const analysis = await analyzeBacktest(out, opts);
   const w0 = performance.now();
-  writeBacktestOutputs(out, backtestPaths(join(dataDir, "out", "backtest_results.csv"), dataDir, market));
-  const timings = { ...out.timings, writeMs: performance.now() - w0 };
+  writeBacktestOutputs(out, analysis, backtestPaths(join(dataDir, "out", "backtest_results.csv"), dataDir, market));
+  const timings = { ...out.timings, analysisMs: w0 - a0, writeMs: performance.now() - w0 };
   const wall = performance.now() - t0;
   console.log(JSON.stringify({ wall, timings, maxRssKiB: peakRssKiB(), events: out.events, fills: out.summary.total_fills, pnl: out.summary.final_pnl }));
 }
@@ -145,7 +149,7 @@ function peakRssKiB(): number {
 interface E2E {
   wall: number;
   spawnMs: number;
-  timings: { readMs: number; calibrateMs: number; coreMs: number; writeMs: number };
+  timings: { readMs: number; calibrateMs: number; coreMs: number; analysisMs: number; writeMs: number };
   maxRssKiB: number;
   events: { books: number; trades: number };
   fills: number;
@@ -181,7 +185,7 @@ async function main(): Promise<void> {
     const mem = e.maxRssKiB / 1024;
     rows.push([
       label, e.events.books.toLocaleString("en-US"), e.events.trades.toLocaleString("en-US"), ms(e.wall), ms(e.timings.readMs), ms(e.timings.calibrateMs),
-      ms(e.timings.coreMs), ms(e.timings.writeMs), `${mem.toFixed(0)} MiB`, ms(read.ours), ms(read.duck), `${read.ratio.toFixed(2)}×`, `${read.cpuRatio.toFixed(2)}×`, loadavg()[0]!.toFixed(1),
+      ms(e.timings.coreMs), ms(e.timings.analysisMs), ms(e.timings.writeMs), `${mem.toFixed(0)} MiB`, ms(read.ours), ms(read.duck), `${read.ratio.toFixed(2)}×`, `${read.cpuRatio.toFixed(2)}×`, loadavg()[0]!.toFixed(1),
     ]);
   };
   for (const d of days) {
@@ -191,7 +195,7 @@ async function main(): Promise<void> {
   const synRead = await compareReads(duck, DATA, MARKET, reps);
   row(`synthetic day (fill_model ${fillModel}), our writer`, runChild(["--fill-model", fillModel]), synRead);
   console.log(`\nend to end (child process each; in-process wall, not counting process start) and reads (best of ${reps}, ours vs DuckDB 1 thread, alternating; wall and process CPU time):\n`);
-  printTable(["data", "books", "trades", "end to end", "read", "calibrate", "core", "write", "peak RSS", "our read", "DuckDB read", "ours/DuckDB", "CPU ours/DuckDB", "load"], rows);
+  printTable(["data", "books", "trades", "end to end", "read", "calibrate", "core", "report analysis", "write", "peak RSS", "our read", "DuckDB read", "ours/DuckDB", "CPU ours/DuckDB", "load"], rows);
   console.log(`\n  targets: busy day end to end ≤ 3000 ms, RSS < 1024 MiB; 3 days ≤ 8000 ms, flat memory; reads ≤ 2× DuckDB. ${navigator.hardwareConcurrency} cores.`);
   if (process.argv.includes("--skip-core")) return;
 

@@ -16,7 +16,8 @@ import { marketPath } from "../storage/layout.ts";
 import { readMarketInfo } from "../storage/market_json.ts";
 import { forEachEvent, openEvents } from "../storage/events.ts";
 import { openBookSource, partStartMs, resolveSource, type SourceSpec } from "../storage/sources.ts";
-import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, numberArg, setup } from "./common.ts";
+import { progressBar, sourceRows } from "../report/progress.ts";
+import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, numberArg, printJson, progressArg, setup } from "./common.ts";
 
 /**
  * calculate_spread (docs/original.md §1.3): rolling calibration over a market's recorded book
@@ -28,6 +29,7 @@ export default defineCommand({
   args: {
     ...commonArgs,
     ...jsonArg,
+    ...progressArg,
     ...marketSourceArgs,
     output: { type: "string", description: "CSV output (default {data}/{market_dir}/as_results.csv)", valueHint: "path" },
     now: { type: "boolean", description: "Print the current optimal quote from the latest window only (no CSV)" },
@@ -64,10 +66,18 @@ export default defineCommand({
     const series = new SpreadSeries(engineOpts, quoteParams, config.effective_volume_threshold, !args.now);
     const events = openEvents({ books: bookSpec, trades: tradeSpec, funding: null, fromMs });
     const otherMarkets = new Set<string>();
+    const bar = progressBar(true, args.progress);
+    const totalBooks = bar.active ? await sourceRows(bookSpec, "orderbook") : null;
+    let booksRead = 0;
     for await (const c of events) {
       for (const b of [...c.books, ...c.trades]) if (b.market && b.market !== market) otherMarkets.add(b.market);
       forEachEvent(c, (b, i) => series.onBook(b, i), (t, j) => series.onTrade(t, j));
+      if (bar.active) {
+        for (const b of c.books) booksRead += b.length;
+        bar.update("spread", totalBooks ? booksRead / totalBooks : null, `${booksRead.toLocaleString("en-US")} book rows`);
+      }
     }
+    bar.done();
     if (series.books === 0) throw new DataError(`no order-book rows in ${events.labels.books}`);
     if (otherMarkets.size > 0) log.warn(`the data names market ${[...otherMarkets].join(", ")}, not ${market}: quoting it with ${market}'s tick and settings`);
     if (series.bookRegressions + series.tradeRegressions > 0) {
@@ -87,7 +97,7 @@ export default defineCommand({
       if (!row) throw new DataError(`no snapshot with both sides in ${events.labels.books}: cannot quote`);
       const q = nowQuote(row, inventory, quoteParams);
       const touch = await latestTouch(bookSpec, fromMs === undefined ? undefined : fromMs + engineOpts.windowMs);
-      if (args.json) console.log(JSON.stringify({ market, tickSize: params.tickSize, ...q, touch }, null, 2));
+      if (args.json) printJson({ market, tickSize: params.tickSize, ...q, touch });
       else printNow(market, q, params.tickSize, touch);
       return;
     }
@@ -109,7 +119,7 @@ export default defineCommand({
     log.info(`wrote ${rows.length} row(s) to ${output} (${series.books} snapshots, ${series.trades} trades)`);
     const summary = summaries(rows);
     if (args.json) {
-      console.log(JSON.stringify({ market, output, rows: rows.length, books: series.books, trades: series.trades, tradesUsed: series.tradesUsed, kappaAtBoundRows: atBound, timestampRegressions: { books: series.bookRegressions, trades: series.tradeRegressions }, skippedBooks: series.skippedBooks, summary, last: rows.length ? rowJson(rows[rows.length - 1]) : null }, null, 2));
+      printJson({ market, output, rows: rows.length, books: series.books, trades: series.trades, tradesUsed: series.tradesUsed, kappaAtBoundRows: atBound, timestampRegressions: { books: series.bookRegressions, trades: series.tradeRegressions }, skippedBooks: series.skippedBooks, summary, last: rows.length ? rowJson(rows[rows.length - 1]) : null });
     } else printSummary(summary, rows.length);
   },
 });

@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, relative, resolve } from "node:path";
 import { runCollector } from "../collect/run.ts";
 import { loadConfig } from "../config/load.ts";
+import { withSets } from "../config/overrides.ts";
 import { AppError, UsageError } from "../errors.ts";
 import { log, setLogLevel } from "../log.ts";
 import { startServer } from "../serve/server.ts";
@@ -33,6 +34,8 @@ export interface DemoOptions {
   speed: number;
   /** Runs one command (name + flags) and returns its exit code. */
   runCommand: (argv: string[]) => Promise<number>;
+  /** `--set key=value` overrides of the demo's config. */
+  sets?: string[];
 }
 
 /** The demo's config: the sample's grid and a short calibration window so 20 minutes are enough. */
@@ -91,7 +94,8 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     console.log(`replaying at ${o.speed}× on ${server.wsBase} (REST ${server.restBase})`);
     const dataDir = join(out, "data");
     const cfgPath = join(out, "config.json");
-    writeFileSync(cfgPath, JSON.stringify(demoConfig(rel(dataDir), server.wsBase, server.restBase), null, 2) + "\n");
+    // --set overrides go into the written config, so re-running a step with it gives the same result
+    writeFileSync(cfgPath, JSON.stringify(withSets(demoConfig(rel(dataDir), server.wsBase, server.restBase), o.sets ?? []), null, 2) + "\n");
     const { config } = loadConfig(cfgPath, { required: true });
 
     step(3, "collect_data");
@@ -142,7 +146,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     ["collected parts", rel(marketPath(join(out, "data"), DEMO_MARKET)) + "/"],
     ["AS quotes", spreadCsv],
     ["backtest rows", resultsCsv],
-    ["fills / summary", `${join(rel(out), "fills.csv")}, ${join(rel(out), "summary.json")}`],
+    ["fills / summary", `${join(rel(out), "fills.csv")}, ${join(rel(out), "markouts.csv")}, ${join(rel(out), "summary.json")}`],
     ["HTML report", join(rel(out), "report.html")],
   ];
   for (const [k, v] of lines) console.log(`  ${k.padEnd(16)} ${v}`);

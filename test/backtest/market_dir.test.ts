@@ -5,6 +5,7 @@ import { join } from "node:path";
 import * as v from "valibot";
 import { runBacktest } from "../../src/backtest/run.ts";
 import { backtestPaths, writeBacktestOutputs } from "../../src/report/backtest_outputs.ts";
+import { analyzeBacktest } from "../../src/report/run_analysis.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
 import { orderbookPartName, partName, partsDir } from "../../src/storage/layout.ts";
 import { writeBookPart, writeFundingPart, writeTradePart } from "../../src/storage/parquet/index.ts";
@@ -39,7 +40,11 @@ test("market directory with book, trade and funding parts, and a time slice", as
   });
   const full = await runBacktest({ config, dataDir: data, market });
   const files = backtestPaths(undefined, data, market);
-  writeBacktestOutputs(full, files);
+  const analysis = await analyzeBacktest(full, { config, dataDir: data, market });
+  writeBacktestOutputs(full, analysis, files);
+  // with funding: the attribution's funding line ends at the summary's funding
+  const att = analysis.attribution;
+  expect(att.components.funding[att.ts.length - 1]!).toBeCloseTo(full.summary.funding, 9);
   expect(full.events).toEqual({ books: 6000, trades: m.trades.length, funding: m.funding.length });
   expect(full.summary.total_fills).toBeGreaterThan(0);
   expect(full.summary.funding).not.toBe(0);
