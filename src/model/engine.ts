@@ -16,8 +16,8 @@
 import type { Config } from "../config/schema.ts";
 import { ExposureHistogram } from "./exposure_histogram.ts";
 import {
-  combineSides, fitSide, tradeDelta, usableRange,
-  type CombinedIntensity,
+  bookRanges, combineSides, fitSide, tradeDelta, usableRange,
+  type CombinedIntensity, type TradeBookRule,
 } from "./intensity.ts";
 import { RingColumns } from "./ring.ts";
 import { GARCH_MIN_SAMPLES, GARCH_RIDGE_SEEDS, garchFit, validPrice, type GarchFit } from "./volatility.ts";
@@ -37,8 +37,10 @@ export interface EngineOptions {
   minTradesPerSide: number;
   /** Compatibility: failed intensity fits reset to κ=100/A=10 (original bug 9.3-16). */
   resetFailedFits: boolean;
-  /** Book-to-book silence longer than this is a data gap (ms): not resampled across, exposure capped, trades ignored. */
+  /** Book-to-book silence longer than this is a data gap (ms): not resampled across, exposure capped, trades ignored. Infinity = no cap (the original). */
   maxGapMs: number;
+  /** Which book a trade's δ is measured against (intensity.ts `TradeBookRule`). */
+  tradeBookRule: TradeBookRule;
   minVolatility: number;
   maxVolatility: number;
   /** Windowed GARCH: full coarse grid every N-th calibration, warm-started refinement in between (1 = always full). */
@@ -64,7 +66,8 @@ export function engineOptionsFromConfig(config: Config): EngineOptions {
     ewmaHalfLifeSeconds: config.ewma_half_life_seconds,
     minTradesPerSide: config.min_trades_per_side,
     resetFailedFits: config.reset_failed_fits,
-    maxGapMs: config.calibration_max_gap_seconds * 1000,
+    maxGapMs: config.calibration_max_gap_seconds === "none" ? Infinity : config.calibration_max_gap_seconds * 1000,
+    tradeBookRule: config.trade_book_rule,
     minVolatility: config.min_volatility,
     maxVolatility: config.max_volatility,
     garchFullGridEvery: config.garch_full_history ? 1 : 60,
@@ -94,7 +97,7 @@ export interface CalibrationResult extends CombinedIntensity {
 // Column indices of the ring buffers.
 const R_TS0 = 0, R_TS1 = 1, R_R2 = 2, R_DT = 3; // returns (first/second price ts, r², dt s)
 const X_TS = 0, X_DUR = 1, X_BMIN = 2, X_BMAX = 3, X_AMIN = 4, X_AMAX = 5; // closed exposures
-const T_TS = 0, T_SIDE = 1, T_D = 2; // trades with their δ
+const T_TS = 0, T_SIDE = 1, T_D = 2, T_PX = 3; // trades with their δ (NaN: not measured) and price
 
 export class CalibrationEngine {
   readonly opts: EngineOptions;
@@ -125,7 +128,7 @@ export class CalibrationEngine {
   private lenAtFull = 0;
   private sinceFullGrid = Infinity;
   // Intensity state.
-  private trades = new RingColumns(3, 4096);
+  private trades = new RingColumns(4, 4096);
   private exposures = new RingColumns(6, 4096);
   private hBidMin = new ExposureHistogram();
   private hBidMax = new ExposureHistogram();
@@ -158,35 +161,43 @@ export class CalibrationEngine {
     this.addPrice(ts, mid);
     // Close the exposure of the previous point: it was the book from its ts until this one.
     if (this.hasCur) this.closeExposure(ts);
-    const z = (x: number) => (Number.isFinite(x) && x > 0 ? x : 0);
     this.prev.set(this.cur);
     this.hasPrev = this.hasCur;
     const c = this.cur;
     c[0] = ts;
     c[1] = mid;
-    c[2] = Math.max(mid - z(bestBid), 0) / mid;
-    c[3] = Math.max(mid - z(farBid), 0) / mid;
-    c[4] = Math.max(z(bestAsk) - mid, 0) / mid;
-    c[5] = Math.max(z(farAsk) - mid, 0) / mid;
+    c.set(bookRanges(mid, bestBid, bestAsk, farBid, farAsk), 2);
     this.hasCur = true;
+    if (this.opts.tradeBookRule === "original") this.remeasureSameMs(ts, mid);
     this.prune(ts);
+  }
+
+  /** `original` rule: trades of this book's millisecond (fed before it) are measured against it. */
+  private remeasureSameMs(ts: number, mid: number): void {
+    const t = this.trades;
+    for (let i = t.length - 1; i >= 0 && t.get(i, T_TS) === ts; i--) {
+      t.set(i, T_D, tradeDelta(t.get(i, T_PX), mid, t.get(i, T_SIDE)));
+    }
   }
 
   /**
    * One public trade. side: +1 = taker bought (lifted an ask), −1 = taker sold (hit a bid), 0 =
-   * unknown (ignored). Measured against the latest book strictly before it; dropped when there is
-   * none or it is older than maxGapMs.
+   * unknown (ignored). `strictly_before`: measured against the latest book strictly before it;
+   * dropped when there is none, it is older than maxGapMs, or δ ≤ 0. `original`: kept and
+   * measured against the latest book with ts ≤ its own (again when a book of the same ms follows,
+   * and against the window's first book at calibration once its own has left the window); it
+   * counts while that book exists, is not older than maxGapMs and gives δ > 0.
+   * Returns true when the trade entered the intensity window.
    */
-  /** True when the trade entered the intensity window (false: no side, bad price, no earlier book, in a gap, at the mid). */
   onTrade(ts: number, price: number, side: number): boolean {
     if (side === 0 || !Number.isFinite(side) || !validPrice(price) || !Number.isFinite(ts)) return false;
+    const orig = this.opts.tradeBookRule === "original";
     let p: Float64Array | null = null;
-    if (this.hasCur && this.cur[0] < ts) p = this.cur;
-    else if (this.hasPrev && this.prev[0] < ts) p = this.prev;
-    if (!p || ts - p[0] > this.opts.maxGapMs) return false;
-    const d = tradeDelta(price, p[1], side);
-    if (!(d > 0)) return false;
-    this.trades.push(ts, side < 0 ? -1 : 1, d);
+    if (this.hasCur && (this.cur[0] < ts || (orig && this.cur[0] === ts))) p = this.cur;
+    else if (this.hasPrev && (this.prev[0] < ts || (orig && this.prev[0] === ts))) p = this.prev;
+    const d = p && ts - p[0] <= this.opts.maxGapMs ? tradeDelta(price, p[1], side) : NaN;
+    if (!orig && !(d > 0)) return false;
+    this.trades.push(ts, side < 0 ? -1 : 1, d, price);
     return true;
   }
 
@@ -227,9 +238,15 @@ export class CalibrationEngine {
 
     // --- intensity ---
     let nB = 0, sB = 0, nA = 0, sA = 0;
-    for (let i = 0; i < this.trades.length; i++) {
-      const d = this.trades.get(i, T_D);
-      if (this.trades.get(i, T_SIDE) < 0) { nB++; sB += d; } else { nA++; sA += d; }
+    // `original` rule: trades older than the window's first book are measured against that book
+    const t = this.trades;
+    const headTs = o.tradeBookRule === "original" && this.prices.length > 0 ? this.prices.get(0, 0) : -Infinity;
+    const headMid = headTs > -Infinity ? this.prices.get(0, 1) : NaN;
+    for (let i = 0; i < t.length; i++) {
+      const side = t.get(i, T_SIDE);
+      const d = t.get(i, T_TS) < headTs ? tradeDelta(t.get(i, T_PX), headMid, side) : t.get(i, T_D);
+      if (!(d > 0)) continue;
+      if (side < 0) { nB++; sB += d; } else { nA++; sA += d; }
     }
     if (++this.sinceRebuild >= 60) this.rebuildHistograms();
     // The current point's exposure runs to `now`; add it for this evaluation only.

@@ -52,6 +52,13 @@ export class RingColumns {
     return this.cols[col][i];
   }
 
+  /** Overwrites column `col` of the record at position `pos`. */
+  set(pos: number, col: number, value: number): void {
+    let i = this.head + pos;
+    if (i >= this.cap) i -= this.cap;
+    this.cols[col][i] = value;
+  }
+
   shift(): void {
     if (this.length === 0) return;
     this.head = this.head + 1 === this.cap ? 0 : this.head + 1;
