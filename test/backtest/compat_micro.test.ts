@@ -17,7 +17,7 @@ const DIR = join(import.meta.dir, "../fixtures/compat-micro");
 async function run(extra: Record<string, unknown>) {
   const { config } = parseConfig({ ...ORIGINAL_CONFIG_JSON, ...extra }, "original config.json");
   const o = await runBacktest({
-    config, dataDir: "/nonexistent", market: "BTC-USD", quiet: true, write: false, capital: 1000, notional: 20,
+    config, dataDir: "/nonexistent", market: "BTC-USD", capital: 1000, notional: 20,
     orderbookPath: join(DIR, "orderbook_depth.csv"), tradesPath: join(DIR, "trades.csv"),
   });
   const rows = resultsCsv(o.result, o.schedule, 1000).trim().split("\n").slice(1).map((l) => l.split(","));
