@@ -35,23 +35,35 @@ export interface SideFit {
 
 function logLik(n: number, sumDelta: number, kappa: number, E: ExposureFn): number {
   if (!(kappa > 0) || !Number.isFinite(kappa)) return -Infinity;
-  const e = E(kappa);
+  return logLikAt(n, sumDelta, kappa, E(kappa));
+}
+
+function logLikAt(n: number, sumDelta: number, kappa: number, e: number): number {
   if (!(e > 0) || !Number.isFinite(e)) return -Infinity;
   return n * (Math.log(kappa) - Math.log(e)) - kappa * sumDelta;
 }
+
+/** The coarse search grid κᵢ = 10^(6i/60), i = 0..60. */
+export const KAPPA_GRID = Float64Array.from({ length: 61 }, (_, i) => Math.pow(10, (6 * i) / 60));
+
+/** Fills out[i] with E(KAPPA_GRID[i]) for all 61 grid points at once (same values as E). */
+export type ExposureGridFn = (out: Float64Array) => void;
+const GRID_E = new Float64Array(61);
 
 /**
  * One side's MLE given n trade distances summing to `sumDelta` and the exposure function.
  * The grid and golden-section order are the original's, literally (ties: strictly greater).
  * Null when the side cannot be fitted (n < minTrades, Σδ ≤ 0, no finite ℓ, A not > 0).
+ * `grid`, when given, supplies E on the 61 grid points in one call; it must equal E there.
  */
-export function fitSide(n: number, sumDelta: number, E: ExposureFn, minTrades = 5): SideFit | null {
+export function fitSide(n: number, sumDelta: number, E: ExposureFn, minTrades = 5, grid?: ExposureGridFn): SideFit | null {
   if (n < minTrades || n <= 0 || !(sumDelta > 0) || !Number.isFinite(sumDelta)) return null;
   let best = NaN;
   let bestL = -Infinity;
+  if (grid) grid(GRID_E);
   for (let i = 0; i <= 60; i++) {
-    const k = Math.pow(10, (6 * i) / 60);
-    const l = logLik(n, sumDelta, k, E);
+    const k = KAPPA_GRID[i]!;
+    const l = grid ? logLikAt(n, sumDelta, k, GRID_E[i]!) : logLik(n, sumDelta, k, E);
     if (Number.isFinite(l) && l > bestL) {
       bestL = l;
       best = k;

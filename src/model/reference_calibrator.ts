@@ -73,7 +73,7 @@ export class ReferenceCalibrator {
         const len = g.length - k0;
         const full = this.garchPrev === null || this.sinceFullGrid + 1 >= o.garchFullGridEvery || len > 1.25 * this.lenAtFull;
         const seeds = full ? undefined : [this.garchPrev!, ...(this.garchLastFull ? [this.garchLastFull] : []), ...GARCH_RIDGE_SEEDS];
-        const fit = garchFit(g.ret, k0, g.length, seeds, !o.garchFullHistory, o.garchWarmStride);
+        const fit = garchFit(g.ret, k0, g.length, seeds, true, o.garchWarmStride);
         this.sinceFullGrid = full ? 0 : this.sinceFullGrid + 1;
         if (fit) {
           this.garchPrev = { alpha: fit.alpha, beta: fit.beta };

@@ -70,3 +70,45 @@ export class RingColumns {
     this.length = 0;
   }
 }
+
+/** A FIFO of fixed-width rows in one Float64Array (same discipline as RingColumns): per-record tables. */
+export class RingRows {
+  data: Float64Array;
+  private cap: number;
+  private head = 0;
+  length = 0;
+
+  constructor(
+    readonly width: number,
+    initialCapacity = 256,
+  ) {
+    this.cap = Math.max(16, initialCapacity);
+    this.data = new Float64Array(this.cap * width);
+  }
+
+  /** Appends a row and returns its offset in `data`; the caller fills data[offset, offset + width). */
+  push(): number {
+    if (this.length === this.cap) {
+      const n = new Float64Array(this.cap * 2 * this.width);
+      for (let p = 0; p < this.length; p++) n.set(this.data.subarray(this.offset(p), this.offset(p) + this.width), p * this.width);
+      this.data = n;
+      this.head = 0;
+      this.cap *= 2;
+    }
+    this.length++;
+    return this.offset(this.length - 1);
+  }
+
+  /** Offset in `data` of the row at position `pos` (0 = oldest). */
+  offset(pos: number): number {
+    let i = this.head + pos;
+    if (i >= this.cap) i -= this.cap;
+    return i * this.width;
+  }
+
+  shift(): void {
+    if (this.length === 0) return;
+    this.head = this.head + 1 === this.cap ? 0 : this.head + 1;
+    this.length--;
+  }
+}
