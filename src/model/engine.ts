@@ -19,6 +19,7 @@ import {
   bookRanges, combineSides, fitSide, KAPPA_GRID, tradeDelta, usableRange,
   type CombinedIntensity, type TradeBookRule,
 } from "./intensity.ts";
+import { FullHistoryGrid } from "./garch_full.ts";
 import { RingColumns, RingRows } from "./ring.ts";
 import { GARCH_MIN_SAMPLES, GARCH_RIDGE_SEEDS, garchFit, validPrice, type GarchFit } from "./volatility.ts";
 
@@ -126,6 +127,8 @@ export class CalibrationEngine {
   /** Winner of the last full-grid search: a second seed, so a warm walk cannot stay lost in a worse basin. */
   private garchLastFull: { alpha: number; beta: number } | null = null;
   private lenAtFull = 0;
+  /** Full-history mode: the coarse grid that skips points proven unable to win (garch_full.ts). */
+  readonly fullGrid = new FullHistoryGrid();
   private sinceFullGrid = Infinity;
   // Intensity state.
   private trades = new RingColumns(4, 4096);
@@ -372,7 +375,8 @@ export class CalibrationEngine {
     // the grid is cheap because the window is short).
     const full = this.garchPrev === null || this.sinceFullGrid + 1 >= o.garchFullGridEvery || len > 1.25 * this.lenAtFull;
     const seeds = full ? undefined : [this.garchPrev!, ...(this.garchLastFull ? [this.garchLastFull] : []), ...GARCH_RIDGE_SEEDS];
-    const fit = garchFit(r, 0, len, seeds, true, o.garchWarmStride);
+    this.fullGrid.stableLength = this.grid.length;
+    const fit = garchFit(r, 0, len, seeds, true, o.garchWarmStride, o.garchFullHistory ? this.fullGrid : undefined);
     this.sinceFullGrid = full ? 0 : this.sinceFullGrid + 1;
     if (!fit) return null;
     this.garchPrev = { alpha: fit.alpha, beta: fit.beta };

@@ -21,6 +21,11 @@ export class GarchBatch {
   readonly logLik = new Float64Array(4);
   /** One-step variance forecast σ²ₙ₊₁ per lane. */
   readonly variance = new Float64Array(4);
+  /** Blocked mode: Σ rₜ²/σ²ₜ per lane over the whole range. */
+  readonly sumQ = new Float64Array(4);
+  /** Blocked mode with a `split`: ℓ and Σ rₜ²/σ²ₜ over [from, split) (the prefix a later bound starts from). */
+  readonly splitLogLik = new Float64Array(4);
+  readonly splitQ = new Float64Array(4);
   /** Lanes in use (1..4). */
   m = 0;
 }
@@ -32,7 +37,7 @@ const admissible = (vbar: number, a: number, b: number) => !(a < 0 || b < 0 || a
  * Fills `g.logLik`/`g.variance` for lanes 0..g.m−1 over r[from, to). `blocked`: Σ ln σ²ₜ as logs of
  * 8-step products (`garchLogLikBlocked`); otherwise one log per step (`garchLogLik`).
  */
-export function garchLogLikBatch(r: ArrayLike<number>, from: number, to: number, vbar: number, g: GarchBatch, blocked: boolean): void {
+export function garchLogLikBatch(r: ArrayLike<number>, from: number, to: number, vbar: number, g: GarchBatch, blocked: boolean, split = -1): void {
   // inadmissible or unused lanes run on a harmless copy of lane 0's parameters and are reset after
   const A = g.alpha, B = g.beta;
   const ok = OK;
@@ -57,7 +62,14 @@ export function garchLogLikBatch(r: ArrayLike<number>, from: number, to: number,
     let q0 = 0, q1 = 0, q2 = 0, q3 = 0, l0 = 0, l1 = 0, l2 = 0, l3 = 0;
     let p0 = 1, p1 = 1, p2 = 1, p3 = 1;
     let k = 0;
+    const SL = g.splitLogLik, SQ = g.splitQ;
     for (let i = from; i < to; i++) {
+      if (i === split) {
+        const c = (split - from) * LN_2PI;
+        SL[0] = -0.5 * (c + l0 + Math.log(p0) + q0); SL[1] = -0.5 * (c + l1 + Math.log(p1) + q1);
+        SL[2] = -0.5 * (c + l2 + Math.log(p2) + q2); SL[3] = -0.5 * (c + l3 + Math.log(p3) + q3);
+        SQ[0] = q0; SQ[1] = q1; SQ[2] = q2; SQ[3] = q3;
+      }
       const x = r[i]! * r[i]!;
       p0 *= s0; p1 *= s1; p2 *= s2; p3 *= s3;
       q0 += x / s0; q1 += x / s1; q2 += x / s2; q3 += x / s3;
@@ -71,6 +83,12 @@ export function garchLogLikBatch(r: ArrayLike<number>, from: number, to: number,
     l0 += Math.log(p0); l1 += Math.log(p1); l2 += Math.log(p2); l3 += Math.log(p3);
     const c = (to - from) * LN_2PI;
     L[0] = -0.5 * (c + l0 + q0); L[1] = -0.5 * (c + l1 + q1); L[2] = -0.5 * (c + l2 + q2); L[3] = -0.5 * (c + l3 + q3);
+    const Q = g.sumQ;
+    Q[0] = q0; Q[1] = q1; Q[2] = q2; Q[3] = q3;
+    if (split === to) {
+      g.splitLogLik.set(L);
+      g.splitQ.set(Q);
+    }
   } else {
     let l0 = 0, l1 = 0, l2 = 0, l3 = 0;
     for (let i = from; i < to; i++) {

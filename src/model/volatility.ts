@@ -164,7 +164,7 @@ function garchLogLikExact(r: ArrayLike<number>, from: number, to: number, vbar: 
  * The same likelihood with Σ ln σ²ₜ taken as ln of blocks of 8 products (one log per 8 steps
  * instead of one per step): equal to `garchLogLik` up to rounding (~1e-15 relative), ~3× faster.
  * Safe because σ²ₜ ≥ ω ≥ 0.001·v̄ and callers use it only for v̄ ≥ 1e-30 (no under/overflow of
- * a block product). The windowed engine uses it; the literal/compatibility paths do not.
+ * a block product). The engine uses it (windowed and full-history); `garchVolatility` does not.
  */
 export function garchLogLikBlocked(r: ArrayLike<number>, from: number, to: number, vbar: number, alpha: number, beta: number, out: Float64Array): number {
   if (alpha < 0 || beta < 0 || alpha + beta >= 0.999) return -Infinity;
@@ -210,10 +210,12 @@ const REFINE = [-0.02, -0.01, -0.005, 0, 0.005, 0.01, 0.02];
  * `start`, when given, replaces the full coarse grid by these seeds (plus every `stride`-th grid
  * point when stride > 0); the walk then starts from the best of them, with its ℓ as the bar to
  * beat (warm start from previous calibrations; see docs/model.md).
- * `blockedLog` selects `garchLogLikBlocked` (windowed engine only).
+ * `blockedLog` selects `garchLogLikBlocked` (the engine's choice).
+ * `coarse`, for the full grid, evaluates it instead of the plain pass (garch_full.ts skips points
+ * it proves cannot win); the grid's winner, and so the fit, is the same.
  * Null with fewer than 5 returns or a non-positive mean square.
  */
-export function garchFit(r: ArrayLike<number>, from = 0, to = r.length, start?: readonly { alpha: number; beta: number }[], blockedLog = false, stride = 0): GarchFit | null {
+export function garchFit(r: ArrayLike<number>, from = 0, to = r.length, start?: readonly { alpha: number; beta: number }[], blockedLog = false, stride = 0, coarse?: CoarseGrid): GarchFit | null {
   if (to - from < 5) return null;
   const vbar = meanSquare(r, from, to);
   if (!(vbar > 0)) return null;
@@ -251,7 +253,18 @@ export function garchFit(r: ArrayLike<number>, from = 0, to = r.length, start?: 
   };
   // The coarse grid: every point (literal), or every `stride`-th α and β (warm mode).
   const step = start ? stride : 1;
-  if (step > 0) {
+  if (step === 1 && coarse) {
+    const L = COARSE_L, V = COARSE_V;
+    coarse.evaluate(r, from, to, vbar, blocked, L, V);
+    for (let k = 0; k < GARCH_GRID.n; k++) {
+      if (L[k]! > bestL) {
+        bestL = L[k]!;
+        bestA = GARCH_GRID.alpha[k]!;
+        bestB = GARCH_GRID.beta[k]!;
+        bestV = V[k]!;
+      }
+    }
+  } else if (step > 0) {
     for (let i = 0; i <= 25; i += step) {
       const a = i * 0.02;
       for (let j = 0; j <= 49; j += step) {
@@ -287,6 +300,30 @@ export function garchFit(r: ArrayLike<number>, from = 0, to = r.length, start?: 
 }
 
 const BATCH = new GarchBatch();
+
+/** The literal coarse grid's admissible points in the literal order (α = 0.02i outer, β = 0.02j inner). */
+export const GARCH_GRID = (() => {
+  const alpha: number[] = [], beta: number[] = [];
+  for (let i = 0; i <= 25; i++) {
+    for (let j = 0; j <= 49; j++) {
+      if (i * 0.02 + j * 0.02 < 0.999) {
+        alpha.push(i * 0.02);
+        beta.push(j * 0.02);
+      }
+    }
+  }
+  return { alpha: Float64Array.from(alpha), beta: Float64Array.from(beta), n: alpha.length };
+})();
+
+/**
+ * Evaluates the coarse grid: lOut[k], vOut[k] = ℓ and forecast of GARCH_GRID point k, or ℓ = −∞
+ * for a point whose ℓ is proven below the grid's maximum (it could not have won).
+ */
+export interface CoarseGrid {
+  evaluate(r: ArrayLike<number>, from: number, to: number, vbar: number, blocked: boolean, lOut: Float64Array, vOut: Float64Array): void;
+}
+const COARSE_L = new Float64Array(GARCH_GRID.n);
+const COARSE_V = new Float64Array(GARCH_GRID.n);
 
 /**
  * Minimum valid raw samples for GARCH. Appendix A.1 reports "n/a" for three samples spanning 11 s
