@@ -5,6 +5,7 @@
  * that shares the calibration settings (γ, T, fill model… can vary freely).
  */
 import { CalibrationEngine, type EngineOptions } from "../model/engine.ts";
+import { exactMid } from "../model/exact_price.ts";
 import { kappaAtSearchBound } from "../model/intensity.ts";
 import { forEachMerged } from "../storage/events.ts";
 import type { EventData } from "./data.ts";
@@ -45,7 +46,7 @@ export class ScheduleBuilder {
     forEachMerged(d.bookTs, d.nBooks, d.tradeTs, d.nTrades, (i) => {
       const ts = d.bookTs[i]!;
       const bb = d.bestBid[i]!, ba = d.bestAsk[i]!;
-      const mid = bb > 0 && ba > 0 ? (bb + ba) / 2 : lastMid;
+      const mid = bb > 0 && ba > 0 ? exactMid(bb, ba) : lastMid;
       lastMid = mid;
       eng.onBook(ts, mid, bb, ba, d.farBid[i]!, d.farAsk[i]!);
       if (eng.shouldRecalibrate(ts)) {

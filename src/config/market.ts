@@ -29,11 +29,12 @@ export interface MarketParams {
 
 /**
  * Resolution order per field: `markets_config[market]` (explicit user intent) → market.json from
- * the exchange (tick/lot only) → the global config key. Lot size has no global key: without
+ * the exchange (tick/lot only; skipped with `use_market_json: false`) → the global config key. Lot size has no global key: without
  * market.json it falls back to 0 = "no rounding".
  */
 export function resolveMarket(config: Config, market: string, info?: MarketInfo): MarketParams {
   const o = config.markets_config[market] ?? {};
+  if (!config.use_market_json) info = undefined;
   return {
     market,
     tickSize: o.tick_size ?? info?.tick_size ?? config.tick_size,

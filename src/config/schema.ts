@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { applyCompatProfile, COMPAT_PROFILES } from "./compat.ts";
 
 /**
  * The one configuration schema. Every key of the original `config.json` (docs/original.md §2)
@@ -58,7 +59,10 @@ export const MarketOverrides = v.object({
 });
 export type MarketOverrides = v.InferOutput<typeof MarketOverrides>;
 
-export const ConfigSchema = v.object({
+const ConfigObject = v.object({
+  /** `original`: every compatibility option and the original's code defaults at once (compat.ts); keys set in the file win. */
+  compat: v.optional(v.picklist(COMPAT_PROFILES), "none"),
+
   // ---- collection (original keys) ----
   markets: v.optional(v.array(marketName), ["BTC-USD", "ETH-USD", "SOL-USD"]),
   data_directory: v.optional(v.pipe(v.string(), v.minLength(1)), "data"),
@@ -140,8 +144,11 @@ export const ConfigSchema = v.object({
   /**
    * Calibration data gap: a book-to-book silence longer than this (seconds) is not bridged by
    * flat 1 s resampling, caps the preceding snapshot's exposure, and trades inside it are ignored.
+   * `"none"`: no cap (the original).
    */
-  calibration_max_gap_seconds: v.optional(positive(), 60),
+  calibration_max_gap_seconds: v.optional(v.union([positive(), v.literal("none")]), 60),
+  /** Which book a trade's δ is measured against: `strictly_before` (causal) or `original` (ts ≤ trade ts, docs/model.md). */
+  trade_book_rule: v.optional(v.picklist(["strictly_before", "original"]), "strictly_before"),
 
   // ---- backtest (original keys) ----
   fill_cooldown_seconds: v.optional(num(0), 0),
@@ -163,12 +170,17 @@ export const ConfigSchema = v.object({
   /** Compatibility: order size = notional / trade price and no lot rounding, as the original. */
   original_sizing: v.optional(v.boolean(), false),
   equity_sample_seconds: v.optional(positive(), 60),
+  /** Tick and lot from `{data}/{market}/market.json` when present; false = the global tick_size, no lot (the original). */
+  use_market_json: v.optional(v.boolean(), true),
 
   markets_config: v.optional(v.record(marketName, MarketOverrides), {}),
 });
 
-export type Config = v.InferOutput<typeof ConfigSchema>;
-export type ConfigInput = v.InferInput<typeof ConfigSchema>;
+/** The schema: a `compat` profile first fills the keys the input leaves out, then the object is validated. */
+export const ConfigSchema = v.pipe(v.unknown(), v.transform(applyCompatProfile), ConfigObject);
+
+export type Config = v.InferOutput<typeof ConfigObject>;
+export type ConfigInput = v.InferInput<typeof ConfigObject>;
 
 /** Keys the schema knows; anything else in a file is warned about (keys starting `_` are comments). */
-export const CONFIG_KEYS: ReadonlySet<string> = new Set(Object.keys(ConfigSchema.entries));
+export const CONFIG_KEYS: ReadonlySet<string> = new Set(Object.keys(ConfigObject.entries));
