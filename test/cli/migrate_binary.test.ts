@@ -1,5 +1,5 @@
-import { beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compiledBinary, runBinary } from "../support/binary.ts";
 
@@ -16,6 +16,9 @@ const run = (args: string[]) => runBinary(bin, args, work);
 beforeAll(() => {
   ({ bin, dir: work } = compiledBinary());
 }, 180_000);
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
 
 describe("compiled binary: migrate, calculate_spread, simulate, serve", () => {
   test("migrate real ETH trades.csv + a book CSV, then calculate_spread --now from the parts", () => {
