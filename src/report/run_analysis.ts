@@ -8,6 +8,7 @@ import type { CalibratedSchedule } from "../backtest/calibrate.ts";
 import type { RunResult } from "../backtest/layout.ts";
 import type { BacktestOptions, BacktestOutcome } from "../backtest/run.ts";
 import type { Config } from "../config/schema.ts";
+import { engineOptionsFromConfig } from "../model/engine.ts";
 import type { SourceSpec } from "../storage/sources.ts";
 import { attribution, type Attribution } from "./attribution.ts";
 import { intensityBins, type IntensityBins } from "./intensity_view.ts";
@@ -49,7 +50,7 @@ export async function analyzeRun(a: AnalysisInput): Promise<RunAnalysis> {
   if (k >= 0) {
     const toMs = s.ts[k]!, fromMs = toMs - a.config.calibration_window_seconds * 1000;
     const win = await replayWindow(a.books, a.trades, Math.max(fromMs, a.fromMs ?? -Infinity), toMs, a.tickSize);
-    const gap = a.config.calibration_max_gap_seconds * 1000;
+    const gap = engineOptionsFromConfig(a.config).maxGapMs;
     intensity = {
       fromMs, toMs, label: a.intensityAtMs === undefined ? "the last recalibration" : `the recalibration at or before --intensity-at, #${k + 1} of ${s.n}`,
       bid: intensityBins(win.points, toMs, gap, win.trades, "bid", { kappa: s.kappaBid[k]!, a: s.aBid[k]! }),
