@@ -6,8 +6,8 @@
 import { DataError } from "../errors.ts";
 import { describeParquet } from "../storage/read_parquet.ts";
 import { openBookSource, openFundingSource, openTradeSource, resolveSource, type SourceSpec } from "../storage/sources.ts";
-import type { BacktestCore } from "../core/backtest.ts";
-import { EventDataBuilder, type BuildStats, type EventData } from "./data.ts";
+import type { BacktestCore } from "../sim/core.ts";
+import { EventDataBuilder, type BuildStats, type EventData } from "../sim/data.ts";
 
 /** Cells (rows × columns) built between two full GCs, bounding the garbage of decoded batches. */
 export const GC_CELLS = 4_000_000;

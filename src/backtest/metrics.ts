@@ -13,8 +13,8 @@
  *   rest of the gross PnL (mark-to-market of the position): final_pnl = spread_capture +
  *   inventory_pnl − maker_fees − close_fee + funding.
  */
-import { S, type RunResult } from "./layout.ts";
-import type { RunParams } from "./params.ts";
+import { S, type RunResult } from "../sim/layout.ts";
+import type { RunParams } from "../sim/params.ts";
 
 export interface Summary {
   initial_capital: number;

@@ -17,14 +17,14 @@ import { progressBar } from "../report/progress.ts";
 import { marketPath } from "../storage/layout.ts";
 import type { SourceSpec } from "../storage/sources.ts";
 import type { CalibratedSchedule } from "./calibrate.ts";
-import { dataQuality, type BuildStats, type DataQuality } from "./data.ts";
+import { dataQuality, type BuildStats, type DataQuality } from "../sim/data.ts";
 import { runDiagnostics, settingsDiagnostics } from "./diagnostics.ts";
-import { S, type RunResult } from "./layout.ts";
+import { S, type RunResult } from "../sim/layout.ts";
 import { readMarketInfo } from "../storage/market_json.ts";
 import { runStreamed } from "./stream.ts";
 import type { SampleCols } from "./chart_grid.ts";
 import { reconcile, summarize, type Summary } from "./metrics.ts";
-import { runParamsFromConfig, type RunParams } from "./params.ts";
+import { runParamsFromConfig, type RunParams } from "../sim/params.ts";
 
 export interface BacktestOptions {
   config: Config;

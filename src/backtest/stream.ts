@@ -7,15 +7,15 @@
  */
 import { ConfigError, DataError } from "../errors.ts";
 import type { EngineOptions } from "../model/engine.ts";
-import { BacktestStream } from "../core/backtest.ts";
+import { BacktestStream } from "../sim/core.ts";
 import { sliceBook, sliceFunding, sliceTrades } from "../storage/batch.ts";
 import { openBookSource, openFundingSource, openTradeSource, type SourceSpec } from "../storage/sources.ts";
 import { GC_CELLS, hasFunding } from "./load.ts";
 import { concatSchedules, ScheduleBuilder, type CalibratedSchedule } from "./calibrate.ts";
 import { chartGrid, SampleSplitter, type SampleCols } from "./chart_grid.ts";
-import { EventDataBuilder, eventSpan, type BuildStats, type EventData } from "./data.ts";
-import type { RunResult } from "./layout.ts";
-import type { RunParams } from "./params.ts";
+import { EventDataBuilder, eventSpan, type BuildStats, type EventData } from "../sim/data.ts";
+import type { RunResult } from "../sim/layout.ts";
+import type { RunParams } from "../sim/params.ts";
 
 interface Rows {
   length: number;

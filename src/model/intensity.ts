@@ -103,23 +103,6 @@ export interface BookPoint {
   askMax: number;
 }
 
-/** §4.1: δ ranges from best and farthest level prices; null when mid is not usable. */
-export function bookPoint(ts: number, mid: number, bestBid: number, bestAsk: number, farBid: number, farAsk: number): BookPoint | null {
-  if (!Number.isFinite(mid) || mid <= 0) return null;
-  const z = (x: number) => (Number.isFinite(x) && x > 0 ? x : 0);
-  const bb = z(bestBid);
-  const ba = z(bestAsk);
-  const fb = z(farBid);
-  const fa = z(farAsk);
-  return {
-    ts, mid,
-    bidMin: Math.max(mid - bb, 0) / mid,
-    bidMax: Math.max(mid - fb, 0) / mid,
-    askMin: Math.max(ba - mid, 0) / mid,
-    askMax: Math.max(fa - mid, 0) / mid,
-  };
-}
-
 /** Whether a side's exposure interval counts (§4.4 step 3). */
 export const usableRange = (dmin: number, dmax: number) =>
   Number.isFinite(dmin) && Number.isFinite(dmax) && dmax > dmin && dmax > 0;

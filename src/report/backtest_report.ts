@@ -3,7 +3,7 @@
  * run's chart grid (src/backtest/chart_grid.ts), the metrics from the equity_sample_seconds grid.
  */
 import type { SampleCols } from "../backtest/chart_grid.ts";
-import type { DataQuality } from "../backtest/data.ts";
+import type { DataQuality } from "../sim/data.ts";
 import type { Summary } from "../backtest/metrics.ts";
 import type { Config } from "../config/schema.ts";
 import { reportHtml, type ChartSpec } from "./html.ts";

@@ -5,7 +5,7 @@
  *   then added columns (volatility, profit, equity-based return).
  * - fills.csv: one row per fill, the closing trade last.
  */
-import { FILL_BY_BOOK, FILL_CLOSE, type RunResult } from "../backtest/layout.ts";
+import { FILL_BY_BOOK, FILL_CLOSE, type RunResult } from "../sim/layout.ts";
 import type { CalibratedSchedule } from "../backtest/calibrate.ts";
 
 export const RESULTS_HEADER =

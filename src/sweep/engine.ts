@@ -7,15 +7,15 @@
  * key calibrates once per value and worker.
  */
 import { buildSchedule, type CalibratedSchedule } from "../backtest/calibrate.ts";
-import { eventSpan, type EventData } from "../backtest/data.ts";
+import { eventSpan, type EventData } from "../sim/data.ts";
 import { loadEventData } from "../backtest/load.ts";
 import { readMarketInfo } from "../storage/market_json.ts";
 import { summarize, type Summary } from "../backtest/metrics.ts";
-import { runParamsFromConfig } from "../backtest/params.ts";
+import { runParamsFromConfig } from "../sim/params.ts";
 import { checkEquitySamples } from "../backtest/stream.ts";
 import { resolveMarket } from "../config/market.ts";
 import type { Config } from "../config/schema.ts";
-import { BacktestCore } from "../core/backtest.ts";
+import { BacktestCore } from "../sim/core.ts";
 import { engineOptionsFromConfig } from "../model/engine.ts";
 import type { SourceSpec } from "../storage/sources.ts";
 import type { SweepSource } from "./protocol.ts";

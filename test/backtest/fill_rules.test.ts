@@ -1,14 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import * as v from "valibot";
-import { EventDataBuilder } from "../../src/backtest/data.ts";
-import { FILL_BY_BOOK, FILL_CLOSE, S, type RunResult } from "../../src/backtest/layout.ts";
+import { EventDataBuilder } from "../../src/sim/data.ts";
+import { FILL_BY_BOOK, FILL_CLOSE, S, type RunResult } from "../../src/sim/layout.ts";
 import { reconcile } from "../../src/backtest/metrics.ts";
-import { runParamsFromConfig } from "../../src/backtest/params.ts";
-import { runReferenceResult } from "../../src/backtest/run_reference.ts";
-import { allocSchedule } from "../../src/backtest/schedule.ts";
+import { runParamsFromConfig } from "../../src/sim/params.ts";
+import { runReferenceResult } from "../../src/sim/run_reference.ts";
+import { allocSchedule } from "../../src/sim/schedule.ts";
 import { resolveMarket } from "../../src/config/market.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
-import { BacktestCore } from "../../src/core/backtest.ts";
+import { BacktestCore } from "../../src/sim/core.ts";
 import { allocBook, allocFunding, allocTrades } from "../../src/storage/batch.ts";
 import { expectSame } from "./expect_same.ts";
 

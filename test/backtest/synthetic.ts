@@ -3,7 +3,7 @@
  * locked/one-sided rows, missing levels, same-millisecond trades, unknown sides, a data gap and
  * hourly funding — everything the loop has branches for.
  */
-import { EventDataBuilder, type EventData } from "../../src/backtest/data.ts";
+import { EventDataBuilder, type EventData } from "../../src/sim/data.ts";
 import { allocBook, allocFunding, allocTrades } from "../../src/storage/batch.ts";
 import type { BookBatch, FundingBatch, TradeBatch } from "../../src/storage/types.ts";
 

@@ -8,12 +8,12 @@
  * time-weighted accumulators, pending orders whose latency has elapsed go live (post-only checked
  * against the book in force), expired quotes are dropped.
  */
-import { computeOptimalQuote, type GammaMode, type QuoteParams } from "../model/quote.ts";
-import { floorTicks, ticksToPrice } from "../model/ticks.ts";
-import type { EventData } from "./data.ts";
-import { F, FILL_BY_BOOK, FILL_CLOSE, Q, R, S, type RunBuffers } from "./layout.ts";
-import { FillModel, PARAM_KEYS, QueueModel, Requote, type RunParams } from "./params.ts";
-import type { Schedule } from "./schedule.ts";
+import { computeOptimalQuote, type GammaMode, type QuoteParams } from "../../model/quote.ts";
+import { floorTicks, ticksToPrice } from "../../model/ticks.ts";
+import type { EventData } from "../data.ts";
+import { F, FILL_BY_BOOK, FILL_CLOSE, Q, R, S, type RunBuffers } from "../layout.ts";
+import { FillModel, PARAM_KEYS, QueueModel, Requote, type RunParams } from "../params.ts";
+import type { Schedule } from "../schedule.ts";
 
 const GAMMA_MODES: GammaMode[] = ["constant", "inventory_scaled", "max_shift"];
 const BID = 0;
