@@ -1,7 +1,7 @@
 /**
  * The numeric parameters of one simulation run, resolved from config + market. They cross into the
- * WASM core as one Float64Array "param block"; the indices below are mirrored in
- * wasm/assembly/backtest.ts (P_* constants) and must stay in the same order.
+ * WASM core as one Float64Array "param block" in PARAM_KEYS order; the core's P_* offsets are
+ * generated from PARAM_KEYS (wasm_layout.ts).
  */
 import type { MarketParams } from "../config/market.ts";
 import type { Config } from "../config/schema.ts";
@@ -48,7 +48,7 @@ export interface RunParams {
   maxVolatility: number;
 }
 
-/** Order of the param block; wasm/assembly/backtest.ts reads the same offsets. */
+/** Order of the param block (the core's P_* offsets are generated from it). */
 export const PARAM_KEYS: readonly (keyof RunParams)[] = [
   "capital", "orderNotional", "lotSize", "tickSize", "maxInventory", "makerFeeBps", "takerFeeBps",
   "cooldownMs", "validityMs", "gapMs", "warmupMs", "latencyMs", "fillModel", "queueModel", "queuePower",

@@ -102,3 +102,12 @@ export function synData(o: SynOpts & { keepLevels?: number }): EventData {
   b.addFunding(m.funding);
   return b.build();
 }
+
+/** The synthetic market (0.1 grid, no funding) encoded for a coarser quote tick: levels between two of our ticks. */
+export function synOffGrid(seed: number, tick: number, books = 3000): EventData {
+  const m = synMarket({ seed, books });
+  const b = new EventDataBuilder(10, tick);
+  b.addBooks(m.books);
+  b.addTrades(m.trades);
+  return b.build();
+}
