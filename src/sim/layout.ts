@@ -12,6 +12,10 @@ export const S = {
   ordersPlaced: 20, postOnlyRejects: 21, nFills: 22, nSamples: 23, firstTs: 24, lastTs: 25,
   overflow: 26, quotesComputed: 27, nRows: 28, finalEquity: 29, invBeforeClose: 30, expired: 31,
   closePrice: 32, anyLiveTime: 33,
+  // margin (reference/margin.ts): liquidation closes, their fees (taker + liquidation), orders not
+  // placed for margin, peak initial margin / equity, minimum distance to the liquidation price
+  // as a fraction of the mark (0 when no position was held)
+  liquidations: 34, liquidationFees: 35, marginRejects: 36, peakMarginUsage: 37, minLiqDistance: 38,
 } as const;
 export const S_COUNT = Object.keys(S).length;
 
@@ -21,6 +25,8 @@ export const F_COLS = Object.keys(F).length;
 /** `trade` column: index of the trade that filled us, or one of these. */
 export const FILL_BY_BOOK = -1;
 export const FILL_CLOSE = -2;
+/** A liquidation: the whole position closed at the mark with the taker and liquidation fees. */
+export const FILL_LIQUIDATION = -3;
 
 /** Equity samples on the fixed grid (plus a final one after the close); bid/ask NaN when not live. */
 export const Q = { ts: 0, cash: 1, inventory: 2, mid: 3, bid: 4, ask: 5 } as const;

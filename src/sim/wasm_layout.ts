@@ -3,7 +3,7 @@
  * definition in params.ts and layout.ts: `build:wasm` writes it to wasm/assembly/generated/layout.ts
  * (wasm/generate_layout.ts) before compiling, so the core cannot read an offset the host did not write.
  */
-import { F, F_COLS, FILL_BY_BOOK, FILL_CLOSE, Q, Q_COLS, R, R_COLS, S, S_COUNT } from "./layout.ts";
+import { F, F_COLS, FILL_BY_BOOK, FILL_CLOSE, FILL_LIQUIDATION, Q, Q_COLS, R, R_COLS, S, S_COUNT } from "./layout.ts";
 import { PARAM_KEYS } from "./params.ts";
 
 /** camelCase → SCREAMING_SNAKE: "orderNotional" → "ORDER_NOTIONAL". */
@@ -30,6 +30,7 @@ export function wasmLayoutSource(): string {
     `export const F_COLS: i32 = ${F_COLS};`,
     `export const FILL_BY_BOOK: f64 = ${FILL_BY_BOOK};`,
     `export const FILL_CLOSE: f64 = ${FILL_CLOSE};`,
+    `export const FILL_LIQUIDATION: f64 = ${FILL_LIQUIDATION};`,
     "",
     "// equity sample columns (Q)",
     ...block("Q", Q),

@@ -21,7 +21,7 @@ export function originalConfig(over: Record<string, unknown> = {}) {
     tick_size: 0.01, quote_validity_seconds: 60, recalibration_interval_seconds: 60, calibration_window_seconds: 3600,
     max_volatility: 0.02, min_volatility: 0,
     garch_full_history: true, reset_failed_fits: true, requote: "on_recalibration", fill_model: "cross",
-    original_sizing: true, order_latency_ms: 0, initial_capital: 1000, order_notional: 20,
+    original_sizing: true, order_latency_ms: 0, initial_capital: 1000, order_notional: 20, margin_model: "none",
     ...over,
   });
 }

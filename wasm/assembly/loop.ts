@@ -1,13 +1,14 @@
 // The backtest event loop: merges funding, trades and book rows in time order and hands each event
-// to the policies (orders.ts, queue.ts, account.ts, sample.ts). The executable specification is
+// to the policies (orders.ts, queue.ts, account.ts, margin.ts, sample.ts). The executable specification is
 // the TypeScript reference in src/sim/reference/ (the same files by name; loop.ts there is this
 // file's twin); the rules in prose are in docs/backtest.md. Data, params and outputs are pointers
 // into this module's memory, laid out as src/sim/layout.ts and src/sim/params.ts define
 // (generated/layout.ts holds the offsets, generated from them).
-import { accountBegin, accountClose, accountScalars, accountSetOutput, askFills, bidFills, inv, nFills, onFunding, overflow } from "./account";
-import { L, bookTs, bestAsk, bestBid, carryLastRow, fRate, fTs, ld, marketReset, nB, nF, nT, setBook, st, trTs } from "./market";
+import { accountBegin, accountClose, accountScalars, accountSetOutput, askFills, bidFills, cash, inv, liquidate, nFills, onFunding, overflow } from "./account";
+import { marginBegin, marginOn, marginScalars, marginWatch, stopAfterLiquidation } from "./margin";
+import { bookTs, bestAsk, bestBid, carryLastRow, fRate, fTs, lastMid, ld, marketReset, nB, nF, nT, setBook, st, trTs } from "./market";
 import { ASK, BID } from "./market";
-import { checkOrders, everyUpdate, nextCheck, onTrade, orderSize, ordersBegin, ordersOnBook, ordersScalars, requote, restartWarmup, sameBits } from "./orders";
+import { cancelAll, checkOrders, everyUpdate, nextCheck, onTrade, orderSize, ordersBegin, ordersOnBook, ordersScalars, requote, restartWarmup, sameBits } from "./orders";
 import { queue, queueBegin } from "./queue";
 import { computeQuote, setQuoteParams, qBid, qAsk, qBidTk, qAskTk, qGamma, qSpread } from "./quote";
 import { finalSample, nRows, nSamples, prevTs, recordRow, sampleBegin, sampleScalars, sampleSetOutputs, sampleUntil } from "./sample";
@@ -19,6 +20,7 @@ import {
 
 let gapMs: f64 = 0;
 let haveBook: bool = false, lastBookTs: f64 = 0, quotes: f64 = 0;
+let halted: bool = false; // liquidated, and after_liquidation = stop: no more quotes
 // calibration schedule of the current chunk, and the calibration in force
 let nS: i32 = 0, sBook: usize = 0, sSigma: usize = 0, sKb: usize = 0, sKa: usize = 0;
 let sp: i32 = 0, haveCal: bool = false, sigma: f64 = 0, kb: f64 = 0, ka: f64 = 0;
@@ -38,6 +40,18 @@ let qGen: f64 = 0;
   return QCACHE + (<usize>(h >> (32 - QC_BITS)) * <usize>QC_STRIDE << 3);
 }
 
+/**
+ * After anything that moves the equity (the mark, a fill, funding): below the maintenance margin
+ * the position is liquidated, every order cancelled, and quoting stops or goes on from flat.
+ */
+@inline function watchMargin(ts: f64): void {
+  if (marginOn && marginWatch(cash, inv, lastMid)) {
+    liquidate(ts);
+    cancelAll();
+    if (stopAfterLiquidation) halted = true;
+  }
+}
+
 /** Before every event: time moves on (samples, accumulators), then orders go live or expire. */
 @inline function preEvent(ts: f64): void {
   sampleUntil(ts);
@@ -51,6 +65,7 @@ let qGen: f64 = 0;
   lastBookTs = ts;
   const bb = ld(bestBid, i), ba = ld(bestAsk, i);
   const mid = setBook(i, bb, ba);
+  watchMargin(ts);
   if (queue) ordersOnBook(i, ts, bb, ba);
   let isRecal = false;
   if (sp < nS && load<i32>(sBook + (<usize>sp << 2)) == i) {
@@ -63,7 +78,7 @@ let qGen: f64 = 0;
   }
   if (!haveCal || !(everyUpdate || isRecal)) return;
   let qb: f64 = 0, qa: f64 = 0, qg: f64 = 0, qs: f64 = 0;
-  if (mid > 0) {
+  if (mid > 0 && !halted) {
     quotes++;
     if (isRecal) qGen++;
     const e = qSlot(mid);
@@ -90,6 +105,7 @@ let qGen: f64 = 0;
 export function btBegin(pb: usize): void {
   gapMs = ld(pb, P_GAP_MS);
   accountBegin(pb);
+  marginBegin(pb);
   ordersBegin(pb);
   queueBegin(pb);
   sampleBegin(pb);
@@ -99,7 +115,7 @@ export function btBegin(pb: usize): void {
     ld(pb, P_MAX_INVENTORY), ld(pb, P_TICK_SIZE), ld(pb, P_MAX_SHIFT_TICKS), ld(pb, P_MIN_SPREAD_BPS), ld(pb, P_MAX_SPREAD_BPS),
     ld(pb, P_MAKER_FEE_BPS), ld(pb, P_MIN_VOLATILITY), ld(pb, P_MAX_VOLATILITY),
   );
-  haveBook = false; lastBookTs = 0; quotes = 0;
+  haveBook = false; lastBookTs = 0; quotes = 0; halted = false;
   sp = 0; haveCal = false; sigma = 0; kb = 0; ka = 0;
   qGen++; // the quote params and calibration change with the run
 }
@@ -140,10 +156,12 @@ export function btStep(): void {
       if (ifd >= nF) break; // tf = tt = ∞ and no book row left: every stream is consumed
       preEvent(tf);
       onFunding(ld(fRate, ifd++));
+      watchMargin(tf);
       tf = ifd < nF ? ld(fTs, ifd) : Infinity;
     } else {
       preEvent(tt);
       onTrade(it++);
+      watchMargin(tt);
       tt = it < nT ? ld(trTs, it) : Infinity;
     }
   }
@@ -165,6 +183,7 @@ export function btEnd(pScalars: usize): void {
   accountScalars(pScalars);
   ordersScalars(pScalars);
   sampleScalars(pScalars);
+  marginScalars(pScalars);
   st(pScalars, S_QUOTES_COMPUTED, quotes);
 }
 

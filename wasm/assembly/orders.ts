@@ -1,7 +1,8 @@
 // Our two quotes: one live order and one pending replacement per side, order latency, expiry,
-// post-only, cooldown and warm-up, and the fill rules that match them against trades and the
+// post-only, the initial-margin check, cooldown and warm-up, and the fill rules that match them against trades and the
 // book. TS twin: src/sim/reference/orders.ts.
-import { execute, lot, origSizing } from "./account";
+import { execute, lot, origSizing, placeable } from "./account";
+import { marginRefused } from "./margin";
 import { ASK, BID, lastBA, lastBB, lastRow, ld, st, trPx, trQty, trSide, trTs } from "./market";
 import { queue, queueJoin, queueOnBook, queueTrade } from "./queue";
 import { floorTicks, ticksToPrice } from "./quote";
@@ -62,9 +63,12 @@ export function orderSize(price: f64): f64 {
  */
 @inline export function restartWarmup(ts: f64, cancel: bool): void {
   warmupEnd = ts + warmupMs;
-  if (cancel) {
-    setLive(BID, 0); setLive(ASK, 0); setPending(BID, 0); setPending(ASK, 0);
-  }
+  if (cancel) cancelAll();
+}
+
+/** Every order goes (a liquidation). */
+export function cancelAll(): void {
+  setLive(BID, 0); setLive(ASK, 0); setPending(BID, 0); setPending(ASK, 0);
 }
 
 /** Tries to fill `wanted` of the live order on `side` (refPx: the price that reached it). */
@@ -100,6 +104,10 @@ function fill(side: i32, wanted: f64, ts: f64, refPx: f64, trade: f64): void {
       rejects++;
       return;
     }
+  }
+  if (!placeable(side, px, g(PD_SIZE, side))) {
+    marginRefused();
+    return;
   }
   setLive(side, 1);
   s(O_PX, side, px);

@@ -1,16 +1,19 @@
 /**
  * The account (WASM twin: wasm/assembly/account.ts): cash, position, maker fees, funding, the
- * inventory limit, the closing trade, and the fills ledger.
+ * inventory limit, the margin check on fills (margin.ts; the cash check without it), liquidation
+ * and the closing trade, and the fills ledger.
  */
 import { floorTicks, ticksToPrice } from "../../model/ticks.ts";
-import { F, FILL_CLOSE, S, type RunBuffers } from "../layout.ts";
+import { F, FILL_CLOSE, FILL_LIQUIDATION, S, type RunBuffers } from "../layout.ts";
 import type { RunParams } from "../params.ts";
+import type { Margin } from "./margin.ts";
 import { ASK, BID, type Market } from "./market.ts";
 
 export class Account {
   readonly maxInv: number;
   private readonly maker: number;
   private readonly taker: number;
+  private readonly liqFee: number;
   cash: number;
   inv = 0;
   bidFills = 0;
@@ -24,13 +27,16 @@ export class Account {
   private invBefore = 0;
   private closeFee = 0;
   private closeNotional = 0;
+  private liquidations = 0;
+  private liqFees = 0;
   nFills = 0;
   overflow = 0;
 
-  constructor(private readonly p: RunParams, private readonly m: Market, private readonly out: RunBuffers) {
+  constructor(private readonly p: RunParams, private readonly m: Market, private readonly margin: Margin, private readonly out: RunBuffers) {
     this.maxInv = p.maxInventory;
     this.maker = p.makerFeeBps / 1e4;
     this.taker = p.takerFeeBps / 1e4;
+    this.liqFee = p.liquidationFeeBps / 1e4;
     this.cash = p.capital;
   }
 
@@ -58,31 +64,36 @@ export class Account {
   }
 
   /**
-   * A maker fill of up to `base` at px on `side`: clipped to the inventory limit (and to whole lots),
-   * a buy also to the cash it costs with its fee. Books and records it; returns the size (0: none).
+   * A maker fill of up to `base` at px on `side`: clipped to the inventory limit (and to whole lots);
+   * refused when the position it leaves needs more initial margin than the equity after it (margin
+   * model), or, without the margin model, a buy that costs more cash than there is. Books and
+   * records it; returns the size (0: none).
    */
   execute(side: number, px: number, base: number, ts: number, trade: number): number {
-    const maxInv = this.maxInv, mid = this.m.lastMid;
+    const maxInv = this.maxInv, mid = this.m.lastMid, margin = this.margin, inv = this.inv, cash = this.cash;
     let size: number;
     let fee: number;
     if (side === ASK) {
-      if (!(this.inv > -maxInv)) return 0;
-      size = this.roundLots(Math.min(base, this.inv + maxInv));
+      if (!(inv > -maxInv)) return 0;
+      size = this.roundLots(Math.min(base, inv + maxInv));
       if (!(size > 0)) return 0;
       const proceeds = px * size;
       fee = proceeds * this.maker;
+      if (margin.on && !margin.withinInitialMargin(inv, inv - size, cash + (proceeds - fee) + (inv - size) * mid, mid)) return 0;
       this.inv -= size;
       this.cash += proceeds - fee;
       this.askFills++;
       this.notional += proceeds;
       this.spreadCapture += (px - mid) * size;
     } else {
-      if (!(this.inv < maxInv)) return 0;
-      size = this.roundLots(Math.min(base, maxInv - this.inv));
+      if (!(inv < maxInv)) return 0;
+      size = this.roundLots(Math.min(base, maxInv - inv));
       if (!(size > 0)) return 0;
       const cost = px * size;
       fee = cost * this.maker;
-      if (this.cash < cost + fee) return 0;
+      if (margin.on) {
+        if (!margin.withinInitialMargin(inv, inv + size, cash - (cost + fee) + (inv + size) * mid, mid)) return 0;
+      } else if (cash < cost + fee) return 0;
       this.inv += size;
       this.cash -= cost + fee;
       this.bidFills++;
@@ -104,18 +115,44 @@ export class Account {
     this.funding += pay;
   }
 
+  /**
+   * Whether an order of `size` at px on `side`, filled in full, leaves the account within its
+   * initial margin (always true without the margin model).
+   */
+  placeable(side: number, px: number, size: number): boolean {
+    const margin = this.margin, inv = this.inv, cash = this.cash, mid = this.m.lastMid;
+    if (!margin.on) return true;
+    const flow = px * size, fee = flow * this.maker;
+    return side === ASK
+      ? margin.withinInitialMargin(inv, inv - size, cash + (flow - fee) + (inv - size) * mid, mid)
+      : margin.withinInitialMargin(inv, inv + size, cash - (flow + fee) + (inv + size) * mid, mid);
+  }
+
+  /** Closes the whole position at the mark paying feeRate on its notional; returns the fee. */
+  private closeAtMark(ts: number, feeRate: number, tag: number): number {
+    const inv = this.inv, mid = this.m.lastMid, qty = Math.abs(inv);
+    const notional = mid * qty;
+    const fee = notional * feeRate;
+    if (inv > 0) this.cash += notional - fee;
+    else this.cash -= notional + fee;
+    this.inv = 0;
+    this.record(ts, inv > 0 ? -1 : 1, mid, qty, fee, tag);
+    return fee;
+  }
+
+  /** Liquidation (equity below the maintenance margin): closed at the mark, taker + liquidation fee. */
+  liquidate(ts: number): void {
+    this.liqFees += this.closeAtMark(ts, this.taker + this.liqFee, FILL_LIQUIDATION);
+    this.liquidations++;
+  }
+
   /** End of the run: the position is closed at the last mid with the taker fee. */
   close(ts: number): void {
     const inv = this.inv, mid = this.m.lastMid;
     this.invBefore = inv;
     if (inv !== 0 && mid > 0) {
-      const qty = Math.abs(inv);
-      this.closeNotional = mid * qty;
-      this.closeFee = this.closeNotional * this.taker;
-      if (inv > 0) this.cash += this.closeNotional - this.closeFee;
-      else this.cash -= this.closeNotional + this.closeFee;
-      this.inv = 0;
-      this.record(ts, inv > 0 ? -1 : 1, mid, qty, this.closeFee, FILL_CLOSE);
+      this.closeNotional = mid * Math.abs(inv);
+      this.closeFee = this.closeAtMark(ts, this.taker, FILL_CLOSE);
     }
   }
 
@@ -140,5 +177,7 @@ export class Account {
     sc[S.invBeforeClose] = this.invBefore;
     sc[S.nFills] = this.nFills;
     sc[S.overflow] = this.overflow;
+    sc[S.liquidations] = this.liquidations;
+    sc[S.liquidationFees] = this.liqFees;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The simulation loop in plain TypeScript: the executable specification of the WASM core. Each
- * policy lives in a file of the same name on both sides — market, queue, orders, account, sample,
- * loop (wasm/assembly/*.ts) — and test/sim/ holds each pair to identical results. Rules in prose:
+ * policy lives in a file of the same name on both sides — market, queue, orders, account, margin,
+ * sample, loop (wasm/assembly/*.ts) — and test/sim/ holds each pair to identical results. Rules in prose:
  * docs/backtest.md.
  *
  * Events are merged in time order: funding, then trades, then book rows on equal milliseconds
@@ -15,6 +15,7 @@ import { S, type RunBuffers } from "../layout.ts";
 import { PARAM_KEYS, type RunParams } from "../params.ts";
 import type { Schedule } from "../schedule.ts";
 import { Account } from "./account.ts";
+import { Margin } from "./margin.ts";
 import { ASK, BID, Market } from "./market.ts";
 import { Orders } from "./orders.ts";
 import { Queue } from "./queue.ts";
@@ -41,12 +42,26 @@ export function runReference(d: EventData, s: Schedule, pb: Float64Array, out: R
   const p = decodeParams(pb);
   const qp = quoteParamsOf(p);
   const m = new Market(d);
-  const account = new Account(p, m, out);
+  const margin = new Margin(p);
+  const account = new Account(p, m, margin, out);
   const queue = new Queue(p, m);
-  const orders = new Orders(p, m, queue, account);
+  const orders = new Orders(p, m, queue, account, margin);
   const sampler = new Sampler(p, m, account, orders, out);
   let haveBook = false, lastBookTs = 0, quotes = 0;
+  let halted = false; // liquidated, and after_liquidation = stop: no more quotes
   let sp = 0, haveCal = false, sigma = 0, kb = 0, ka = 0; // the calibration in force
+
+  /**
+   * After anything that moves the equity (the mark, a fill, funding): below the maintenance margin
+   * the position is liquidated, every order cancelled, and quoting stops or goes on from flat.
+   */
+  function watchMargin(ts: number): void {
+    if (margin.on && margin.watch(account.cash, account.inv, m.lastMid)) {
+      account.liquidate(ts);
+      orders.cancelAll();
+      if (margin.stopAfterLiquidation) halted = true;
+    }
+  }
 
   function preEvent(ts: number): void {
     sampler.until(ts);
@@ -59,6 +74,7 @@ export function runReference(d: EventData, s: Schedule, pb: Float64Array, out: R
     haveBook = true;
     lastBookTs = ts;
     const mid = m.setBook(i);
+    watchMargin(ts);
     if (queue.on) orders.onBook(i, ts, m.lastBB, m.lastBA);
     const isRecal = sp < s.n && s.bookIndex[sp] === i;
     if (isRecal) {
@@ -70,7 +86,7 @@ export function runReference(d: EventData, s: Schedule, pb: Float64Array, out: R
     }
     if (!haveCal || !(orders.everyUpdate || isRecal)) return;
     let q = { bid: 0, ask: 0, gamma: 0, optimalSpread: 0 };
-    if (mid > 0) {
+    if (mid > 0 && !halted) {
       quotes++;
       const full = computeOptimalQuote(mid, account.inv, sigma, kb, ka, qp);
       orders.requote(BID, full.bid, full.bidTicks, ts);
@@ -89,9 +105,11 @@ export function runReference(d: EventData, s: Schedule, pb: Float64Array, out: R
     if (tf <= tt && tf <= tb) {
       preEvent(tf);
       account.onFunding(d.fundingRate[ifd++]!);
+      watchMargin(tf);
     } else if (tt <= tb) {
       preEvent(tt);
       orders.onTrade(it++);
+      watchMargin(tt);
     } else {
       preEvent(tb);
       onBook(ib++);
@@ -105,5 +123,6 @@ export function runReference(d: EventData, s: Schedule, pb: Float64Array, out: R
   account.writeScalars(out.scalars);
   orders.writeScalars(out.scalars);
   sampler.writeScalars(out.scalars);
+  margin.writeScalars(out.scalars);
   out.scalars[S.quotesComputed] = quotes;
 }

@@ -1,12 +1,13 @@
 /**
  * Our two quotes (WASM twin: wasm/assembly/orders.ts): one live order and one pending replacement
- * per side, order latency, expiry, post-only, cooldown and warm-up, and the fill rules that match
+ * per side, order latency, expiry, post-only, the initial-margin check, cooldown and warm-up, and the fill rules that match
  * them against trades and the book.
  */
 import { floorTicks, ticksToPrice } from "../../model/ticks.ts";
 import { FILL_BY_BOOK, S } from "../layout.ts";
 import { FillModel, Requote, type RunParams } from "../params.ts";
 import type { Account } from "./account.ts";
+import type { Margin } from "./margin.ts";
 import { ASK, BID, type Market } from "./market.ts";
 import type { Queue } from "./queue.ts";
 
@@ -39,7 +40,10 @@ export class Orders {
   private rejects = 0;
   private expired = 0;
 
-  constructor(private readonly p: RunParams, private readonly m: Market, private readonly q: Queue, private readonly a: Account) {
+  constructor(
+    private readonly p: RunParams, private readonly m: Market, private readonly q: Queue,
+    private readonly a: Account, private readonly margin: Margin,
+  ) {
     this.everyUpdate = p.requote === Requote.every_update;
     this.cross = p.fillModel === FillModel.cross;
   }
@@ -50,7 +54,12 @@ export class Orders {
    */
   restartWarmup(ts: number, cancel: boolean): void {
     this.warmupEnd = ts + this.p.warmupMs;
-    if (cancel) this.live[BID] = this.live[ASK] = this.pending[BID] = this.pending[ASK] = 0;
+    if (cancel) this.cancelAll();
+  }
+
+  /** Every order goes (a gap, a liquidation). */
+  cancelAll(): void {
+    this.live[BID] = this.live[ASK] = this.pending[BID] = this.pending[ASK] = 0;
   }
 
   /** Tries to fill `wanted` of the live order on `side` (refPx: the price that reached it). */
@@ -85,6 +94,10 @@ export class Orders {
     }
     if (p.postOnly !== 0 && (side === BID ? m.lastBA > 0 && px >= m.lastBA : m.lastBB > 0 && px <= m.lastBB)) {
       this.rejects++;
+      return;
+    }
+    if (!this.a.placeable(side, px, this.pSize[side]!)) {
+      this.margin.refused();
       return;
     }
     this.live[side] = 1;
