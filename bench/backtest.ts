@@ -22,6 +22,7 @@ import { loadEventData } from "../src/backtest/load.ts";
 import { runParamsFromConfig } from "../src/sim/params.ts";
 import { runReferenceResult } from "../src/sim/run_reference.ts";
 import { runBacktest } from "../src/backtest/run.ts";
+import { backtestPaths, writeBacktestOutputs } from "../src/report/backtest_outputs.ts";
 import { resolveMarket } from "../src/config/market.ts";
 import { ConfigSchema, type Config } from "../src/config/schema.ts";
 import { BacktestCore } from "../src/sim/core.ts";
@@ -29,7 +30,7 @@ import { engineOptionsFromConfig } from "../src/model/engine.ts";
 import { allocBook, allocTrades } from "../src/storage/batch.ts";
 import { orderbookPartName, partName, partsDir } from "../src/storage/layout.ts";
 import { Side } from "../src/storage/types.ts";
-import { writeBookPart, writeTradePart } from "../src/storage/write_parts.ts";
+import { writeBookPart, writeTradePart } from "../src/storage/parquet/index.ts";
 import { DAY_MARKET, dayDataDir } from "./support/day_data.ts";
 
 const MARKET = "BENCH-USD";
@@ -107,10 +108,13 @@ function config(fillModel: string) {
 /** Child mode: one end-to-end run, report timings and peak RSS as JSON. */
 async function e2e(fillModel: string): Promise<void> {
   const t0 = performance.now();
-  const out = await runBacktest({ config: config(fillModel), dataDir: DATA, market: MARKET, output: join(DATA, "out", "backtest_results.csv"), quiet: true });
+  const out = await runBacktest({ config: config(fillModel), dataDir: DATA, market: MARKET });
+  const w0 = performance.now();
+  writeBacktestOutputs(out, backtestPaths(join(DATA, "out", "backtest_results.csv"), DATA, MARKET));
+  const timings = { ...out.timings, writeMs: performance.now() - w0 };
   const wall = performance.now() - t0;
   const ru = process.resourceUsage();
-  console.log(JSON.stringify({ wall, timings: out.timings, maxRssKiB: ru.maxRSS, events: out.events, fills: out.summary.total_fills, pnl: out.summary.final_pnl }));
+  console.log(JSON.stringify({ wall, timings, maxRssKiB: ru.maxRSS, events: out.events, fills: out.summary.total_fills, pnl: out.summary.final_pnl }));
 }
 
 async function main(): Promise<void> {

@@ -22,7 +22,7 @@ import { allocBook, concatBooks, concatTrades } from "../src/storage/batch.ts";
 import { orderbookPartName, partName } from "../src/storage/layout.ts";
 import { openBookSource, openTradeSource } from "../src/storage/sources.ts";
 import type { BookBatch } from "../src/storage/types.ts";
-import { writeBookPart, writeTradePart } from "../src/storage/write_parts.ts";
+import { writeBookPart, writeTradePart } from "../src/storage/parquet/index.ts";
 
 const arg = (name: string, d: number) => {
   const i = process.argv.indexOf(`--${name}`);

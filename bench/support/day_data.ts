@@ -10,7 +10,7 @@ import { concatBooks, concatTrades, sliceBook, sliceTrades } from "../../src/sto
 import { orderbookPartName, partName, partsDir } from "../../src/storage/layout.ts";
 import { openBookSource, openTradeSource } from "../../src/storage/sources.ts";
 import type { BookBatch, TradeBatch } from "../../src/storage/types.ts";
-import { writeBookPart, writeTradePart } from "../../src/storage/write_parts.ts";
+import { writeBookPart, writeTradePart } from "../../src/storage/parquet/index.ts";
 
 export const DAY_MARKET = "BTC-USD";
 const SHARED = join(import.meta.dir, "../../test/fixtures/standx-btc-usd-2h");

@@ -1,11 +1,12 @@
 /**
- * Runs the rolling calibration engine (src/model/engine.ts) over the event data in the loop's own
- * merge order and mid definition, and records what the loop needs at each recalibration. Pure
+ * Runs the rolling calibration engine (src/model/engine.ts) over the event data in the event order
+ * of storage/events.ts (a trade before a book row of the same millisecond) with the loop's mid, and records what the loop needs at each recalibration. Pure
  * market data in, schedule out: no trading state is involved, so one schedule serves every run
  * that shares the calibration settings (γ, T, fill model… can vary freely).
  */
 import { CalibrationEngine, type EngineOptions } from "../model/engine.ts";
 import { kappaAtSearchBound } from "../model/intensity.ts";
+import { forEachMerged } from "../storage/events.ts";
 import type { EventData } from "../sim/data.ts";
 import { allocSchedule, truncateSchedule, type Schedule } from "../sim/schedule.ts";
 
@@ -39,15 +40,10 @@ export class ScheduleBuilder {
     let raw = new Float64Array(guess);
     let n = 0;
     let lastMid = this.lastMid;
-    let it = 0;
-    const nT = d.nTrades;
     const step = Math.max(1, Math.floor(d.nBooks / 100));
-    for (let i = 0; i < d.nBooks; i++) {
+    // trades after the chunk's last book row still belong to the engine's history
+    forEachMerged(d.bookTs, d.nBooks, d.tradeTs, d.nTrades, (i) => {
       const ts = d.bookTs[i]!;
-      while (it < nT && d.tradeTs[it]! <= ts) {
-        eng.onTrade(d.tradeTs[it]!, d.tradePx[it]!, d.tradeSide[it]!);
-        it++;
-      }
       const bb = d.bestBid[i]!, ba = d.bestAsk[i]!;
       const mid = bb > 0 && ba > 0 ? (bb + ba) / 2 : lastMid;
       lastMid = mid;
@@ -75,12 +71,7 @@ export class ScheduleBuilder {
         n++;
       }
       if (onProgress && i % step === 0) onProgress(i, d.nBooks);
-    }
-    // trades after the chunk's last book still belong to the engine's history
-    while (it < nT) {
-      eng.onTrade(d.tradeTs[it]!, d.tradePx[it]!, d.tradeSide[it]!);
-      it++;
-    }
+    }, (j) => eng.onTrade(d.tradeTs[j]!, d.tradePx[j]!, d.tradeSide[j]!));
     this.lastMid = lastMid;
     return { ...truncateSchedule(s, n), sigmaRaw: raw.subarray(0, n) };
   }

@@ -1,20 +1,15 @@
 /**
  * One backtest end to end, streamed in time-cut chunks (stream.ts: read → validate → calibrate →
- * simulate per chunk, bounded memory) → metrics → outputs. The CLI (src/cli/backtest.ts) is a thin
- * layer over `runBacktest`; a sweep keeps the whole data set resident instead and uses the pieces
- * (loadEventData, buildSchedule, BacktestCore.prepare/run, summarize) directly.
+ * simulate per chunk, bounded memory) → metrics → an outcome. Nothing is written here: the CLI
+ * (src/cli/backtest.ts) shows progress and writes the files (src/report/backtest_outputs.ts). A
+ * sweep keeps the whole data set resident instead and uses the pieces (loadEventData,
+ * buildSchedule, BacktestCore.prepare/run, summarize) directly.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
 import { resolveMarket, type MarketParams } from "../config/market.ts";
 import type { Config } from "../config/schema.ts";
-import { AppError, DataError, describeError } from "../errors.ts";
+import { AppError, DataError } from "../errors.ts";
 import { log } from "../log.ts";
 import { engineOptionsFromConfig } from "../model/engine.ts";
-import { fillsCsv, resultsCsv } from "../report/csv.ts";
-import { backtestReportHtml } from "../report/backtest_report.ts";
-import { progressBar } from "../report/progress.ts";
-import { marketPath } from "../storage/layout.ts";
 import type { SourceSpec } from "../storage/sources.ts";
 import type { CalibratedSchedule } from "./calibrate.ts";
 import { dataQuality, type BuildStats, type DataQuality } from "../sim/data.ts";
@@ -33,18 +28,18 @@ export interface BacktestOptions {
   /** Override sources (the original's --trades/--orderbook). */
   tradesPath?: string;
   orderbookPath?: string;
-  /** backtest_results.csv path; fills.csv, summary.json and report.html go next to it. */
-  output?: string;
   capital?: number;
   notional?: number;
   fromMs?: number;
   toMs?: number;
-  quiet?: boolean;
-  /** Write outputs (false for library use). */
-  write?: boolean;
+  /** After each chunk: book rows simulated so far and the time of the last one. */
+  onProgress?: (bookRows: number, ts: number) => void;
 }
 
 export interface BacktestOutcome {
+  /** The market as asked for (the data directory's name for it). */
+  marketName: string;
+  config: Config;
   market: MarketParams;
   params: RunParams;
   summary: Summary;
@@ -56,11 +51,10 @@ export interface BacktestOutcome {
   /** Equity samples drawn in report.html: a grid finer than the metrics' (bounded count), and its spacing. */
   chart: { samples: SampleCols; stepMs: number };
   events: { books: number; trades: number; funding: number };
-  files: { results: string; fills: string; summary: string; report: string } | null;
   /** Time-cut chunks the run was streamed in. */
   chunks: number;
-  /** read = reading, validating and copying (everything but calibration, the core loop and writing). */
-  timings: { readMs: number; calibrateMs: number; simulateMs: number; coreMs: number; writeMs: number; totalMs: number };
+  /** read = reading, validating and copying (everything but calibration and the core loop). */
+  timings: { readMs: number; calibrateMs: number; simulateMs: number; coreMs: number; totalMs: number };
   /** |final PnL − Σ fill cash flows − fees + funding| (should be ~1e-12). */
   reconciliation: number;
 }
@@ -70,7 +64,6 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
   const { config } = o;
   const market = resolveMarket(config, o.market, readMarketInfo(o.dataDir, o.market));
   const params = runParamsFromConfig(config, market, { capital: o.capital, orderNotional: o.notional });
-  const bar = progressBar(!o.quiet);
   const spec: SourceSpec = { dataDir: o.dataDir, market: o.market };
   const run = await runStreamed({
     books: o.orderbookPath ?? spec,
@@ -86,9 +79,8 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
       for (const x of settingsDiagnostics(d.bestBid, d.bestAsk, params)) log[x.level](x.text);
     },
     chart: true,
-    onProgress: (rows, ts) => bar.update("backtest", null, `${rows.toLocaleString()} book rows${Number.isFinite(ts) ? `, at ${new Date(ts).toISOString()}` : ""}`),
+    onProgress: o.onProgress,
   });
-  bar.done();
   const { result, schedule, stats: st, events } = run;
   const chart = run.chart!;
   const quality = dataQuality(st);
@@ -104,54 +96,16 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
     if (typeof v === "number" && !Number.isFinite(v)) throw new AppError(`internal error: metric ${k} is ${v}`);
   }
 
-  let files: BacktestOutcome["files"] = null;
-  if (o.write !== false) {
-    const results = o.output ?? join(marketPath(o.dataDir, o.market), "backtest_results.csv");
-    const dir = dirname(results);
-    files = { results, fills: join(dir, "fills.csv"), summary: join(dir, "summary.json"), report: join(dir, "report.html") };
-    const meta = summaryMeta(o, config, market, events.books, events.trades, events.funding);
-    const contents: [string, string][] = [
-      [files.results, resultsCsv(result, schedule, params.capital)],
-      [files.fills, fillsCsv(result)],
-      [files.summary, JSON.stringify({ ...meta, summary, data_quality: quality }, null, 2) + "\n"],
-      [files.report, backtestReportHtml(o.market, config, summary, chart, quality)],
-    ];
-    try {
-      mkdirSync(dir, { recursive: true });
-      for (const [path, text] of contents) writeFileSync(path, text);
-    } catch (e) {
-      // the user's path, not an internal failure: one line naming it (as calculate_spread)
-      throw new AppError(`--output ${results}: cannot write (${describeError(e)})`);
-    }
-  }
   const t4 = performance.now();
   if (result.scalars[S.overflow]) throw new DataError("internal: fill table overflow");
   return {
-    market, params, summary, result, schedule, stats: st, dataQuality: quality, chart,
+    marketName: o.market, config, market, params, summary, result, schedule, stats: st, dataQuality: quality, chart,
     events,
-    files,
     chunks: run.chunks,
     timings: {
       readMs: t3 - t0 - run.calibrateMs - result.coreMs, calibrateMs: run.calibrateMs, simulateMs: result.coreMs,
-      coreMs: result.coreMs, writeMs: t4 - t3, totalMs: t4 - t0,
+      coreMs: result.coreMs, totalMs: t4 - t0,
     },
     reconciliation: rec,
-  };
-}
-
-function summaryMeta(o: BacktestOptions, config: Config, m: MarketParams, books: number, trades: number, funding: number) {
-  return {
-    market: o.market,
-    fill_model: config.fill_model,
-    queue_model: config.fill_model === "queue" ? config.queue_model : null,
-    requote: config.requote,
-    order_latency_ms: config.order_latency_ms,
-    gamma_mode: config.gamma_mode,
-    tick_size: m.tickSize,
-    lot_size: m.lotSize,
-    order_notional: o.notional ?? m.orderNotional,
-    maker_fee_bps: m.makerFeeBps,
-    taker_fee_bps: m.takerFeeBps,
-    events: { books, trades, funding },
   };
 }

@@ -1,97 +1,26 @@
 /**
- * Streamed backtest: the book, trade and funding sources are cut at times T₁ < T₂ < … into chunks
- * holding every event before Tₖ₊₁ and none after, so processing the chunks in order is exactly the
- * one-pass merge. Each chunk is validated (EventDataBuilder, checks carry across chunks),
+ * Streamed backtest over the event stream's time chunks (storage/events.ts: processing the chunks
+ * in order is exactly the one-pass merge). Each chunk is validated (EventDataBuilder, checks carry across chunks),
  * calibrated (ScheduleBuilder, engine carries across chunks) and simulated (BacktestStream, loop
  * state carries across chunks). Memory is bounded by the chunk size, not by the span of the data.
  */
 import { ConfigError, DataError } from "../errors.ts";
 import type { EngineOptions } from "../model/engine.ts";
 import { BacktestStream } from "../sim/core.ts";
-import { sliceBook, sliceFunding, sliceTrades } from "../storage/batch.ts";
-import { openBookSource, openFundingSource, openTradeSource, type SourceSpec } from "../storage/sources.ts";
-import { GC_CELLS, hasFunding } from "./load.ts";
+import { openEvents, type EventSpec } from "../storage/events.ts";
+import { addChunk } from "./load.ts";
 import { concatSchedules, ScheduleBuilder, type CalibratedSchedule } from "./calibrate.ts";
 import { chartGrid, SampleSplitter, type SampleCols } from "./chart_grid.ts";
 import { EventDataBuilder, eventSpan, type BuildStats, type EventData } from "../sim/data.ts";
 import type { RunResult } from "../sim/layout.ts";
 import type { RunParams } from "../sim/params.ts";
 
-interface Rows {
-  length: number;
-  timestampMs: Float64Array;
-}
-
-/** Pulls batches from a source and hands out row ranges by time, slicing batches (zero-copy). */
-class TimeCursor<B extends Rows> {
-  private buf: B[] = [];
-  private head = 0;
-  private done = false;
-  private readonly it: AsyncIterator<B>;
-
-  constructor(src: AsyncIterable<B>, private readonly slice: (b: B, start: number, end: number) => B) {
-    this.it = src[Symbol.asyncIterator]();
-  }
-
-  private async more(): Promise<boolean> {
-    while (!this.done) {
-      const r = await this.it.next();
-      if (r.done) this.done = true;
-      else if (r.value.length > 0) {
-        this.buf.push(r.value);
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Timestamp of the k-th row not yet taken (Infinity past the end). */
-  async tsAt(k: number): Promise<number> {
-    let idx = k + this.head;
-    let bi = 0;
-    for (;;) {
-      while (bi < this.buf.length && idx >= this.buf[bi]!.length) {
-        idx -= this.buf[bi]!.length;
-        bi++;
-      }
-      if (bi < this.buf.length) return this.buf[bi]!.timestampMs[idx]!;
-      if (!(await this.more())) return Infinity;
-    }
-  }
-
-  /** The leading rows with timestamp < T (stops at the first row ≥ T). */
-  async takeBefore(T: number): Promise<B[]> {
-    const out: B[] = [];
-    for (;;) {
-      if (this.buf.length === 0 && !(await this.more())) return out;
-      const b = this.buf[0]!;
-      let r = this.head;
-      while (r < b.length && b.timestampMs[r]! < T) r++;
-      if (r === b.length) {
-        out.push(this.head === 0 ? b : this.slice(b, this.head, b.length));
-        this.buf.shift();
-        this.head = 0;
-        continue;
-      }
-      if (r > this.head) out.push(this.slice(b, this.head, r));
-      this.head = r;
-      return out;
-    }
-  }
-}
-
-export interface StreamSpec {
-  books: SourceSpec;
-  trades: SourceSpec;
-  funding: SourceSpec | null;
-  fromMs?: number;
-  toMs?: number;
+export interface StreamSpec extends Omit<EventSpec, "levels"> {
+  /** Levels per side kept for the queue model (0 = none; every level is read for the far prices). */
   levels: number;
   tickSize: number;
   engine: EngineOptions;
   params: RunParams;
-  /** Book rows per chunk (default 100,000: ~2.8 h at 10 rows/s). */
-  chunkRows?: number;
   onFirstChunk?: (d: EventData) => void;
   onProgress?: (books: number, ts: number) => void;
   /**
@@ -143,11 +72,6 @@ export function checkEquitySamples(spanMs: number, sampleMs: number): void {
 }
 
 export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
-  const window = { fromMs: spec.fromMs, toMs: spec.toMs };
-  const chunkRows = Math.max(1, spec.chunkRows ?? 100_000);
-  const books = new TimeCursor(openBookSource(spec.books, { ...window, seq: false }), sliceBook);
-  const trades = new TimeCursor(openTradeSource(spec.trades, window), sliceTrades);
-  const funding = spec.funding !== null && hasFunding(spec.funding) ? new TimeCursor(openFundingSource(spec.funding, window), sliceFunding) : null;
   const builder = new EventDataBuilder(spec.levels, spec.tickSize);
   const sb = new ScheduleBuilder(spec.engine);
   // created with the first chunk: the chart grid depends on when the data start (and, when the
@@ -158,29 +82,11 @@ export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
   const events = { books: 0, trades: 0, funding: 0 };
   let calibrateMs = 0;
   let first = true;
-  let cells = 0;
+  const gc = { cells: 0 };
   let startTs = NaN;
   let bookGaps = 0, prevBookTs = NaN;
-  for (;;) {
-    const t0 = await books.tsAt(0);
-    let T = Infinity;
-    if (t0 !== Infinity) {
-      T = await books.tsAt(chunkRows);
-      // more than a chunk of rows on one millisecond: take that whole millisecond
-      if (T <= t0) T = t0 + 0.001;
-    }
-    for (const b of await books.takeBefore(T)) {
-      builder.addBooks(b, "orderbook");
-      // decoded batches are garbage once copied; a full collection every ~4M cells keeps the peak
-      // RSS from depending on when the collector happens to run
-      cells += b.length * b.levels;
-      if (cells > GC_CELLS) {
-        Bun.gc(true);
-        cells = 0;
-      }
-    }
-    for (const t of await trades.takeBefore(T)) builder.addTrades(t, "trades");
-    if (funding) for (const f of await funding.takeBefore(T)) builder.addFunding(f, "funding");
+  for await (const chunk of openEvents({ ...spec, levels: undefined })) {
+    addChunk(builder, chunk, gc);
     const d = builder.takeChunk();
     if (d.nBooks + d.nTrades + d.nFunding > 0) {
       if (first && d.nBooks > 0) {
@@ -201,7 +107,7 @@ export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
       parts.push({ s, bookOffset: events.books });
       if (!core) {
         if (spec.chart) {
-          const k = chartGrid(spec.params.sampleMs, chunkFirst, chunkLast, T === Infinity);
+          const k = chartGrid(spec.params.sampleMs, chunkFirst, chunkLast, chunk.last);
           const split = new SampleSplitter(k, spec.params.sampleMs, chunkFirst);
           splitter = split;
           core = new BacktestStream({ ...spec.params, sampleMs: spec.params.sampleMs / k }, (q, final) => split.take(q, final));
@@ -215,7 +121,6 @@ export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
       events.funding += d.nFunding;
       spec.onProgress?.(events.books, d.nBooks ? d.bookTs[d.nBooks - 1]! : NaN);
     }
-    if (T === Infinity) break;
   }
   if (events.books === 0 || !core) {
     const nTrades = events.trades + builder.beforeFirstBook.trades;

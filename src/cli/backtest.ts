@@ -2,6 +2,8 @@ import { defineCommand } from "citty";
 import { runBacktest } from "../backtest/run.ts";
 import { UsageError } from "../errors.ts";
 import { log, setLogLevel } from "../log.ts";
+import { backtestPaths, writeBacktestOutputs } from "../report/backtest_outputs.ts";
+import { progressBar } from "../report/progress.ts";
 import { summaryLines } from "../report/table.ts";
 import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, setup, timeArg, timeRangeArgs } from "./common.ts";
 
@@ -44,23 +46,31 @@ export default defineCommand({
     const fromMs = timeArg("from", args.from);
     const toMs = timeArg("to", args.to);
     if (fromMs !== undefined && toMs !== undefined && !(toMs > fromMs)) throw new UsageError(`--to must be after --from`);
+    const bar = progressBar(!args.quiet);
     const out = await runBacktest({
-      config, dataDir: ctx.dataDir, market, tradesPath: args.trades, orderbookPath: args.orderbook, output: args.output,
-      capital, notional, fromMs, toMs, quiet: args.quiet,
+      config, dataDir: ctx.dataDir, market, tradesPath: args.trades, orderbookPath: args.orderbook,
+      capital, notional, fromMs, toMs,
+      onProgress: (rows, ts) => bar.update("backtest", null, `${rows.toLocaleString()} book rows${Number.isFinite(ts) ? `, at ${new Date(ts).toISOString()}` : ""}`),
     });
+    bar.done();
+    const t0 = performance.now();
+    const files = backtestPaths(args.output, ctx.dataDir, market);
+    writeBacktestOutputs(out, files);
+    const writeMs = performance.now() - t0;
+    const timings = { ...out.timings, writeMs, totalMs: out.timings.totalMs + writeMs };
     if (args.json) {
       console.log(JSON.stringify({
-        market, fill_model: config.fill_model, requote: config.requote, summary: out.summary, files: out.files,
-        events: out.events, timings_ms: out.timings, reconciliation: out.reconciliation,
+        market, fill_model: config.fill_model, requote: config.requote, summary: out.summary, files,
+        events: out.events, timings_ms: timings, reconciliation: out.reconciliation,
         data_quality: out.dataQuality,
       }, null, 2));
       return;
     }
     if (!args.quiet) {
       for (const line of summaryLines(out.summary, { market, fillModel: config.fill_model, requote: config.requote })) console.log(line);
-      if (out.files) console.log(`Results written to ${out.files.results} (+ fills.csv, summary.json, report.html)`);
+      console.log(`Results written to ${files.results} (+ fills.csv, summary.json, report.html)`);
     }
-    log.debug(`timings: ${JSON.stringify(out.timings)}`);
+    log.debug(`timings: ${JSON.stringify(timings)}`);
   },
 });
 

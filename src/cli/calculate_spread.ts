@@ -3,18 +3,19 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { resolveMarket } from "../config/market.ts";
 import { AppError, DataError, UsageError, describeError } from "../errors.ts";
+import { bookFeatures } from "../core/book_features.ts";
 import { decimalsOf, formatNumber } from "../exchange/decimal.ts";
 import { log } from "../log.ts";
 import { engineOptionsFromConfig } from "../model/engine.ts";
 import { kappaAtSearchBound } from "../model/intensity.ts";
 import { computeOptimalQuote, quoteParamsFromConfig, type QuoteParams } from "../model/quote.ts";
 import { SpreadSeries, spreadQuoteParams, type SpreadRow } from "../model/spread_series.ts";
+import { topOfBook } from "../model/top_of_book.ts";
 import { summarize, type Summary } from "../model/stats.ts";
 import { marketPath } from "../storage/layout.ts";
 import { readMarketInfo } from "../storage/market_json.ts";
-import { forEachEvent, mergeChunks } from "../storage/merge.ts";
-import { openBookSource, openTradeSource, partStartMs, resolveSource, type SourceSpec } from "../storage/sources.ts";
-import { readTopOfBook } from "../storage/top_of_book.ts";
+import { forEachEvent, openEvents } from "../storage/events.ts";
+import { openBookSource, partStartMs, resolveSource, type SourceSpec } from "../storage/sources.ts";
 import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, numberArg, setup } from "./common.ts";
 
 /**
@@ -61,30 +62,29 @@ export default defineCommand({
       if (start !== null) fromMs = start - engineOpts.windowMs;
     }
     const series = new SpreadSeries(engineOpts, quoteParams, config.effective_volume_threshold, !args.now);
-    const books = openBookSource(bookSpec, { fromMs, seq: false });
-    const trades = openTradeSource(tradeSpec, { fromMs });
+    const events = openEvents({ books: bookSpec, trades: tradeSpec, funding: null, fromMs });
     const otherMarkets = new Set<string>();
-    for await (const c of mergeChunks(books, trades)) {
-      for (const m of [c.book.length ? c.book.market : "", c.trades.length ? c.trades.market : ""]) if (m && m !== market) otherMarkets.add(m);
-      forEachEvent(c, (i) => series.onBook(c.book, i), (j) => series.onTrade(c.trades, j));
+    for await (const c of events) {
+      for (const b of [...c.books, ...c.trades]) if (b.market && b.market !== market) otherMarkets.add(b.market);
+      forEachEvent(c, (b, i) => series.onBook(b, i), (t, j) => series.onTrade(t, j));
     }
-    if (series.books === 0) throw new DataError(`no order-book rows in ${books.label}`);
+    if (series.books === 0) throw new DataError(`no order-book rows in ${events.labels.books}`);
     if (otherMarkets.size > 0) log.warn(`the data names market ${[...otherMarkets].join(", ")}, not ${market}: quoting it with ${market}'s tick and settings`);
     if (series.bookRegressions + series.tradeRegressions > 0) {
       log.warn(`input not in time order: ${series.bookRegressions} book row(s) and ${series.tradeRegressions} trade(s) go back in time (processed in stored order; sort the data for meaningful windows)`);
     }
     if (series.skippedBooks > 0) log.info(`${series.skippedBooks} snapshot(s) skipped: a side had no valid level`);
     if (series.trades === 0) {
-      log.warn(`no trades in ${trades.label}: κ and A are the defaults (κ 100, A 10), not fitted`);
+      log.warn(`no trades in ${events.labels.trades}: κ and A are the defaults (κ 100, A 10), not fitted`);
     } else if (series.tradesUsed === 0) {
-      log.warn(`none of the ${series.trades} trades in ${trades.label} could be placed against an earlier book (other period or market? no side? all on the wrong side of the mid?): κ and A are not fitted`);
+      log.warn(`none of the ${series.trades} trades in ${events.labels.trades} could be placed against an earlier book (other period or market? no side? all on the wrong side of the mid?): κ and A are not fitted`);
     } else if (series.tradesUsed < series.trades) {
       log.info(`${series.trades - series.tradesUsed} of ${series.trades} trades not used (no side, before the first book, inside a gap or at the mid)`);
     }
 
     if (args.now) {
       const row = series.finish();
-      if (!row) throw new DataError(`no snapshot with both sides in ${books.label}: cannot quote`);
+      if (!row) throw new DataError(`no snapshot with both sides in ${events.labels.books}: cannot quote`);
       const q = nowQuote(row, inventory, quoteParams);
       const touch = await latestTouch(bookSpec, fromMs === undefined ? undefined : fromMs + engineOpts.windowMs);
       if (args.json) console.log(JSON.stringify({ market, tickSize: params.tickSize, ...q, touch }, null, 2));
@@ -203,7 +203,7 @@ function nowQuote(row: SpreadRow, inventory: number, qp: QuoteParams) {
  * market is quoted now, next to the model's quote. `fromMs` limits the read to the last part.
  */
 async function latestTouch(spec: SourceSpec, fromMs: number | undefined) {
-  const top = await readTopOfBook(spec, { fromMs });
+  const top = await topOfBook(openBookSource(spec, { fromMs, levels: 1, seq: false }), bookFeatures);
   for (let i = top.length - 1; i >= 0; i--) {
     if (!Number.isFinite(top.mid[i])) continue;
     const half = top.spread[i] / 2;

@@ -4,7 +4,7 @@ import { loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { MAX_TIMER_MS } from "../collect/backoff.ts";
 import { UsageError } from "../errors.ts";
-import { assertMarketName } from "../storage/layout.ts";
+import { assertMarketName } from "../config/market.ts";
 import { setLogLevel } from "../log.ts";
 
 /** Flags every command accepts. */

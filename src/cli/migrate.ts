@@ -8,121 +8,18 @@
  * successful migrate is also a Parquet write + read round trip (used by the compiled-binary test).
  */
 import { defineCommand } from "citty";
-import { readdirSync, rmSync } from "node:fs";
-import { basename, join } from "node:path";
+import { rmSync } from "node:fs";
+import { basename } from "node:path";
 import { AppError, DataError, UsageError, describeError } from "../errors.ts";
 import { log } from "../log.ts";
 import { concatBooks, concatTrades, sliceBook, sliceTrades } from "../storage/batch.ts";
-import { assertMarketName, orderbookPartName, partName, partsDir } from "../storage/layout.ts";
+import { assertMarketName } from "../config/market.ts";
+import { orderbookPartName, partName, partsDir } from "../storage/layout.ts";
 import { readBookCsv, readTradeCsv } from "../storage/read_csv.ts";
-import { readBookFile, readTradeFile } from "../storage/read_parquet.ts";
+import { readBookFile, readTradeFile, writeBookPart, writeTradePart } from "../storage/parquet/index.ts";
 import type { BookBatch, TradeBatch } from "../storage/types.ts";
-import { writeBookPart, writeTradePart } from "../storage/write_parts.ts";
+import { writeParts, type PartsSummary } from "../storage/write_parts.ts";
 import { commonArgs, jsonArg, setup, type CommandContext } from "./common.ts";
-
-export interface MigrateSummary {
-  source: string;
-  dir: string;
-  rows: number;
-  parts: string[];
-  /** Rows whose timestamp is lower than the previous row's (kept in stored order; the merge assumes sorted data). */
-  timestampRegressions: number;
-}
-
-type Batch = { length: number; timestampMs: Float64Array };
-
-/**
- * Streams `batches` into parts of exactly `rowsPerPart` rows (the last one shorter), naming each
- * part with `name(first row, part number)`. Memory: at most one part plus one source batch.
- */
-export async function writeParts<T extends Batch>(
-  batches: AsyncIterable<T>,
-  opts: {
-    dir: string;
-    rowsPerPart: number;
-    source: string;
-    concat: (b: T[]) => T;
-    slice: (b: T, start: number, end: number) => T;
-    name: (b: T, part: number) => string;
-    write: (path: string, b: T) => Promise<unknown>;
-    /** Reads a written part back; its timestamps must equal what was written. */
-    readBack: (path: string) => AsyncIterable<T>;
-    /** Every path this call publishes is pushed here (before its read-back), so a failed run can remove it. */
-    written?: string[];
-  },
-): Promise<MigrateSummary> {
-  const existing = safeList(opts.dir);
-  let part = nextPart(existing);
-  const summary: MigrateSummary = { source: opts.source, dir: opts.dir, rows: 0, parts: [], timestampRegressions: 0 };
-  let pending: T[] = [];
-  let pendingRows = 0;
-  let last = -Infinity;
-  let checked = false;
-  const flush = async (rows: number) => {
-    const all = opts.concat(pending);
-    const chunk = rows === all.length ? all : opts.slice(all, 0, rows);
-    const name = opts.name(chunk, part);
-    const path = join(opts.dir, name);
-    await opts.write(path, chunk);
-    opts.written?.push(path);
-    await verifyPart(path, chunk.timestampMs, opts.readBack(path));
-    log.info(`wrote ${join(opts.dir, name)} (${rows} rows)`);
-    summary.parts.push(name);
-    summary.rows += rows;
-    part++;
-    pending = rows === all.length ? [] : [opts.slice(all, rows, all.length)];
-    pendingRows = all.length - rows;
-  };
-  for await (const b of batches) {
-    if (b.length === 0) continue;
-    if (!checked) {
-      // a re-run would publish the same first timestamp under a new part number: refuse it
-      const prefix = opts.name(b, 0).split("_")[1];
-      const dup = existing.find((f) => f.split("_")[1] === prefix);
-      if (dup) throw new DataError(`${opts.source}: already migrated? ${join(opts.dir, dup)} starts at the same timestamp ${Number(prefix)}`);
-      checked = true;
-    }
-    const ts = b.timestampMs;
-    for (let i = 0; i < b.length; i++) {
-      if (ts[i] < last) summary.timestampRegressions++;
-      last = ts[i];
-    }
-    pending.push(b);
-    pendingRows += b.length;
-    while (pendingRows >= opts.rowsPerPart) await flush(opts.rowsPerPart);
-  }
-  if (pendingRows > 0) await flush(pendingRows);
-  if (summary.rows === 0) throw new DataError(`${opts.source}: no data rows`);
-  return summary;
-}
-
-/** Read-back check of a freshly written part (row count and every timestamp). */
-async function verifyPart(path: string, ts: Float64Array, batches: AsyncIterable<Batch>): Promise<void> {
-  let k = 0;
-  for await (const b of batches) {
-    for (let i = 0; i < b.length; i++, k++) {
-      if (b.timestampMs[i] !== ts[k]) throw new AppError(`${path}: read-back mismatch at row ${k}`);
-    }
-  }
-  if (k !== ts.length) throw new AppError(`${path}: read back ${k} rows, wrote ${ts.length}`);
-}
-
-function safeList(dir: string): string[] {
-  try {
-    return readdirSync(dir).filter((f) => f.startsWith("part_") && f.endsWith(".parquet"));
-  } catch {
-    return [];
-  }
-}
-
-function nextPart(names: string[]): number {
-  let max = -1;
-  for (const f of names) {
-    const m = /_(\d+)\.parquet$/.exec(f);
-    if (m) max = Math.max(max, Number(m[1]));
-  }
-  return max + 1;
-}
 
 /** The market named in a CSV's first data row (`market` column), or null; a CSV without rows is a DataError. */
 async function csvMarket(path: string, kind: "trades" | "orderbook"): Promise<string | null> {
@@ -159,7 +56,7 @@ export default defineCommand({
     }
     for (const [p, m] of named) if (m !== market) log.warn(`${p}: its rows name ${m}; writing them as ${market} (--market)`);
     assertMarketName(market);
-    const out: { market: string; trades?: MigrateSummary; orderbook?: MigrateSummary } = { market };
+    const out: { market: string; trades?: PartsSummary; orderbook?: PartsSummary } = { market };
     // all or nothing: a failure (bad row, read-back mismatch, disk full) removes the parts this run
     // published, so that the fixed input can be migrated again (a re-run refuses existing parts)
     const written: string[] = [];
@@ -193,7 +90,7 @@ async function migrateStreams(
   args: { trades?: string; orderbook?: string },
   ctx: CommandContext,
   market: string,
-  out: { trades?: MigrateSummary; orderbook?: MigrateSummary },
+  out: { trades?: PartsSummary; orderbook?: PartsSummary },
   written: string[],
 ): Promise<void> {
   if (args.trades) {

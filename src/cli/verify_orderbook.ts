@@ -31,7 +31,7 @@ export default defineCommand({
     const ctx = setup(args, rawArgs);
     const maxErrors = numberArg("max-errors", args["max-errors"], { min: 0, integer: true }) ?? 0;
     if (args.live) {
-      const { runLive } = await import("../verify/live_cli.ts");
+      const { runLive } = await import("./verify_live.ts");
       return runLive(ctx, args, maxErrors);
     }
     if (args.seconds !== undefined) throw new UsageError("--seconds: only with --live");

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { log } from "../log.ts";
 import { partNumber } from "../storage/layout.ts";
-import type { WrittenPart } from "../storage/write_parts.ts";
+import type { WrittenPart } from "../storage/parquet/index.ts";
 import { journalName, journalPart, readJournal, storageError, JournalWriter } from "./journal.ts";
 import type { RowCodec } from "./row_codecs.ts";
 

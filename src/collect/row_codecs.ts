@@ -5,7 +5,7 @@
 import { allocBook, allocFunding, allocTrades, sliceBook, sliceFunding, sliceTrades, takeTrades } from "../storage/batch.ts";
 import { orderbookPartName, partName, type Stream } from "../storage/layout.ts";
 import type { BookBatch, FundingBatch, TradeBatch } from "../storage/types.ts";
-import { writeBookPart, writeFundingPart, writeTradePart, type WrittenPart } from "../storage/write_parts.ts";
+import { writeBookPart, writeFundingPart, writeTradePart, type WrittenPart } from "../storage/parquet/index.ts";
 
 export interface RowCodec<B extends { length: number }> {
   stream: Stream;

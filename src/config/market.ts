@@ -1,4 +1,12 @@
-import type { Config } from "./schema.ts";
+import { UsageError } from "../errors.ts";
+import { MARKET_NAME, type Config } from "./schema.ts";
+
+/** A market name that is safe as a directory name and URL segment (letters, digits, _ . -). */
+export function assertMarketName(market: string): void {
+  if (!MARKET_NAME.test(market) || market.includes("..")) {
+    throw new UsageError(`invalid market name ${JSON.stringify(market)} (letters, digits, _ . - only)`);
+  }
+}
 
 /** What market.json (from `GET /info/markets`) tells us about one market. */
 export interface MarketInfo {

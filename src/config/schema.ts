@@ -159,7 +159,7 @@ export const ConfigSchema = v.object({
   order_latency_ms: v.optional(num(0, 3_600_000), 50),
   /** Compatibility: order size = notional / trade price and no lot rounding, as the original. */
   original_sizing: v.optional(v.boolean(), false),
-  equity_sample_seconds: v.optional(num(0.001, 86400), 60),
+  equity_sample_seconds: v.optional(num(0.0001, 86400), 60),
   /**
    * The account: `cross` is a USD-margined perpetuals account (cross margin, this run's one market):
    * initial margin |position| × mark / leverage must stay within equity for every order and fill,

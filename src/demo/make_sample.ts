@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { concatBooks, concatTrades, takeBook, takeTrades, timeMask } from "../storage/batch.ts";
 import { openBookSource, openTradeSource } from "../storage/sources.ts";
-import { writeBookPart, writeTradePart } from "../storage/write_parts.ts";
+import { writeBookPart, writeTradePart } from "../storage/parquet/index.ts";
 import type { BookBatch, TradeBatch } from "../storage/types.ts";
 
 const { values } = parseArgs({

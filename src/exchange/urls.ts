@@ -1,5 +1,5 @@
 import type { Config } from "../config/schema.ts";
-import { assertMarketName } from "../storage/layout.ts";
+import { assertMarketName } from "../config/market.ts";
 
 /**
  * Where the Extended exchange lives and how its public endpoints are spelled

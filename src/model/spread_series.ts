@@ -5,10 +5,25 @@
  * ms), so every trade is measured against the book strictly before it — the original added the
  * trades with ts ≤ snapshot ts *after* the snapshot.
  */
-import type { BookBatch, TradeBatch } from "../storage/types.ts";
 import { CalibrationEngine, type CalibrationResult, type EngineOptions } from "./engine.ts";
 import { bestAndFar, effectiveMid } from "./effective_price.ts";
 import { computeOptimalQuote, type Quote, type QuoteParams } from "./quote.ts";
+
+/** The book columns the series reads (storage's BookBatch has them): `bidPx[level][row]`, NaN = no level. */
+export interface BookRows {
+  timestampMs: Float64Array;
+  bidPx: Float64Array[];
+  bidQty: Float64Array[];
+  askPx: Float64Array[];
+  askQty: Float64Array[];
+}
+
+/** The trade columns the series reads (storage's TradeBatch has them); side 1 buy, −1 sell, 0 unknown. */
+export interface TradeRows {
+  timestampMs: Float64Array;
+  price: Float64Array;
+  side: Int8Array;
+}
 
 export interface SpreadRow {
   ts: number;
@@ -67,7 +82,7 @@ export class SpreadSeries {
     this.maxGapMs = engineOpts.maxGapMs;
   }
 
-  onTrade(t: TradeBatch, j: number): void {
+  onTrade(t: TradeRows, j: number): void {
     this.trades++;
     const ts = t.timestampMs[j];
     if (ts < this.lastTradeTs) this.tradeRegressions++;
@@ -91,7 +106,7 @@ export class SpreadSeries {
     this.heldTs.length = this.heldPx.length = this.heldSide.length = 0;
   }
 
-  onBook(b: BookBatch, i: number): void {
+  onBook(b: BookRows, i: number): void {
     this.books++;
     if (this.heldTs.length > 0) this.releaseTrades();
     const ts = b.timestampMs[i];

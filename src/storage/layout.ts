@@ -1,6 +1,5 @@
 import { join } from "node:path";
-import { MARKET_NAME } from "../config/schema.ts";
-import { UsageError } from "../errors.ts";
+import { assertMarketName } from "../config/market.ts";
 
 /**
  * On-disk layout, identical to the original collector's:
@@ -11,12 +10,6 @@ import { UsageError } from "../errors.ts";
  * The zero-padded timestamp prefix makes lexicographic order chronological.
  */
 export type Stream = "orderbook" | "trades" | "funding";
-
-export function assertMarketName(market: string): void {
-  if (!MARKET_NAME.test(market) || market.includes("..")) {
-    throw new UsageError(`invalid market name ${JSON.stringify(market)} (letters, digits, _ . - only)`);
-  }
-}
 
 /** `ETH-USD` → `eth_usd`. */
 export function marketDir(market: string): string {

@@ -13,7 +13,7 @@
  */
 import { statSync } from "node:fs";
 import { DataError } from "../errors.ts";
-import { normalizeLevel } from "./read_parquet.ts";
+import { normalizeLevel } from "./parquet/index.ts";
 import { Side, TradeType, type BookBatch, type TradeBatch } from "./types.ts";
 import { allocBook, allocTrades, sliceBook, sliceTrades } from "./batch.ts";
 

@@ -32,7 +32,7 @@ import { log } from "../log.ts";
 import { takeBook, takeFunding, takeTrades, timeMask } from "./batch.ts";
 import { partsDir, marketPath, type Stream } from "./layout.ts";
 import { readBookCsv, readTradeCsv } from "./read_csv.ts";
-import { PartError, readBookFile, readFundingFile, readTradeFile } from "./read_parquet.ts";
+import { PartError, readBookFile, readFundingFile, readTradeFile } from "./parquet/index.ts";
 import type { BookBatch, FundingBatch, TradeBatch } from "./types.ts";
 
 export type SourceSpec = string | { dataDir: string; market: string };

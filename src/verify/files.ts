@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import { PartError, readTradeFile } from "../storage/read_parquet.ts";
+import { PartError, readTradeFile } from "../storage/parquet/index.ts";
 import { BookChecker, type Outage } from "./book_checks.ts";
 import { openRawBookPart, RawPartError } from "./read_raw.ts";
 import { CHECK_IDS, Tally, type CheckId, type Example } from "./tally.ts";

@@ -6,9 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { tableFromIPC, type Schema } from "apache-arrow";
-import { fieldKind, toEpochMs, toFloat64, toInt64 } from "../storage/arrow_read.ts";
-import { parquet } from "../storage/parquet.ts";
-import { detectLevels } from "../storage/read_parquet.ts";
+import { detectLevels, fieldKind, parquet, toEpochMs, toFloat64, toInt64 } from "../storage/parquet/index.ts";
 import type { BookBatch } from "../storage/types.ts";
 
 /** `kind` says which check a failure belongs to. */
@@ -83,7 +81,7 @@ export async function openRawBookPart(path: string, market: string, expectLevels
     let done = 0;
     try {
       // Synchronous reader per row group: parquet-wasm's async stream traps (uncatchable) on a
-      // corrupt page, the synchronous one returns an error (see storage/read_parquet.ts).
+      // corrupt page, the synchronous one returns an error (see storage/parquet/index.ts).
       const bytes = new Uint8Array(readFileSync(path));
       for (let g = 0; g < groups.length; g++) {
         if (groups[g] === 0) continue;

@@ -1,6 +1,7 @@
 import { relative } from "node:path";
 import { CHECKS, CHECK_IDS } from "./tally.ts";
 import type { MarketReport } from "./files.ts";
+import type { LiveReport } from "./live.ts";
 
 /** Human-readable files-mode report: counts per check with first examples, outages, verdict. */
 
@@ -32,5 +33,26 @@ export function formatMarketReport(r: MarketReport, gapSeconds: number): string 
     if (r.outages.length > 50) out.push(`    … ${r.outages.length - 50} more (see --json)`);
   }
   out.push(`  ${int(r.errors)} error(s), ${int(r.warnings)} warning(s)${r.unreadable ? `, ${r.unreadable} unreadable part(s)` : ""}`);
+  return out.join("\n");
+}
+
+/** The text report of `verify_orderbook --live`. */
+export function formatLive(r: LiveReport, maxErrors: number): string {
+  const s = r.stats;
+  const out = [
+    `live check of ${r.market} (${r.url}), ${r.seconds} s`,
+    `  frames ${r.frames}: ${s.snapshots} snapshot(s), ${s.deltas} delta(s)${s.deltasBeforeSnapshot ? ` (${s.deltasBeforeSnapshot} before the first snapshot, ignored)` : ""}`,
+    `  snapshots compared with the delta-built book: ${s.compared}, matched ${s.matched}, mismatched ${s.mismatchedSnapshots}`,
+  ];
+  const lm = s.levelMismatches;
+  if (s.mismatchedSnapshots) out.push(`  level mismatches: ${lm.size_mismatch} size, ${lm.missing_in_delta} missing in the delta book, ${lm.extra_in_delta} extra in the delta book`);
+  for (const m of r.mismatches.slice(0, 20)) out.push(`    seq ${m.seq} ${m.side} ${m.price}: ${m.kind.replace(/_/g, " ")} (delta ${m.deltaQty}, snapshot ${m.snapshotQty})`);
+  if (s.seqGaps || s.seqRegressions) out.push(`  seq gaps ${s.seqGaps}, seq regressions ${s.seqRegressions}`);
+  if (s.crossedAfterDelta) out.push(`  crossed delta-built book after ${s.crossedAfterDelta} delta(s)`);
+  if (s.deltaSizeConflicts) out.push(`  delta levels whose stated size ≠ old + change: ${s.deltaSizeConflicts}`);
+  if (r.undecodable) out.push(`  undecodable frames: ${r.undecodable} (first: ${r.firstUndecodable})`);
+  if (r.closedEarly) out.push(`  stopped early: ${r.closedEarly}`);
+  if (s.compared === 0) out.push("  no snapshot after the first one arrived: nothing was compared (listen longer: the exchange sends one a minute)");
+  out.push(r.problems === 0 && !r.closedEarly && s.compared > 0 ? "SUCCESS: the delta-built book matched every snapshot" : `${r.problems} problem(s) (max ${maxErrors})`);
   return out.join("\n");
 }

@@ -87,18 +87,18 @@ describe("end to end on degenerate inputs: no crash, no NaN metric", () => {
 
   test("books without (usable) trades: runs, zero fills, finite metrics", async () => {
     // the only trade lies before the selected window, leaving books and no trades
-    const out = await runBacktest({ config: cfg, dataDir: dir, market: "T", orderbookPath: ob, tradesPath: tradeCsv(["1699999999000,100,1,buy"]), fromMs: 1_700_000_000_000, quiet: true, write: false });
+    const out = await runBacktest({ config: cfg, dataDir: dir, market: "T", orderbookPath: ob, tradesPath: tradeCsv(["1699999999000,100,1,buy"]), fromMs: 1_700_000_000_000 });
     expect(out.summary.total_fills).toBe(0);
     expect(out.summary.final_pnl).toBe(0);
     expect(out.summary.sharpe).toBeNull();
     finite(out.summary);
   });
   test("missing trades file or empty book file: DataError naming the path", async () => {
-    await expect(runBacktest({ config: cfg, dataDir: dir, market: "T", orderbookPath: ob, tradesPath: join(dir, "nope.csv"), quiet: true, write: false })).rejects.toThrow(/nope\.csv/);
+    await expect(runBacktest({ config: cfg, dataDir: dir, market: "T", orderbookPath: ob, tradesPath: join(dir, "nope.csv") })).rejects.toThrow(/nope\.csv/);
     // an empty book file: the storage layer may refuse it (naming the file) or yield no rows
-    await expect(runBacktest({ config: cfg, dataDir: dir, market: "T", orderbookPath: bookCsv([]), tradesPath: tradeCsv(["1700000000500,100,1,buy"]), quiet: true, write: false })).rejects.toThrow(/no order-book rows|ob_.*\.csv/);
+    await expect(runBacktest({ config: cfg, dataDir: dir, market: "T", orderbookPath: bookCsv([]), tradesPath: tradeCsv(["1700000000500,100,1,buy"]) })).rejects.toThrow(/no order-book rows|ob_.*\.csv/);
     // a header-only trades file: refused by storage, or read as no trades (then zero fills)
-    const e = await runBacktest({ config: cfg, dataDir: dir, market: "T", orderbookPath: ob, tradesPath: tradeCsv([]), quiet: true, write: false }).catch((x) => x);
+    const e = await runBacktest({ config: cfg, dataDir: dir, market: "T", orderbookPath: ob, tradesPath: tradeCsv([]) }).catch((x) => x);
     if (e instanceof Error) expect(e).toBeInstanceOf(DataError);
     else {
       expect(e.summary.total_fills).toBe(0);
@@ -106,18 +106,18 @@ describe("end to end on degenerate inputs: no crash, no NaN metric", () => {
     }
   });
   test("a single book row and a window with nothing in it", async () => {
-    const one = await runBacktest({ config: cfg, dataDir: dir, market: "T", orderbookPath: bookCsv(["1700000000000,100,1,100.2,1"]), tradesPath: tradeCsv(["1700000000500,100,1,buy"]), quiet: true, write: false });
+    const one = await runBacktest({ config: cfg, dataDir: dir, market: "T", orderbookPath: bookCsv(["1700000000000,100,1,100.2,1"]), tradesPath: tradeCsv(["1700000000500,100,1,buy"]) });
     expect(one.summary.total_fills).toBe(0);
     finite(one.summary);
-    await expect(runBacktest({ config: cfg, dataDir: dir, market: "T", orderbookPath: ob, tradesPath: tradeCsv(["1700000000500,100,1,buy"]), fromMs: 1, toMs: 2, quiet: true, write: false })).rejects.toThrow(/no order-book rows/);
+    await expect(runBacktest({ config: cfg, dataDir: dir, market: "T", orderbookPath: ob, tradesPath: tradeCsv(["1700000000500,100,1,buy"]), fromMs: 1, toMs: 2 })).rejects.toThrow(/no order-book rows/);
   });
   test("unsorted trades file: DataError", async () => {
     const tr = tradeCsv(["1700000005000,100.3,1,buy", "1700000004000,100.3,1,buy"]);
-    await expect(runBacktest({ config: cfg, dataDir: dir, market: "T", orderbookPath: ob, tradesPath: tr, quiet: true, write: false })).rejects.toThrow(/not in time order/);
+    await expect(runBacktest({ config: cfg, dataDir: dir, market: "T", orderbookPath: ob, tradesPath: tr })).rejects.toThrow(/not in time order/);
   });
   test("a market whose book is always one-sided never quotes and stays finite", async () => {
     const half = bookCsv(Array.from({ length: 50 }, (_, i) => `${1_700_000_000_000 + i * 1000},100,1,,`));
-    const out = await runBacktest({ config: cfg, dataDir: dir, market: "T", orderbookPath: half, tradesPath: tradeCsv(["1700000010000,99,1,sell"]), quiet: true, write: false }).catch((e) => e);
+    const out = await runBacktest({ config: cfg, dataDir: dir, market: "T", orderbookPath: half, tradesPath: tradeCsv(["1700000010000,99,1,sell"]) }).catch((e) => e);
     if (out instanceof Error) expect(out).toBeInstanceOf(DataError); // CSV reader may refuse empty cells: still a clear error
     else {
       expect(out.summary.quotes_computed).toBe(0);

@@ -12,7 +12,7 @@ import { resolveMarket } from "../../src/config/market.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
 import { engineOptionsFromConfig } from "../../src/model/engine.ts";
 import { allocBook, allocTrades } from "../../src/storage/batch.ts";
-import { writeBookPart, writeTradePart } from "../../src/storage/write_parts.ts";
+import { writeBookPart, writeTradePart } from "../../src/storage/parquet/index.ts";
 import { rng } from "./synthetic.ts";
 
 describe("chartSubdivision", () => {

@@ -14,7 +14,7 @@ import { runBacktest } from "../../src/backtest/run.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
 import { concatTrades, allocTrades } from "../../src/storage/batch.ts";
 import { openTradeSource } from "../../src/storage/sources.ts";
-import { writeTradePart } from "../../src/storage/write_parts.ts";
+import { writeTradePart } from "../../src/storage/parquet/index.ts";
 import { withLogLines } from "../support/log_capture.ts";
 
 const SAMPLE = join(import.meta.dir, "../../src/demo/sample");
@@ -43,7 +43,7 @@ const config = v.parse(ConfigSchema, {
   markets_config: { "BTC-USD": { tick_size: 1, lot_size: 0.0001, max_inventory: 0.01, order_notional: 100 } },
 });
 const run = (tradesPath: string, fillModel: "queue" | "cross") =>
-  runBacktest({ config: { ...config, fill_model: fillModel }, dataDir: "unused", market: "BTC-USD", orderbookPath: BOOKS, tradesPath, quiet: true, write: false });
+  runBacktest({ config: { ...config, fill_model: fillModel }, dataDir: "unused", market: "BTC-USD", orderbookPath: BOOKS, tradesPath });
 
 describe("events before the first order-book row", () => {
   for (const fm of ["queue", "cross"] as const) {

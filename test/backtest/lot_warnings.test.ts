@@ -16,7 +16,7 @@ async function warningsOf(btc: Record<string, number>, extra: Record<string, num
   const config = v.parse(ConfigSchema, { warmup_period_seconds: 120, ...extra, markets_config: { "BTC-USD": { tick_size: 1, lot_size: 0.0001, ...btc } } });
   const { lines, value: out } = await withLogLines(() => runBacktest({
     config, dataDir: "unused", market: "BTC-USD",
-    orderbookPath: join(SAMPLE, "orderbook.parquet"), tradesPath: join(SAMPLE, "trades.parquet"), quiet: true, write: false,
+    orderbookPath: join(SAMPLE, "orderbook.parquet"), tradesPath: join(SAMPLE, "trades.parquet"),
   }), "warn");
   return { warnings: lines, fills: out.summary.total_fills };
 }

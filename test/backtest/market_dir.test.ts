@@ -4,9 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
 import { runBacktest } from "../../src/backtest/run.ts";
+import { backtestPaths, writeBacktestOutputs } from "../../src/report/backtest_outputs.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
 import { orderbookPartName, partName, partsDir } from "../../src/storage/layout.ts";
-import { writeBookPart, writeFundingPart, writeTradePart } from "../../src/storage/write_parts.ts";
+import { writeBookPart, writeFundingPart, writeTradePart } from "../../src/storage/parquet/index.ts";
 import { sliceBook, sliceTrades } from "../../src/storage/batch.ts";
 import { synMarket } from "./synthetic.ts";
 
@@ -36,17 +37,19 @@ test("market directory with book, trade and funding parts, and a time slice", as
   const config = v.parse(ConfigSchema, {
     fill_model: "cross", tick_size: 0.1, max_inventory: 5, order_notional: 3000, warmup_period_seconds: 60, initial_capital: 100_000,
   });
-  const full = await runBacktest({ config, dataDir: data, market, quiet: true });
+  const full = await runBacktest({ config, dataDir: data, market });
+  const files = backtestPaths(undefined, data, market);
+  writeBacktestOutputs(full, files);
   expect(full.events).toEqual({ books: 6000, trades: m.trades.length, funding: m.funding.length });
   expect(full.summary.total_fills).toBeGreaterThan(0);
   expect(full.summary.funding).not.toBe(0);
   expect(full.reconciliation).toBeLessThan(1e-9);
-  expect(full.files!.results).toBe(join(data, "syn_usd", "backtest_results.csv"));
-  for (const f of Object.values(full.files!)) expect(existsSync(f)).toBe(true);
-  expect(JSON.parse(readFileSync(full.files!.summary, "utf8")).events.funding).toBe(m.funding.length);
+  expect(files.results).toBe(join(data, "syn_usd", "backtest_results.csv"));
+  for (const f of Object.values(files)) expect(existsSync(f)).toBe(true);
+  expect(JSON.parse(readFileSync(files.summary, "utf8")).events.funding).toBe(m.funding.length);
 
   const from = m.books.timestampMs[1000]!, to = m.books.timestampMs[4000]!;
-  const part = await runBacktest({ config, dataDir: data, market, fromMs: from, toMs: to, quiet: true, write: false });
+  const part = await runBacktest({ config, dataDir: data, market, fromMs: from, toMs: to });
   expect(part.events.books).toBe(3000);
   expect(part.summary.first_ts).toBeGreaterThanOrEqual(from);
   expect(part.summary.last_ts).toBeLessThan(to);
@@ -61,5 +64,5 @@ test("an invalid tick_size in market.json is a DataError naming file and key, no
   await writeTradePart(join(partsDir(data, market, "trades"), partName(m.trades.timestampMs[0]!, 0)), { ...m.trades, market });
   writeFileSync(join(data, "syn_usd", "market.json"), JSON.stringify({ name: market, tick_size: -1, lot_size: 0.001 }));
   const config = v.parse(ConfigSchema, { tick_size: 0.1 });
-  await expect(runBacktest({ config, dataDir: data, market, quiet: true, write: false })).rejects.toThrow(/market\.json: tick_size: expected a positive number, got -1/);
+  await expect(runBacktest({ config, dataDir: data, market })).rejects.toThrow(/market\.json: tick_size: expected a positive number, got -1/);
 });

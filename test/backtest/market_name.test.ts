@@ -14,7 +14,7 @@ const SAMPLE = join(import.meta.dir, "../../src/demo/sample"); // BTC-USD
 async function warningsFor(market: string): Promise<string[]> {
   const config = v.parse(ConfigSchema, { warmup_period_seconds: 120, tick_size: 1 });
   const run = () => runBacktest({
-    config, dataDir: "unused", market, quiet: true, write: false,
+    config, dataDir: "unused", market,
     orderbookPath: join(SAMPLE, "orderbook.parquet"), tradesPath: join(SAMPLE, "trades.parquet"),
   });
   return (await withLogLines(run, "warn")).lines;

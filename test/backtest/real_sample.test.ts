@@ -16,7 +16,7 @@ test("real sample: every fill model gives sane, ordered, accounting-clean result
       fill_model, gamma_mode: "constant", risk_aversion_gamma: 0.1, inventory_horizon_seconds: 1800, maker_fee_bps: 0, taker_fee_bps: 2.5,
       markets_config: { "BTC-USD": { tick_size: TICK, lot_size: LOT, max_inventory: MAX_INV, order_notional: 100 } },
     });
-    const r = await runBacktest({ config, dataDir: "/nonexistent", market: "BTC-USD", orderbookPath: join(SAMPLE, "orderbook.parquet"), tradesPath: join(SAMPLE, "trades.parquet"), quiet: true, write: false });
+    const r = await runBacktest({ config, dataDir: "/nonexistent", market: "BTC-USD", orderbookPath: join(SAMPLE, "orderbook.parquet"), tradesPath: join(SAMPLE, "trades.parquet") });
     out[fill_model] = r;
     const s = r.summary;
     for (const [k, x] of Object.entries(s)) if (typeof x === "number") expect([k, Number.isFinite(x)]).toEqual([k, true]);

@@ -13,7 +13,7 @@ import { ConfigSchema } from "../../src/config/schema.ts";
 import { engineOptionsFromConfig } from "../../src/model/engine.ts";
 import { sliceBook, sliceTrades } from "../../src/storage/batch.ts";
 import { orderbookPartName, partName, partsDir } from "../../src/storage/layout.ts";
-import { writeBookPart, writeFundingPart, writeTradePart } from "../../src/storage/write_parts.ts";
+import { writeBookPart, writeFundingPart, writeTradePart } from "../../src/storage/parquet/index.ts";
 import { expectSame } from "./expect_same.ts";
 import { synMarket } from "./synthetic.ts";
 

@@ -13,7 +13,7 @@ import { ConfigSchema } from "../../src/config/schema.ts";
 import { allocBook, concatTrades } from "../../src/storage/batch.ts";
 import { openTradeSource } from "../../src/storage/sources.ts";
 import { Side } from "../../src/storage/types.ts";
-import { writeBookPart, writeTradePart } from "../../src/storage/write_parts.ts";
+import { writeBookPart, writeTradePart } from "../../src/storage/parquet/index.ts";
 import { withLogLines } from "../support/log_capture.ts";
 
 const SAMPLE = join(import.meta.dir, "../../src/demo/sample");
@@ -30,7 +30,7 @@ async function tradesWithoutSide(): Promise<string> {
 
 async function warningsOf(tradesPath: string): Promise<string[]> {
   const config = v.parse(ConfigSchema, { warmup_period_seconds: 120, markets_config: { "BTC-USD": { tick_size: 1, lot_size: 0.0001, max_inventory: 0.01, order_notional: 100 } } });
-  const run = () => runBacktest({ config, dataDir: "unused", market: "BTC-USD", orderbookPath: join(SAMPLE, "orderbook.parquet"), tradesPath, quiet: true, write: false });
+  const run = () => runBacktest({ config, dataDir: "unused", market: "BTC-USD", orderbookPath: join(SAMPLE, "orderbook.parquet"), tradesPath });
   return (await withLogLines(run, "warn")).lines;
 }
 
@@ -74,7 +74,7 @@ describe("κ at its search bound", () => {
     const dir = mkdtempSync(join(tmpdir(), "emm-kbound-"));
     await writeBookPart(join(dir, "book.parquet"), books);
     const config = v.parse(ConfigSchema, { warmup_period_seconds: 120, markets_config: { "ETH-USD": { tick_size: 0.1, lot_size: 0.001, max_inventory: 0.3, order_notional: 100 } } });
-    const run = () => runBacktest({ config, dataDir: "unused", market: "ETH-USD", orderbookPath: join(dir, "book.parquet"), tradesPath: ETH, quiet: true, write: false });
+    const run = () => runBacktest({ config, dataDir: "unused", market: "ETH-USD", orderbookPath: join(dir, "book.parquet"), tradesPath: ETH });
     const { lines: warnings } = await withLogLines(run, "warn");
     expect(warnings.some((x) => /κ sits at its search bound \(1 or 1e6\) in \d+ of \d+ calibrations/.test(x))).toBe(true);
   });

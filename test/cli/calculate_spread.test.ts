@@ -165,8 +165,8 @@ describe("calculate_spread on unsorted input", () => {
 
 describe("calculate_spread on a collector-style data directory", () => {
   test("default paths, market.json tick, and --now from the latest window of the parts", async () => {
-    const { readBookFile, readTradeFile } = await import("../../src/storage/read_parquet.ts");
-    const { writeBookPart, writeTradePart } = await import("../../src/storage/write_parts.ts");
+    const { readBookFile, readTradeFile } = await import("../../src/storage/parquet/index.ts");
+    const { writeBookPart, writeTradePart } = await import("../../src/storage/parquet/index.ts");
     const { concatBooks, concatTrades, sliceBook, sliceTrades } = await import("../../src/storage/batch.ts");
     const { orderbookPartName, partName } = await import("../../src/storage/layout.ts");
     const { mkdirSync } = await import("node:fs");

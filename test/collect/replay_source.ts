@@ -8,7 +8,7 @@ import { DecimalScale } from "../../src/exchange/decimal.ts";
 import { encodeOrderbookMessage, encodeTradesMessage } from "../../src/exchange/encode.ts";
 import type { Level, PublicTrade } from "../../src/exchange/messages.ts";
 import { concatBooks, concatTrades } from "../../src/storage/batch.ts";
-import { readBookFile, readTradeFile } from "../../src/storage/read_parquet.ts";
+import { readBookFile, readTradeFile } from "../../src/storage/parquet/index.ts";
 import type { BookBatch, TradeBatch } from "../../src/storage/types.ts";
 
 export const DATA_DIR = join(import.meta.dir, "../fixtures/standx-btc-usd-2h");

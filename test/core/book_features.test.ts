@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { tableFromIPC, type Table } from "apache-arrow";
 import { bookFeatures, type TopOfBook } from "../../src/core/book_features.ts";
 import { bookFeaturesRef } from "../../src/core/reference.ts";
-import { parquet } from "../../src/storage/parquet.ts";
+import { parquet } from "../../src/storage/parquet/index.ts";
 
 const sample = join(import.meta.dir, "../fixtures/standx-btc-usd-2h/orderbook.parquet");
 

@@ -6,16 +6,15 @@ import { ConfigSchema } from "../../src/config/schema.ts";
 import { engineOptionsFromConfig, type EngineOptions } from "../../src/model/engine.ts";
 import { quoteParamsFromConfig } from "../../src/model/quote.ts";
 import { SpreadSeries, spreadQuoteParams } from "../../src/model/spread_series.ts";
-import { forEachEvent, mergeChunks } from "../../src/storage/merge.ts";
-import { openBookSource, openTradeSource } from "../../src/storage/sources.ts";
+import { forEachEvent, openEvents } from "../../src/storage/events.ts";
 
 const D = join(import.meta.dir, "../fixtures/standx-btc-usd-2h");
 
 async function run(overrides: Record<string, unknown>, engine: Partial<EngineOptions> = {}) {
   const config = v.parse(ConfigSchema, overrides);
   const s = new SpreadSeries({ ...engineOptionsFromConfig(config), ...engine }, spreadQuoteParams(quoteParamsFromConfig(config, resolveMarket(config, "BTC-USD", { name: "BTC-USD", tick_size: 0.1 }))), 1000);
-  for await (const c of mergeChunks(openBookSource(join(D, "orderbook.parquet")), openTradeSource(join(D, "trades.parquet")))) {
-    forEachEvent(c, (i) => s.onBook(c.book, i), (j) => s.onTrade(c.trades, j));
+  for await (const c of openEvents({ books: join(D, "orderbook.parquet"), trades: join(D, "trades.parquet"), funding: null })) {
+    forEachEvent(c, (b, i) => s.onBook(b, i), (t, j) => s.onTrade(t, j));
   }
   s.finish();
   return s.rows;

@@ -14,7 +14,7 @@ import { engineOptionsFromConfig } from "../../src/model/engine.ts";
 import { quoteParamsFromConfig } from "../../src/model/quote.ts";
 import { SpreadSeries, spreadQuoteParams } from "../../src/model/spread_series.ts";
 import { concatBooks, concatTrades, sliceBook, sliceTrades } from "../../src/storage/batch.ts";
-import { forEachEvent } from "../../src/storage/merge.ts";
+import { forEachEvent } from "../../src/storage/events.ts";
 import { openBookSource, openTradeSource } from "../../src/storage/sources.ts";
 import type { BookBatch, TradeBatch } from "../../src/storage/types.ts";
 
@@ -29,7 +29,7 @@ async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
 function series(books: BookBatch, trades: TradeBatch) {
   const config = v.parse(ConfigSchema, { tick_size: 1 });
   const s = new SpreadSeries(engineOptionsFromConfig(config), spreadQuoteParams(quoteParamsFromConfig(config, resolveMarket(config, "BTC-USD"))), config.effective_volume_threshold);
-  forEachEvent({ book: books, trades }, (i) => s.onBook(books, i), (j) => s.onTrade(trades, j));
+  forEachEvent({ books: [books], trades: [trades], funding: [], last: true }, (b, i) => s.onBook(b, i), (t, j) => s.onTrade(t, j));
   s.finish();
   return s;
 }

@@ -4,13 +4,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
 import { summarize } from "../../src/backtest/metrics.ts";
-import { runBacktest } from "../../src/backtest/run.ts";
+import { runBacktest, type BacktestOptions } from "../../src/backtest/run.ts";
+import { backtestPaths, writeBacktestOutputs } from "../../src/report/backtest_outputs.ts";
 import { runStreamed } from "../../src/backtest/stream.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
 import { engineOptionsFromConfig } from "../../src/model/engine.ts";
 import { lineChart, timeTicks } from "../../src/report/html.ts";
 import { allocBook, allocTrades } from "../../src/storage/batch.ts";
-import { writeBookPart, writeTradePart } from "../../src/storage/write_parts.ts";
+import { writeBookPart, writeTradePart } from "../../src/storage/parquet/index.ts";
+
+
+/** A backtest whose files are written as the CLI writes them: `results` and its siblings. */
+async function backtestTo(results: string, o: BacktestOptions) {
+  const out = await runBacktest(o);
+  const files = backtestPaths(results, o.dataDir, o.market);
+  writeBacktestOutputs(out, files);
+  return { ...out, files };
+}
 
 const SAMPLE = join(import.meta.dir, "../fixtures/standx-btc-usd-2h");
 /** The demo's embedded 20-minute sample (src/demo), with the demo's settings (src/demo/run_demo.ts). */
@@ -44,8 +54,8 @@ describe("report.html", () => {
   test("is self-contained: no external URL, no network fetches", async () => {
     const dir = mkdtempSync(join(tmpdir(), "bt-html-"));
     const cfg = v.parse(ConfigSchema, { fill_model: "queue", tick_size: 0.1, max_inventory: 0.01, order_notional: 100 });
-    const out = await runBacktest({ config: cfg, dataDir: dir, market: "BTC-USD", orderbookPath: join(SAMPLE, "orderbook.parquet"), tradesPath: join(SAMPLE, "trades.parquet"), output: join(dir, "backtest_results.csv"), quiet: true });
-    const html = readFileSync(out.files!.report, "utf8");
+    const out = await backtestTo(join(dir, "backtest_results.csv"), { config: cfg, dataDir: dir, market: "BTC-USD", orderbookPath: join(SAMPLE, "orderbook.parquet"), tradesPath: join(SAMPLE, "trades.parquet") });
+    const html = readFileSync(out.files.report, "utf8");
     expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
     expect(html).not.toContain("@import");
     expect((html.match(/<svg class="chart"/g) ?? []).length).toBe(4);
@@ -55,8 +65,8 @@ describe("report.html", () => {
   test.skipIf(!CHROMIUM)("renders its four charts in headless Chromium without console errors; screenshot saved", async () => {
     const dir = mkdtempSync(join(tmpdir(), "bt-chromium-"));
     const cfg = v.parse(ConfigSchema, { fill_model: "queue", tick_size: 0.1, max_inventory: 0.01, order_notional: 100 });
-    const out = await runBacktest({ config: cfg, dataDir: dir, market: "BTC-USD", orderbookPath: join(SAMPLE, "orderbook.parquet"), tradesPath: join(SAMPLE, "trades.parquet"), output: join(dir, "backtest_results.csv"), quiet: true });
-    const url = `file://${out.files!.report}`;
+    const out = await backtestTo(join(dir, "backtest_results.csv"), { config: cfg, dataDir: dir, market: "BTC-USD", orderbookPath: join(SAMPLE, "orderbook.parquet"), tradesPath: join(SAMPLE, "trades.parquet") });
+    const url = `file://${out.files.report}`;
     const a = chromium(url, ["--dump-dom"], join(dir, "profile1"));
     expect(a.code).toBe(0);
     expect(a.dom).toContain('data-rendered="4"'); // the inline check found a laid-out line in every chart
@@ -72,12 +82,12 @@ describe("report.html", () => {
     const dir = mkdtempSync(join(tmpdir(), "bt-demo-"));
     const cfg = v.parse(ConfigSchema, DEMO_CONFIG);
     const books = join(DEMO, "orderbook.parquet"), trades = join(DEMO, "trades.parquet");
-    const out = await runBacktest({ config: cfg, dataDir: dir, market: "BTC-USD", orderbookPath: books, tradesPath: trades, output: join(dir, "backtest_results.csv"), quiet: true });
+    const out = await backtestTo(join(dir, "backtest_results.csv"), { config: cfg, dataDir: dir, market: "BTC-USD", orderbookPath: books, tradesPath: trades });
     const span = (out.summary.last_ts - out.summary.first_ts) / 1000;
     expect(span).toBeGreaterThan(15 * 60);
     expect(out.result.samples.ts.length).toBe(Math.floor(span / 60) + 2); // what the charts drew before
     expect(out.chart.stepMs).toBe(1000);
-    const html = readFileSync(out.files!.report, "utf8");
+    const html = readFileSync(out.files.report, "utf8");
     const pts = chartPoints(html);
     expect(pts.length).toBe(4);
     expect(pts[0]).toBe(Math.floor(span) + 2); // equity: every second + the close
@@ -86,7 +96,7 @@ describe("report.html", () => {
     // the metrics: bit-identical to a run that samples only on equity_sample_seconds
     const plain = await runStreamed({ books, trades, funding: null, levels: cfg.max_depth_levels, tickSize: out.market.tickSize, engine: engineOptionsFromConfig(cfg), params: out.params });
     expect(plain.chart).toBeNull();
-    const json = JSON.parse(readFileSync(out.files!.summary, "utf8"));
+    const json = JSON.parse(readFileSync(out.files.summary, "utf8"));
     expect(json.summary).toEqual(JSON.parse(JSON.stringify(summarize(plain.result, out.params))));
     expect(out.summary).toEqual(summarize(plain.result, out.params));
   }, 60_000);
@@ -120,11 +130,11 @@ describe("report.html", () => {
     await writeBookPart(books, b);
     await writeTradePart(trades, tr);
     const cfg = v.parse(ConfigSchema, { tick_size: 0.1, max_inventory: 1, order_notional: 10, warmup_period_seconds: 0 });
-    const out = await runBacktest({ config: cfg, dataDir: dir, market: "T-USD", orderbookPath: books, tradesPath: trades, output: join(dir, "out", "backtest_results.csv"), quiet: true });
+    const out = await backtestTo(join(dir, "out", "backtest_results.csv"), { config: cfg, dataDir: dir, market: "T-USD", orderbookPath: books, tradesPath: trades });
     const want = { bad_trades: 3, duplicate_trades: 1, one_sided_books: 2, crossed_books: 1 };
     expect(out.dataQuality).toEqual(want);
-    expect(JSON.parse(readFileSync(out.files!.summary, "utf8")).data_quality).toEqual(want);
-    const html = readFileSync(out.files!.report, "utf8");
+    expect(JSON.parse(readFileSync(out.files.summary, "utf8")).data_quality).toEqual(want);
+    const html = readFileSync(out.files.report, "utf8");
     const table = /<table class="summary" id="data-quality">(.*?)<\/table>/.exec(html)?.[1] ?? "";
     const cells = Object.fromEntries([...table.matchAll(/<tr><th>(\w+)<\/th><td>(\d+)<\/td>/g)].map((m) => [m[1], Number(m[2])]));
     expect(cells).toEqual(want);

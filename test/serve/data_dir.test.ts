@@ -9,7 +9,7 @@ import { startServer } from "../../src/serve/server.ts";
 import { allocBook, allocFunding, allocTrades } from "../../src/storage/batch.ts";
 import { marketPath, orderbookPartName, partName, partsDir } from "../../src/storage/layout.ts";
 import { Side } from "../../src/storage/types.ts";
-import { writeBookPart, writeFundingPart, writeTradePart } from "../../src/storage/write_parts.ts";
+import { writeBookPart, writeFundingPart, writeTradePart } from "../../src/storage/parquet/index.ts";
 import { receive } from "./helpers.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "emm-serve-"));

@@ -3,12 +3,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DataError, UsageError } from "../../src/errors.ts";
-import { boolData, float64Data, nullableFloat64Data, constantUtf8Data, int64Data, tableOf, timestampMsData } from "../../src/storage/arrow_columns.ts";
+import { boolData, float64Data, nullableFloat64Data, constantUtf8Data, int64Data, tableOf, timestampMsData } from "../../src/storage/parquet/_arrow_columns.ts";
 import { concatBooks, concatTrades } from "../../src/storage/batch.ts";
 import { orderbookPartName, partName } from "../../src/storage/layout.ts";
 import { openBookSource, openTradeSource, type SkippedPart } from "../../src/storage/sources.ts";
 import { Side } from "../../src/storage/types.ts";
-import { encodeParquet, writeBookPart, writeTradePart } from "../../src/storage/write_parts.ts";
+import { encodeParquet, writeBookPart, writeTradePart } from "../../src/storage/parquet/index.ts";
 import { publishFile } from "../../src/storage/atomic.ts";
 import { collect, randomBook, randomTrades, rng, errorOf } from "./helpers.ts";
 
@@ -190,7 +190,7 @@ describe("files written by the original Rust collector", () => {
 describe("book values that are not prices", () => {
   test("±Infinity prices and non-finite sizes in a Parquet part are missing levels, like NaN and ≤ 0 (a CSV refuses them outright)", async () => {
     const { allocBook } = await import("../../src/storage/batch.ts");
-    const { writeBookPart } = await import("../../src/storage/write_parts.ts");
+    const { writeBookPart } = await import("../../src/storage/parquet/index.ts");
     const b = allocBook("BTC-USD", 1, 4);
     const px = [100, Infinity, 100, 100];
     const qty = [1, 1, Infinity, -Infinity];

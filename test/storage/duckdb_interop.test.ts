@@ -7,7 +7,7 @@ import { concatBooks, concatTrades } from "../../src/storage/batch.ts";
 import { orderbookPartName, partName } from "../../src/storage/layout.ts";
 import { openBookSource, openTradeSource } from "../../src/storage/sources.ts";
 import { Side } from "../../src/storage/types.ts";
-import { writeBookPart, writeTradePart } from "../../src/storage/write_parts.ts";
+import { writeBookPart, writeTradePart } from "../../src/storage/parquet/index.ts";
 import { collect, randomBook, randomTrades, rng, FIXTURES } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "emm-duck-"));

@@ -4,11 +4,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { concatBooks } from "../../src/storage/batch.ts";
-import { projectParquet } from "../../src/storage/projected_file.ts";
-import { readBookFile, readerStats, readTradeFile } from "../../src/storage/read_parquet.ts";
-import { decodeStruct, encodeStruct } from "../../src/storage/thrift_compact.ts";
+import { projectParquet } from "../../src/storage/parquet/_projected_file.ts";
+import { readBookFile, readerStats, readTradeFile, writeBookPart } from "../../src/storage/parquet/index.ts";
+import { decodeStruct, encodeStruct } from "../../src/storage/parquet/_thrift_compact.ts";
 import type { BookBatch } from "../../src/storage/types.ts";
-import { writeBookPart } from "../../src/storage/write_parts.ts";
 import { collect, randomBook, rng, FIXTURES } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "emm-proj-"));

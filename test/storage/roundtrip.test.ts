@@ -6,7 +6,7 @@ import { concatBooks, concatTrades } from "../../src/storage/batch.ts";
 import { orderbookPartName, partName } from "../../src/storage/layout.ts";
 import { openBookSource, openFundingSource, openTradeSource } from "../../src/storage/sources.ts";
 import type { BookBatch } from "../../src/storage/types.ts";
-import { writeBookPart, writeFundingPart, writeTradePart } from "../../src/storage/write_parts.ts";
+import { writeBookPart, writeFundingPart, writeTradePart } from "../../src/storage/parquet/index.ts";
 import { collect, randomBook, randomTrades, rng } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "emm-rt-"));

@@ -3,8 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { allocBook, allocTrades } from "../../src/storage/batch.ts";
-import { parquet } from "../../src/storage/parquet.ts";
-import { writeBookPart, writeTradePart } from "../../src/storage/write_parts.ts";
+import { parquet, writeBookPart, writeTradePart } from "../../src/storage/parquet/index.ts";
 import { Side } from "../../src/storage/types.ts";
 import { DataError } from "../../src/errors.ts";
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { main } from "../../src/main.ts";
 import { resolveInputs } from "../../src/cli/verify_orderbook.ts";
 import { orderbookPartName, partName, partsDir } from "../../src/storage/layout.ts";
-import { writeBookPart, writeTradePart } from "../../src/storage/write_parts.ts";
+import { writeBookPart, writeTradePart } from "../../src/storage/parquet/index.ts";
 import type { BookBatch, TradeBatch } from "../../src/storage/types.ts";
 import { verifyMarket } from "../../src/verify/files.ts";
 import { CHECK_IDS, type CheckId } from "../../src/verify/tally.ts";

@@ -16,7 +16,7 @@
  * Only flat schemas are handled; anything unexpected returns null (caller reads the whole file).
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { decodeStruct, dropFields, encodeStruct, field, setField, T, type TList, type TStruct } from "./thrift_compact.ts";
+import { decodeStruct, dropFields, encodeStruct, field, setField, T, type TList, type TStruct } from "./_thrift_compact.ts";
 
 const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 

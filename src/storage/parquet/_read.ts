@@ -16,10 +16,10 @@
 import { readFileSync, statSync } from "node:fs";
 import { Table as ArrowTable, tableFromIPC, type Schema, type Table } from "apache-arrow";
 import type { ParquetFile } from "parquet-wasm/esm";
-import { parquet } from "./parquet.ts";
-import { projectParquet } from "./projected_file.ts";
-import { ColumnTypeError, fieldKind, toCodes, toEpochMs, toFloat64, toInt64, toTriState } from "./arrow_read.ts";
-import { Side, TradeType, type BookBatch, type FundingBatch, type TradeBatch } from "./types.ts";
+import { parquet } from "./_wasm.ts";
+import { projectParquet } from "./_projected_file.ts";
+import { ColumnTypeError, fieldKind, toCodes, toEpochMs, toFloat64, toInt64, toTriState } from "./_arrow_read.ts";
+import { Side, TradeType, type BookBatch, type FundingBatch, type TradeBatch } from "../types.ts";
 
 /** A file that cannot be read (bad footer, wrong schema, corrupt page); its name is in `path`. */
 export class PartError extends Error {

@@ -1,0 +1,60 @@
+/**
+ * The files of one backtest, written at the edge from its outcome (src/backtest/run.ts computes,
+ * this writes): backtest_results.csv (per recalibration), fills.csv, summary.json and report.html,
+ * the last three next to the first.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { BacktestOutcome } from "../backtest/run.ts";
+import { AppError, describeError } from "../errors.ts";
+import { marketPath } from "../storage/layout.ts";
+import { backtestReportHtml } from "./backtest_report.ts";
+import { fillsCsv, resultsCsv } from "./csv.ts";
+
+export interface BacktestPaths {
+  results: string;
+  fills: string;
+  summary: string;
+  report: string;
+}
+
+/** The output paths: `results` (default {data}/{market_dir}/backtest_results.csv) and its siblings. */
+export function backtestPaths(results: string | undefined, dataDir: string, market: string): BacktestPaths {
+  const r = results ?? join(marketPath(dataDir, market), "backtest_results.csv");
+  const dir = dirname(r);
+  return { results: r, fills: join(dir, "fills.csv"), summary: join(dir, "summary.json"), report: join(dir, "report.html") };
+}
+
+/** Writes the four files; a path that cannot be written is the user's: one AppError naming it. */
+export function writeBacktestOutputs(out: BacktestOutcome, paths: BacktestPaths): void {
+  const { config, params, result } = out;
+  const meta = {
+    market: out.marketName,
+    fill_model: config.fill_model,
+    queue_model: config.fill_model === "queue" ? config.queue_model : null,
+    requote: config.requote,
+    order_latency_ms: config.order_latency_ms,
+    gamma_mode: config.gamma_mode,
+    tick_size: out.market.tickSize,
+    lot_size: out.market.lotSize,
+    order_notional: params.orderNotional,
+    maker_fee_bps: out.market.makerFeeBps,
+    taker_fee_bps: out.market.takerFeeBps,
+    events: out.events,
+  };
+  const contents: [string, string][] = [
+    [paths.results, resultsCsv(result, out.schedule, params.capital)],
+    [paths.fills, fillsCsv(result)],
+    [paths.summary, JSON.stringify({ ...meta, summary: out.summary, data_quality: out.dataQuality }, null, 2) + "\n"],
+    [paths.report, backtestReportHtml(out.marketName, config, out.summary, out.chart, out.dataQuality)],
+  ];
+  try {
+    for (const [path, text] of contents) {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, text);
+    }
+  } catch (e) {
+    // the user's path, not an internal failure: one line naming it (as calculate_spread)
+    throw new AppError(`--output ${paths.results}: cannot write (${describeError(e)})`);
+  }
+}
