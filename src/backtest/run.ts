@@ -88,9 +88,9 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
   const t3 = performance.now();
 
   const summary = summarize(result, params);
-  const rec = reconcile(result, params.capital);
-  if (!(rec <= 1e-9 * Math.max(1, summary.notional / 1e6))) {
-    throw new AppError(`accounting check failed: final PnL differs from the sum of fill cash flows by ${rec}`);
+  const { diff: rec, tolerance } = reconcile(result, params.capital);
+  if (!(rec <= tolerance)) {
+    throw new AppError(`accounting check failed: final PnL differs from the sum of fill cash flows by ${rec} (tolerance ${tolerance.toPrecision(3)}, 1e-13 of the money moved)`);
   }
   for (const [k, v] of Object.entries(summary)) {
     if (typeof v === "number" && !Number.isFinite(v)) throw new AppError(`internal error: metric ${k} is ${v}`);
