@@ -32,6 +32,8 @@ export interface BacktestOptions {
   notional?: number;
   fromMs?: number;
   toMs?: number;
+  /** Read on past unreadable Parquet parts (listed in dataQuality.skipped_parts); default: stop, exit 3. */
+  skipBadParts?: boolean;
   /** After each chunk: book rows simulated so far and the time of the last one. */
   onProgress?: (bookRows: number, ts: number) => void;
 }
@@ -71,6 +73,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
     funding: o.orderbookPath || o.tradesPath ? null : spec,
     fromMs: o.fromMs,
     toMs: o.toMs,
+    skipBadParts: o.skipBadParts,
     levels: config.fill_model === "queue" ? config.max_depth_levels : 0,
     tickSize: market.tickSize,
     engine: engineOptionsFromConfig(config),
@@ -83,7 +86,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
   });
   const { result, schedule, stats: st, events } = run;
   const chart = run.chart!;
-  const quality = dataQuality(st);
+  const quality = dataQuality(st, run.skippedParts);
   for (const d of runDiagnostics(o.market, config, params, run)) log[d.level](d.text);
   const t3 = performance.now();
 

@@ -5,7 +5,7 @@ import { log, setLogLevel } from "../log.ts";
 import { backtestPaths, writeBacktestOutputs } from "../report/backtest_outputs.ts";
 import { progressBar } from "../report/progress.ts";
 import { summaryLines } from "../report/table.ts";
-import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, setup, timeArg, timeRangeArgs } from "./common.ts";
+import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, setup, skipBadPartsArg, skippedPartsLine, timeArg, timeRangeArgs } from "./common.ts";
 
 /**
  * backtest (docs/original.md §1.2, §6): event-driven simulation of AS quoting on recorded data.
@@ -18,6 +18,7 @@ export default defineCommand({
     ...jsonArg,
     ...marketSourceArgs,
     ...timeRangeArgs,
+    ...skipBadPartsArg,
     output: { type: "string", description: "Per-recalibration CSV (default {data}/{market_dir}/backtest_results.csv); fills.csv, summary.json, report.html go next to it", valueHint: "path" },
     capital: { type: "string", description: "Initial capital in USD (default initial_capital, 1000)", valueHint: "usd" },
     notional: { type: "string", description: "Order notional in USD (default order_notional, 20)", valueHint: "usd" },
@@ -49,7 +50,7 @@ export default defineCommand({
     const bar = progressBar(!args.quiet);
     const out = await runBacktest({
       config, dataDir: ctx.dataDir, market, tradesPath: args.trades, orderbookPath: args.orderbook,
-      capital, notional, fromMs, toMs,
+      capital, notional, fromMs, toMs, skipBadParts: args["skip-bad-parts"],
       onProgress: (rows, ts) => bar.update("backtest", null, `${rows.toLocaleString()} book rows${Number.isFinite(ts) ? `, at ${new Date(ts).toISOString()}` : ""}`),
     });
     bar.done();
@@ -70,6 +71,8 @@ export default defineCommand({
       for (const line of summaryLines(out.summary, { market, fillModel: config.fill_model, requote: config.requote })) console.log(line);
       console.log(`Results written to ${files.results} (+ fills.csv, summary.json, report.html)`);
     }
+    const skipped = skippedPartsLine(out.dataQuality.skipped_parts);
+    if (skipped && !args.json) (args.quiet ? log.warn : console.log)(skipped);
     log.debug(`timings: ${JSON.stringify(timings)}`);
   },
 });

@@ -3,7 +3,7 @@
  * run's chart grid (src/backtest/chart_grid.ts), the metrics from the equity_sample_seconds grid.
  */
 import type { SampleCols } from "../backtest/chart_grid.ts";
-import type { DataQuality } from "../sim/data.ts";
+import { defectCount, type DataQuality } from "../sim/data.ts";
 import type { Summary } from "../backtest/metrics.ts";
 import type { Config } from "../config/schema.ts";
 import { reportHtml, type ChartSpec } from "./html.ts";
@@ -33,7 +33,8 @@ export function backtestReportHtml(market: string, config: Config, s: Summary, c
     },
     { title: "Our quoted spread", unit: "bps of mid", x: q.ts, series: [{ name: "ask − bid", color: "#bc4c00", y: spread }] },
   ];
-  const defects = quality.bad_trades + quality.duplicate_trades + quality.one_sided_books + quality.crossed_books;
+  const defects = defectCount(quality);
+  const skipped = quality.skipped_parts;
   return reportHtml({
     title: `Backtest ${market}`,
     subtitle: `${new Date(s.first_ts).toISOString()} → ${new Date(s.last_ts).toISOString()} · fill model ${config.fill_model}` +
@@ -48,11 +49,17 @@ export function backtestReportHtml(market: string, config: Config, s: Summary, c
         ["duplicate_trades", quality.duplicate_trades, "exact repeats of the previous trade, dropped"],
         ["one_sided_books", quality.one_sided_books, "book rows with an empty side, the last mid kept"],
         ["crossed_books", quality.crossed_books, "book rows with best bid > best ask, kept"],
+        ["skipped_parts", skipped.length, skipped.length
+          ? `unreadable files read past (--skip-bad-parts): ${skipped.map((x) => `${x.file} (${x.reason})`).join("; ")}`
+          : "unreadable files read past (--skip-bad-parts)"],
       ],
     }],
     notes: [
       `Charts: ${n.toLocaleString("en-US")} points, one every ${fmtSeconds(chart.stepMs)} on a fixed grid from the first event (the last point is after the closing trade); our bid/ask are shown only while an order is live.`,
       `final_pnl is profit (final equity − initial capital). Sharpe/Sortino and drawdown are computed from equity sampled every ${s.sample_seconds} s (equity_sample_seconds), not from the chart points; Sharpe/Sortino are annualised (365 days).`,
+      ...(s.liquidations > 0
+        ? [`Liquidated ${s.liquidations} time(s), first at ${new Date(s.first_liquidation_ts!).toISOString()} (fills with source "liquidation" in fills.csv); after_liquidation: ${config.after_liquidation}.`]
+        : []),
       defects > 0 ? `The input had ${defects.toLocaleString("en-US")} defect(s), counted in the data quality table.` : "The input had no counted defects.",
     ],
   });

@@ -13,6 +13,8 @@ export interface SweepSource {
   trades?: string;
   fromMs?: number;
   toMs?: number;
+  /** Read on past unreadable Parquet parts (reported in the pool result's data quality). */
+  skipBadParts?: boolean;
 }
 
 export interface InitMsg {
