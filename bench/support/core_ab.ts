@@ -3,14 +3,15 @@
  * (this machine's speed drifts by up to 3× between runs; alternating keeps the comparison fair),
  * and a bit-for-bit check that both builds give the same results (fills, samples, rows, scalars).
  *
- *   bun bench/support/core_ab.ts old.wasm new.wasm [--rounds 9] [--data synthetic|real] [--configs queue,cross,...]
+ *   bun bench/support/core_ab.ts old.wasm new.wasm [--rounds 9] [--data synthetic|real] [--configs queue,cross,...] [--set '{"margin_model":"none"}']
  *
  * Get the old build from a worktree:
  *   git worktree add /tmp/old <rev> && (cd /tmp/old/wasm && "$PWD/../../<checkout>/node_modules/.bin/asc" --config asconfig.json --target release)
  * `--data synthetic` is bench/backtest.ts's day (run that bench once to generate it); `real` is the
  * shared StandX recording tiled to a day (bench/support/day_data.ts).
  * Config names: cross | strict | queue, suffix -rc for requote on_recalibration, -risk for the
- * risk-averse queue model.
+ * risk-averse queue model. `--set` merges config keys into every configuration (e.g. to compare a
+ * build without a feature against one with it switched off, so the results must still be identical).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -83,7 +84,7 @@ for (const name of opt("configs", "queue,cross,queue-rc,cross-rc,queue-risk,stri
   const over: Record<string, string> = { fill_model: name.split("-")[0]! };
   if (name.includes("-rc")) over.requote = "on_recalibration";
   if (name.includes("-risk")) over.queue_model = "risk_averse";
-  const c = v.parse(ConfigSchema, { markets_config: marketCfg, ...over });
+  const c = v.parse(ConfigSchema, { markets_config: marketCfg, ...JSON.parse(opt("set", "{}")), ...over });
   const p = runParamsFromConfig(c, resolveMarket(c, market));
   const best = [Infinity, Infinity];
   const last: (RunResult & { coreMs: number })[] = [];

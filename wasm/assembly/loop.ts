@@ -1,13 +1,12 @@
 // The backtest event loop: merges funding, trades and book rows in time order and hands each event
-// to the policies (orders.ts, queue.ts, account.ts, margin.ts, sample.ts). The executable specification is
-// the TypeScript reference in src/sim/reference/ (the same files by name; loop.ts there is this
+// to the policies (orders.ts, queue.ts, account.ts, margin.ts, sample.ts). The executable
+// specification is the TypeScript reference in src/sim/reference/ (the same files by name; loop.ts there is this
 // file's twin); the rules in prose are in docs/backtest.md. Data, params and outputs are pointers
 // into this module's memory, laid out as src/sim/layout.ts and src/sim/params.ts define
 // (generated/layout.ts holds the offsets, generated from them).
 import { accountBegin, accountClose, accountScalars, accountSetOutput, askFills, bidFills, cash, inv, liquidate, nFills, onFunding, overflow } from "./account";
 import { marginBegin, marginOn, marginScalars, marginWatch, stopAfterLiquidation } from "./margin";
-import { bookTs, bestAsk, bestBid, carryLastRow, fRate, fTs, lastMid, ld, marketReset, nB, nF, nT, setBook, st, trTs } from "./market";
-import { ASK, BID } from "./market";
+import { ASK, BID, bookTs, bestAsk, bestBid, carryLastRow, fRate, fTs, lastMid, ld, marketReset, nB, nF, nT, setBook, st, trTs } from "./market";
 import { cancelAll, checkOrders, everyUpdate, nextCheck, onTrade, orderSize, ordersBegin, ordersOnBook, ordersScalars, requote, restartWarmup, sameBits } from "./orders";
 import { queue, queueBegin } from "./queue";
 import { computeQuote, setQuoteParams, qBid, qAsk, qBidTk, qAskTk, qGamma, qSpread } from "./quote";
