@@ -42,6 +42,7 @@ function metricsOf(s: Summary): RunMetrics {
     inventory_pnl: s.inventory_pnl,
     final_inventory: s.inventory_before_close,
     quote_uptime_pct: s.quote_uptime_pct,
+    liquidations: s.liquidations,
   };
 }
 
