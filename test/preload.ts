@@ -1,12 +1,14 @@
-// Runs before any test file: builds the AssemblyScript core when its build is missing or older
-// than its sources (the AssemblyScript files, and the layout definition in src/sim/ that
-// `build:wasm` generates constants from), so `bun test` works on a fresh clone without a
-// separate build step.
+// Runs before any test file (in every parallel worker): builds the AssemblyScript core when its
+// build is missing or older than its sources (the AssemblyScript files, and the layout definition
+// in src/sim/ that `build:wasm` generates constants from), so `bun test` works on a fresh clone
+// without a separate build step. One worker builds; the others wait on the lock and then find it fresh.
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { withDirLock } from "./support/dir_lock.ts";
 
 const root = join(import.meta.dir, "..");
 const out = join(root, "wasm/build/core.wasm");
+const generated = join(root, "wasm/assembly/generated/layout.ts");
 const sources = [
   join(root, "wasm/asconfig.json"),
   join(root, "wasm/generate_layout.ts"),
@@ -16,7 +18,11 @@ const sources = [
     .map((f) => join(root, "wasm/assembly", f)),
 ];
 const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs));
-if (!existsSync(out) || !existsSync(join(root, "wasm/assembly/generated/layout.ts")) || statSync(out).mtimeMs < newest) {
-  const r = Bun.spawnSync([process.execPath, "run", "build:wasm"], { cwd: root, stdout: "inherit", stderr: "inherit" });
-  if (r.exitCode !== 0) throw new Error("building the WASM core failed");
+const stale = () => !existsSync(out) || !existsSync(generated) || statSync(out).mtimeMs < newest;
+if (stale()) {
+  withDirLock(join(root, "wasm/.build-lock"), () => {
+    if (!stale()) return;
+    const r = Bun.spawnSync([process.execPath, "run", "build:wasm"], { cwd: root, stdout: "inherit", stderr: "inherit" });
+    if (r.exitCode !== 0) throw new Error("building the WASM core failed");
+  });
 }

@@ -28,6 +28,25 @@ export const marketName = v.pipe(
   v.check((s) => !s.includes(".."), "market name without '..'"),
 );
 
+/** The market's directory name (`ETH-USD` → `eth_usd`): markets with equal keys would share one directory. */
+export const marketKey = (market: string): string => market.replace(/-/g, "_").toLowerCase();
+
+/**
+ * The first pair of entries that name the same market (equal, or equal but for case or `-`/`_`,
+ * so they would share a data directory), or null. Two collectors on one directory end in a lock
+ * or journal clash, so a list with such a pair is a config error.
+ */
+export function duplicateMarket(markets: readonly string[]): [string, string] | null {
+  const seen = new Map<string, string>();
+  for (const m of markets) {
+    const k = marketKey(m);
+    const first = seen.get(k);
+    if (first !== undefined) return [first, m];
+    seen.set(k, m);
+  }
+  return null;
+}
+
 /** A number > 0 and ≤ max. */
 const positiveUpTo = (max: number) => v.pipe(v.number(), v.finite(), v.gtValue(0), v.maxValue(max));
 

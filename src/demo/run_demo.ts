@@ -19,7 +19,7 @@ import { AppError, UsageError } from "../errors.ts";
 import { log, setLogLevel } from "../log.ts";
 import { startServer } from "../serve/server.ts";
 import { marketPath } from "../storage/layout.ts";
-// Embedded into the compiled binary (platform-notes §2.1): real paths from sources, /$bunfs/… in the binary.
+// Embedded into the compiled binary (docs/platform.md §2.1): real paths from sources, /$bunfs/… in the binary.
 import bookSample from "./sample/orderbook.parquet" with { type: "file" };
 import tradesSample from "./sample/trades.parquet" with { type: "file" };
 
@@ -83,7 +83,9 @@ export async function runDemo(o: DemoOptions): Promise<number> {
 
   step(2, "local Extended-protocol server");
   const quiet = log.level;
-  const server = await startServer({ source: { path: sampleDir }, hostname: "127.0.0.1", port: 0, speed: o.speed, pingIntervalMs: 60_000 });
+  // the collector's book and trades streams open a few ms apart: at 300× a loaded machine would
+  // otherwise lose the first seconds of trades, so the replay starts once both are connected
+  const server = await startServer({ source: { path: sampleDir }, hostname: "127.0.0.1", port: 0, speed: o.speed, pingIntervalMs: 60_000, startAfterConnections: 2 });
   let code = 0;
   try {
     console.log(`replaying at ${o.speed}× on ${server.wsBase} (REST ${server.restBase})`);
