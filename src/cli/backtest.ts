@@ -6,7 +6,7 @@ import { backtestPaths, writeBacktestOutputs } from "../report/backtest_outputs.
 import { progressBar, sourceRows } from "../report/progress.ts";
 import { analyzeBacktest } from "../report/run_analysis.ts";
 import { summaryLines } from "../report/table.ts";
-import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, printJson, progressArg, setup, timeArg, timeRangeArgs } from "./common.ts";
+import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, printJson, progressArg, setup, skipBadPartsArg, skippedPartsLine, timeArg, timeRangeArgs } from "./common.ts";
 
 /**
  * backtest (docs/original.md §1.2, §6): event-driven simulation of AS quoting on recorded data.
@@ -20,6 +20,7 @@ export default defineCommand({
     ...progressArg,
     ...marketSourceArgs,
     ...timeRangeArgs,
+    ...skipBadPartsArg,
     output: { type: "string", description: "Per-recalibration CSV (default {data}/{market_dir}/backtest_results.csv); fills.csv, markouts.csv, summary.json, report.html go next to it", valueHint: "path" },
     capital: { type: "string", description: "Initial capital in USD (default initial_capital, 1000)", valueHint: "usd" },
     notional: { type: "string", description: "Order notional in USD (default order_notional, 20)", valueHint: "usd" },
@@ -58,6 +59,7 @@ export default defineCommand({
       fromMs !== undefined && toMs !== undefined && Number.isFinite(ts) ? (ts - fromMs) / (toMs - fromMs) : totalBooks ? rows / totalBooks : null;
     const out = await runBacktest({
       ...opts,
+      skipBadParts: args["skip-bad-parts"],
       onProgress: (rows, ts) => bar.update("backtest", frac(rows, ts), `${rows.toLocaleString("en-US")} book rows${Number.isFinite(ts) ? `, at ${new Date(ts).toISOString()}` : ""}`),
     });
     bar.done();
@@ -81,6 +83,8 @@ export default defineCommand({
       for (const line of summaryLines(out.summary, { market, fillModel: config.fill_model, requote: config.requote })) console.log(line);
       console.log(`Results written to ${files.results} (+ fills.csv, markouts.csv, summary.json, report.html)`);
     }
+    const skipped = skippedPartsLine(out.dataQuality.skipped_parts);
+    if (skipped && !args.json) (args.quiet ? log.warn : console.log)(skipped);
     log.debug(`timings: ${JSON.stringify(timings)}`);
   },
 });

@@ -57,6 +57,16 @@ export const timeRangeArgs = {
   to: { type: "string", description: "End (exclusive): epoch ms or ISO date/time, UTC unless a zone is given", valueHint: "time" },
 } as const satisfies ArgsDef;
 
+export const skipBadPartsArg = {
+  "skip-bad-parts": { type: "boolean", description: "Read on past unreadable Parquet parts, listing them (default: stop, exit 3, naming the file)" },
+} as const satisfies ArgsDef;
+
+/** One line for the exit summary naming the parts read past with --skip-bad-parts, or null. */
+export function skippedPartsLine(skipped: readonly { file: string; reason: string }[]): string | null {
+  if (skipped.length === 0) return null;
+  return `Skipped ${skipped.length} unreadable part(s) (--skip-bad-parts): ${skipped.map((x) => `${x.file} (${x.reason})`).join("; ")}`;
+}
+
 export const jsonArg = {
   json: { type: "boolean", description: "Print machine-readable JSON on stdout" },
 } as const satisfies ArgsDef;

@@ -10,7 +10,7 @@ import { runPool } from "../sweep/pool.ts";
 import { bestPerValue, rank, RANK_METRICS, type RankMetric } from "../sweep/rank.ts";
 import { sweepReportHtml } from "../sweep/report_html.ts";
 import { progressBar } from "../report/progress.ts";
-import { commonArgs, jsonArg, numberArg, printJson, progressArg, repeatedFlag, setup, timeArg, timeRangeArgs } from "./common.ts";
+import { commonArgs, jsonArg, numberArg, printJson, progressArg, repeatedFlag, setup, skipBadPartsArg, skippedPartsLine, timeArg, timeRangeArgs } from "./common.ts";
 
 export default defineCommand({
   meta: { name: "sweep", description: "Run a parallel parameter sweep of the backtest" },
@@ -23,6 +23,7 @@ export default defineCommand({
     orderbook: { type: "string", description: "Order-book data (file or directory) instead of the data-dir layout", valueHint: "path" },
     trades: { type: "string", description: "Trade data (file or directory) instead of the data-dir layout", valueHint: "path" },
     ...timeRangeArgs,
+    ...skipBadPartsArg,
     threads: { type: "string", description: "Worker threads (default: num_threads, else one per core)", valueHint: "n" },
     rank: { type: "string", description: "sharpe|pnl|sortino|return_over_drawdown (default sharpe)", valueHint: "metric" },
     "min-fills": { type: "string", description: "Runs with fewer fills are not ranked (default 5)", valueHint: "n" },
@@ -55,7 +56,7 @@ export default defineCommand({
     const fromMs = timeArg("from", args.from);
     const toMs = timeArg("to", args.to);
     if (fromMs !== undefined && toMs !== undefined && !(fromMs < toMs)) throw new UsageError("--from must be before --to");
-    const source = { dataDir: ctx.dataDir, market, orderbook: args.orderbook, trades: args.trades, fromMs, toMs };
+    const source = { dataDir: ctx.dataDir, market, orderbook: args.orderbook, trades: args.trades, fromMs, toMs, skipBadParts: args["skip-bad-parts"] };
     const every = Math.max(1, Math.round(combos.length / 20));
     const bar = progressBar(true, args.progress);
     // a swept per-market key (max_inventory, order_notional, fees) must win over markets_config
@@ -87,14 +88,17 @@ export default defineCommand({
       ["ranked by", `${metric}, min fills ${minFills}`],
       ["Sharpe/Sortino", sampleNote],
       ["parameters", params.map((p) => p.spec).join("  ")],
+      ["skipped parts", res.dataQuality.skipped_parts.map((x) => `${x.file} (${x.reason})`).join("; ") || "none"],
     ];
     writeFileSync(htmlPath, sweepReportHtml({ title: `Sweep of ${market}`, rows: res.rows, params, ranking, best, metric, minFills, facts }));
     if (args.json) {
-      printJson({ market, metric, minFills, sample_seconds: ctx.config.equity_sample_seconds, threads, wallMs: res.wallMs, params: params.map((p) => ({ key: p.key, values: p.values })), ranking: ranking.order, qualified: ranking.qualified, rows: res.rows, csv: csvPath, html: htmlPath });
+      printJson({ market, metric, minFills, sample_seconds: ctx.config.equity_sample_seconds, threads, wallMs: res.wallMs, params: params.map((p) => ({ key: p.key, values: p.values })), ranking: ranking.order, qualified: ranking.qualified, rows: res.rows, csv: csvPath, html: htmlPath, data_quality: res.dataQuality });
     } else {
       console.log(summaryText(res.rows, params, ranking, best, metric, minFills));
       console.log(`\nSharpe/Sortino: ${sampleNote}`);
       console.log(`\nwrote ${csvPath}\nwrote ${htmlPath}\n${combos.length} runs in ${(res.wallMs / 1000).toFixed(1)} s on ${Math.min(threads, combos.length)} thread(s)`);
+      const skipped = skippedPartsLine(res.dataQuality.skipped_parts);
+      if (skipped) console.log(skipped);
     }
     // every run failed: the outputs list why, but the command did not do its job (scripts check the code)
     const failed = res.rows.filter((r) => r.error);

@@ -13,7 +13,7 @@
  * `components` taken out of the residual; the sum stays exact by construction and is tested
  * against equity at every point.
  */
-import { FILL_CLOSE } from "../backtest/layout.ts";
+import { FILL_CLOSE } from "../sim/layout.ts";
 
 export interface FillColumns {
   ts: ArrayLike<number>;

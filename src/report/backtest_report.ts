@@ -6,8 +6,8 @@
  */
 import type { SampleCols } from "../backtest/chart_grid.ts";
 import type { CalibratedSchedule } from "../backtest/calibrate.ts";
-import type { DataQuality } from "../backtest/data.ts";
-import type { RunResult } from "../backtest/layout.ts";
+import { defectCount, type DataQuality } from "../sim/data.ts";
+import type { RunResult } from "../sim/layout.ts";
 import type { Summary } from "../backtest/metrics.ts";
 import type { Config } from "../config/schema.ts";
 import { reportHtml } from "./html.ts";
@@ -39,7 +39,8 @@ export function backtestReportHtml(r: ReportInput): string {
   const bands = shadedBands(s.first_ts, s.last_ts, config.warmup_period_seconds * 1000, an.gapEnds, r.schedule);
   const horizons = [...new Set(an.markouts.map((m) => m.horizon_s))];
   const mk = (side: string, h: number) => an.markouts.find((m) => m.side === side && m.horizon_s === h)!;
-  const defects = r.quality.bad_trades + r.quality.duplicate_trades + r.quality.one_sided_books + r.quality.crossed_books;
+  const defects = defectCount(r.quality);
+  const skipped = r.quality.skipped_parts;
   return reportHtml({
     title: `Backtest ${r.market}`,
     subtitle: `${new Date(s.first_ts).toISOString()} → ${new Date(s.last_ts).toISOString()} · fill model ${config.fill_model}` +
@@ -58,6 +59,10 @@ export function backtestReportHtml(r: ReportInput): string {
     notes: [
       `Time charts: ${n.toLocaleString("en-US")} points, one every ${Number((r.chart.stepMs / 1000).toFixed(3))} s on a fixed grid from the first event (the last point is after the closing trade); our bid/ask are drawn only while an order is live.`,
       `Profit is final equity − initial capital. Sharpe/Sortino and drawdown in the summary are computed from equity sampled every ${s.sample_seconds} s (equity_sample_seconds); Sharpe/Sortino are annualised (365 days).`,
+      ...(s.liquidations > 0
+        ? [`Liquidated ${s.liquidations} time(s), first at ${new Date(s.first_liquidation_ts!).toISOString()} (fills with source "liquidation" in fills.csv); after_liquidation: ${config.after_liquidation}.`]
+        : []),
+      ...(skipped.length > 0 ? [`Unreadable parts read past (--skip-bad-parts): ${skipped.map((x) => `${x.file} (${x.reason})`).join("; ")}.`] : []),
       defects > 0 ? `The input had ${defects.toLocaleString("en-US")} defect(s), counted under Data quality.` : "The input had no counted defects.",
     ],
   });

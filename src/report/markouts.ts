@@ -6,7 +6,7 @@
  * (1.96·s/√n, normal approximation). The closing trade is not a quote and is left out; a fill whose
  * horizon runs past the last book row has no markout at that horizon.
  */
-import { FILL_CLOSE } from "../backtest/layout.ts";
+import { FILL_CLOSE } from "../sim/layout.ts";
 import type { FillColumns } from "./attribution.ts";
 
 export const MARKOUT_HORIZONS_S = [1, 5, 30, 60, 300] as const;

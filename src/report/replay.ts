@@ -5,7 +5,7 @@
  * - for one calibration window, the book points and trades behind the intensity diagnostic.
  * Rows go through the same EventDataBuilder as the run, so validation and the mid rule match.
  */
-import { EventDataBuilder } from "../backtest/data.ts";
+import { EventDataBuilder } from "../sim/data.ts";
 import { bookPoint, type BookPoint } from "../model/intensity.ts";
 import { openBookSource, openTradeSource, type SourceSpec } from "../storage/sources.ts";
 import { bookMid, MidAtTimes } from "./markouts.ts";

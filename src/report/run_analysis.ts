@@ -5,7 +5,7 @@
  */
 import type { SampleCols } from "../backtest/chart_grid.ts";
 import type { CalibratedSchedule } from "../backtest/calibrate.ts";
-import type { RunResult } from "../backtest/layout.ts";
+import type { RunResult } from "../sim/layout.ts";
 import type { BacktestOptions, BacktestOutcome } from "../backtest/run.ts";
 import type { Config } from "../config/schema.ts";
 import { engineOptionsFromConfig } from "../model/engine.ts";

@@ -3,7 +3,7 @@
  * each row its summary.json / --json key (snake_case, the same name everywhere), a label, a unit
  * and a human format (USD with two decimals, thousands separators, ISO-8601 UTC times).
  */
-import type { DataQuality } from "../backtest/data.ts";
+import type { DataQuality } from "../sim/data.ts";
 import type { Summary } from "../backtest/metrics.ts";
 
 export type Unit = "usd" | "pct" | "s" | "count" | "ratio" | "time" | "base" | "price" | "bps";
@@ -36,6 +36,10 @@ export const SUMMARY_GROUPS: { title: string; rows: Def[] }[] = [
       ["max_drawdown_duration_s", "Longest time under water", "s"],
       ["mean_abs_inventory", "Mean |inventory|", "base"], ["max_abs_inventory", "Max |inventory|", "base"],
       ["time_at_limit_pct", "Time at inventory limit", "pct"],
+      ["leverage", "Leverage", "ratio"], ["peak_margin_usage_pct", "Peak margin usage", "pct"],
+      ["min_liquidation_distance_pct", "Min distance to liquidation (of price)", "pct"],
+      ["margin_rejects", "Orders refused for margin", "count"], ["liquidations", "Liquidations", "count"],
+      ["liquidation_fees", "Liquidation fees", "usd"], ["first_liquidation_ts", "First liquidation", "time"],
     ],
   },
   {
@@ -64,6 +68,7 @@ export const SUMMARY_GROUPS: { title: string; rows: Def[] }[] = [
       ["sample_seconds", "Equity sample interval", "s"],
       ["bad_trades", "Bad trades (dropped)", "count"], ["duplicate_trades", "Duplicate trades (dropped)", "count"],
       ["one_sided_books", "One-sided book rows", "count"], ["crossed_books", "Crossed book rows", "count"],
+      ["skipped_parts", "Unreadable parts skipped (--skip-bad-parts)", "count"],
     ],
   },
 ];
@@ -108,7 +113,7 @@ export function formatValue(unit: Unit, v: number | null): string {
 }
 
 export function summaryGroups(s: Summary, q: DataQuality): { title: string; rows: SummaryRow[] }[] {
-  const all: Record<string, number | null> = { ...s, ...q };
+  const all: Record<string, number | null> = { ...s, ...q, skipped_parts: q.skipped_parts.length };
   return SUMMARY_GROUPS.map((g) => ({
     title: g.title,
     rows: g.rows.map(([key, label, unit]) => {

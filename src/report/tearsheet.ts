@@ -5,7 +5,7 @@
  * fill markers are thinned to FILL_MARKERS_MAX, histograms and calibration rows are small.
  */
 import { CHART_MAX_POINTS, type SampleCols } from "../backtest/chart_grid.ts";
-import { FILL_CLOSE, type RunResult } from "../backtest/layout.ts";
+import { FILL_CLOSE, type RunResult } from "../sim/layout.ts";
 import type { CalibratedSchedule } from "../backtest/calibrate.ts";
 import type { Summary } from "../backtest/metrics.ts";
 import { DEFAULT_A, DEFAULT_KAPPA } from "../model/intensity.ts";

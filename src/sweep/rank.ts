@@ -28,11 +28,13 @@ export interface RunMetrics {
   /** Inventory just before the closing trade at the end of the run. */
   final_inventory: number;
   quote_uptime_pct: number;
+  /** Liquidations under the margin model (docs/backtest.md "Margin"). */
+  liquidations: number;
 }
 export const METRIC_KEYS: readonly (keyof RunMetrics)[] = [
   "pnl", "return_pct", "sharpe", "sortino", "max_drawdown", "max_drawdown_pct", "return_over_drawdown",
   "fills", "bid_fills", "ask_fills", "volume", "notional", "fees", "spread_capture", "inventory_pnl",
-  "final_inventory", "quote_uptime_pct",
+  "final_inventory", "quote_uptime_pct", "liquidations",
 ];
 
 export interface SweepRow {

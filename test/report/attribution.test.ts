@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
-import { FILL_BY_BOOK, FILL_CLOSE } from "../../src/backtest/layout.ts";
+import { FILL_BY_BOOK, FILL_CLOSE } from "../../src/sim/layout.ts";
 import { runBacktest } from "../../src/backtest/run.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
 import { ATTRIBUTION_KEYS, attribution } from "../../src/report/attribution.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { FILL_BY_BOOK, FILL_CLOSE } from "../../src/backtest/layout.ts";
+import { FILL_BY_BOOK, FILL_CLOSE } from "../../src/sim/layout.ts";
 import { intensityBins } from "../../src/report/intensity_view.ts";
 import { MidAtTimes, markouts, markoutsCsv, markoutTimes, MARKOUTS_HEADER } from "../../src/report/markouts.ts";
 import { bookPoint } from "../../src/model/intensity.ts";

@@ -190,7 +190,8 @@ describe("report.html", () => {
     await writeTradePart(trades, tr);
     const cfg = v.parse(ConfigSchema, { tick_size: 0.1, max_inventory: 1, order_notional: 10, warmup_period_seconds: 0 });
     const out = await backtestTo(join(dir, "out", "backtest_results.csv"), { config: cfg, dataDir: dir, market: "T-USD", orderbookPath: books, tradesPath: trades });
-    const want = { bad_trades: 3, duplicate_trades: 1, one_sided_books: 2, crossed_books: 1 };
+    const counts = { bad_trades: 3, duplicate_trades: 1, one_sided_books: 2, crossed_books: 1 };
+    const want = { ...counts, skipped_parts: [] };
     expect(out.dataQuality).toEqual(want);
     expect(JSON.parse(readFileSync(out.files.summary, "utf8")).data_quality).toEqual(want);
     const html = readFileSync(out.files.report, "utf8");

@@ -51,7 +51,7 @@ describe("--param parsing", () => {
 });
 
 const m = (pnl: number, sharpe: number, fills: number): RunMetrics => ({
-  pnl, return_pct: pnl / 10, sharpe, sortino: sharpe * 1.5, max_drawdown: 1, max_drawdown_pct: 0.1, return_over_drawdown: pnl, fills, bid_fills: fills >> 1, ask_fills: fills - (fills >> 1), volume: 1, notional: 20 * fills, fees: 0, spread_capture: 0, inventory_pnl: 0, final_inventory: 0, quote_uptime_pct: 100,
+  pnl, return_pct: pnl / 10, sharpe, sortino: sharpe * 1.5, max_drawdown: 1, max_drawdown_pct: 0.1, return_over_drawdown: pnl, fills, bid_fills: fills >> 1, ask_fills: fills - (fills >> 1), volume: 1, notional: 20 * fills, fees: 0, spread_capture: 0, inventory_pnl: 0, final_inventory: 0, quote_uptime_pct: 100, liquidations: 0,
 });
 
 describe("ranking and outputs", () => {
@@ -99,7 +99,7 @@ describe("ranking and outputs", () => {
     const r = rank(rows, "sharpe", 5);
     const csv = resultsCsv([...rows].reverse(), ps, r);
     const lines = csv.trim().split("\n");
-    expect(lines[0]).toBe("index,rank,a_key,b_key,pnl,return_pct,sharpe,sortino,max_drawdown,max_drawdown_pct,return_over_drawdown,fills,bid_fills,ask_fills,volume,notional,fees,spread_capture,inventory_pnl,final_inventory,quote_uptime_pct,error");
+    expect(lines[0]).toBe("index,rank,a_key,b_key,pnl,return_pct,sharpe,sortino,max_drawdown,max_drawdown_pct,return_over_drawdown,fills,bid_fills,ask_fills,volume,notional,fees,spread_capture,inventory_pnl,final_inventory,quote_uptime_pct,liquidations,error");
     expect(lines.slice(1).map((l) => l.split(",").slice(0, 2).join(","))).toEqual(["0,2", "1,3", "2,", "3,1"]);
     expect(lines[2].split(",")[6]).toBe(""); // NaN sharpe → blank
     const html = sweepReportHtml({ title: "t", rows, params: ps, ranking: r, best: bestPerValue(rows, ps, r), metric: "sharpe", minFills: 5, facts: [] });

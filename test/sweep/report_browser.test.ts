@@ -9,7 +9,7 @@ import { Browser, CHROMIUM } from "../report/chromium.ts";
 
 const m = (pnl: number, sharpe: number, fills: number): RunMetrics => ({
   pnl, return_pct: pnl / 10, sharpe, sortino: sharpe * 1.4, max_drawdown: Math.abs(pnl) + 1, max_drawdown_pct: 0.1, return_over_drawdown: pnl / 3, fills,
-  bid_fills: fills >> 1, ask_fills: fills - (fills >> 1), volume: 1, notional: 20 * fills, fees: 0.05 * fills, spread_capture: 1, inventory_pnl: pnl - 1, final_inventory: 0, quote_uptime_pct: 99,
+  bid_fills: fills >> 1, ask_fills: fills - (fills >> 1), volume: 1, notional: 20 * fills, fees: 0.05 * fills, spread_capture: 1, inventory_pnl: pnl - 1, final_inventory: 0, quote_uptime_pct: 99, liquidations: 0,
 });
 
 test.skipIf(!CHROMIUM)("sweep heat map in Chromium: diverging colours, hatched failure, hover box with formatted metrics; screenshot", async () => {
