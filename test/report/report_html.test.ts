@@ -197,7 +197,7 @@ describe("report.html", () => {
     const html = readFileSync(out.files.report, "utf8");
     const table = /<table class="summary" id="summary-data-quality">(.*?)<\/table>/.exec(html)?.[1] ?? "";
     const cells = Object.fromEntries([...table.matchAll(/<code>(\w+)<\/code><\/th><td>([\d,]+)<\/td>/g)].map((m) => [m[1], Number(m[2]!.replace(/,/g, ""))]));
-    expect(cells).toMatchObject(want);
+    expect(cells).toEqual({ ...counts, skipped_parts: 0 });
     expect(html).toContain("The input had 7 defect(s)");
   }, 60_000);
 
