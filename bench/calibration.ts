@@ -6,13 +6,26 @@
  * grows with the run length), so it is run on a shorter slice and its per-calibration cost is
  * measured at the end of that slice; the 24 h figure is extrapolated and labelled as such.
  *
- * Usage: bun bench/calibration.ts [--hours 24] [--ref-hours 2]
+ * Then the real-shaped day (bench/support/real_day_events.ts: the StandX sample tiled to 24 h,
+ * at its own trade rate and at 2.5× it): the backtest's calibration (buildSchedule) of this
+ * checkout against the same code of `--base` (default: the commit before the calibration speed-ups),
+ * alternating `--rounds` times on the same data, with the results compared; and the compatibility
+ * path (`garch_full_history: true`) old against new on the first `--full-hours` of the day (its
+ * cost grows with the square of the run length; `--full-hours 24` times the whole day).
+ *
+ * Usage: bun bench/calibration.ts [--hours 24] [--ref-hours 2] [--base REV] [--rounds 3] [--full-hours 3] [--skip-synthetic]
  */
 import { CalibrationEngine, engineOptionsFromConfig } from "../src/model/engine.ts";
 import { ReferenceCalibrator } from "../src/model/reference_calibrator.ts";
 import { ConfigSchema } from "../src/config/schema.ts";
 import * as v from "valibot";
 import { generateSynthetic, type SyntheticMarket } from "../test/model/synthetic_market.ts";
+import { join } from "node:path";
+import { buildSchedule, type CalibratedSchedule } from "../src/backtest/calibrate.ts";
+import type { EventData } from "../src/sim/data.ts";
+import type { EngineOptions } from "../src/model/engine.ts";
+import { oldSourceDir } from "./support/old_source.ts";
+import { realShapedDay } from "./support/real_day_events.ts";
 
 const arg = (name: string, d: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -20,6 +33,11 @@ const arg = (name: string, d: number) => {
 };
 const hours = arg("hours", 24);
 const refHours = arg("ref-hours", 2);
+const rounds = arg("rounds", 3);
+const fullHours = arg("full-hours", 3);
+const baseIdx = process.argv.indexOf("--base");
+/** The phase before the calibration speed-ups (batched GARCH candidates, grid E(κ), running trade sums). */
+const base = baseIdx >= 0 ? process.argv[baseIdx + 1]! : "c77ac4b93766ff1917029c51175e7cd640bad049";
 
 const config = v.parse(ConfigSchema, {});
 const opts = engineOptionsFromConfig(config);
@@ -45,6 +63,7 @@ function feed(cal: Cal, m: SyntheticMarket, nBooks: number) {
   return { ms: performance.now() - t0, cals, calMs };
 }
 
+if (!process.argv.includes("--skip-synthetic")) {
 const g0 = performance.now();
 const market = generateSynthetic({
   seed: 1, seconds: hours * 3600, snapshotsPerSecond: 10, sigma: 5e-5,
@@ -71,3 +90,58 @@ console.log(`reference (non-incremental): ${(ref.ms / 1000).toFixed(2)} s for th
 const refIngestPerBook = (ref.ms - ref.calMs.reduce((a, b) => a + b, 0)) / refBooks;
 const refExtrap = refPerCal * inc.cals + refIngestPerBook * market.nBooks;
 console.log(`reference extrapolated to ${hours} h: ≥ ${(refExtrap / 1000).toFixed(0)} s (constant cost per calibration from the end of the slice; a lower bound) → ratio ≥ ${(refExtrap / inc.ms).toFixed(0)}× (extrapolated)`);
+}
+
+// ---------------------------------------------------------------- real-shaped day, old vs new
+
+type Build = (d: EventData, o: EngineOptions) => CalibratedSchedule;
+const oldBuild: Build = (await import(join(oldSourceDir(base), "src/backtest/calibrate.ts"))).buildSchedule;
+
+/** Largest relative difference of σ and κ/A between two schedules (NaN when they differ in length). */
+function maxDiff(a: CalibratedSchedule, b: CalibratedSchedule): { sigma: number; kappaA: number } {
+  if (a.n !== b.n) return { sigma: NaN, kappaA: NaN };
+  let sigma = 0, kappaA = 0;
+  const rel = (x: number, y: number) => (x === y ? 0 : Math.abs(x / y - 1));
+  for (let i = 0; i < a.n; i++) {
+    sigma = Math.max(sigma, rel(a.sigma[i]!, b.sigma[i]!));
+    for (const k of ["kappaBid", "kappaAsk", "aBid", "aAsk"] as const) kappaA = Math.max(kappaA, rel(a[k][i]!, b[k][i]!));
+  }
+  return { sigma, kappaA };
+}
+
+/** Old and new alternately on the same data; best time of each. */
+function sideBySide(d: EventData, o: EngineOptions, n: number, runOld = true) {
+  let bestOld = Infinity, bestNew = Infinity;
+  let a: CalibratedSchedule | null = null, b: CalibratedSchedule | null = null;
+  for (let r = 0; r < n; r++) {
+    if (runOld) {
+      const t0 = performance.now();
+      a = oldBuild(d, o);
+      bestOld = Math.min(bestOld, performance.now() - t0);
+    }
+    const t1 = performance.now();
+    b = buildSchedule(d, o);
+    bestNew = Math.min(bestNew, performance.now() - t1);
+  }
+  return { bestOld, bestNew, diff: a && b ? maxDiff(a, b) : null, n: b!.n };
+}
+
+const head = (d: EventData, h: number): EventData => {
+  const nB = d.bookTs.findIndex((t) => t > d.bookTs[0]! + h * 3_600_000);
+  if (nB < 0) return d;
+  const nT = d.tradeTs.findIndex((t) => t > d.bookTs[nB - 1]!);
+  return { ...d, nBooks: nB, nTrades: nT < 0 ? d.nTrades : nT };
+};
+
+const s3 = (ms: number) => (ms / 1000).toFixed(2);
+console.log(`\nreal-shaped day (StandX sample tiled to 24 h), backtest calibration, best of ${rounds} alternating runs; old = ${base.slice(0, 12)}:`);
+for (const rate of [1, 2.5] as const) {
+  const d = await realShapedDay(rate);
+  const r = sideBySide(d, opts, rounds);
+  console.log(`  ${rate}× trade rate (${d.nBooks.toLocaleString()} books, ${d.nTrades.toLocaleString()} trades, ${r.n} calibrations): old ${s3(r.bestOld)} s, new ${s3(r.bestNew)} s → ${(r.bestOld / r.bestNew).toFixed(2)}× (${(r.bestNew * 1000 / d.nTrades).toFixed(1)} µs per trade, ${(r.bestNew * 1000 / d.nBooks).toFixed(1)} µs per book); max rel. diff σ ${r.diff!.sigma.toExponential(1)}, κ/A ${r.diff!.kappaA.toExponential(1)} — target ≤ 1 s: ${r.bestNew <= 1000 ? "met" : "NOT met"}`);
+}
+
+const full = engineOptionsFromConfig(v.parse(ConfigSchema, { garch_full_history: true }));
+const dFull = head(await realShapedDay(1), fullHours);
+const rf = sideBySide(dFull, full, 1, fullHours <= 6);
+console.log(`  garch_full_history, first ${fullHours} h (${dFull.nBooks.toLocaleString()} books): ${fullHours <= 6 ? `old ${s3(rf.bestOld)} s, ` : ""}new ${s3(rf.bestNew)} s${rf.diff ? ` → ${(rf.bestOld / rf.bestNew).toFixed(2)}×; max rel. diff σ ${rf.diff.sigma.toExponential(1)}, κ/A ${rf.diff.kappaA.toExponential(1)}` : ""}`);

@@ -5,10 +5,11 @@
  * that shares the calibration settings (γ, T, fill model… can vary freely).
  */
 import { CalibrationEngine, type EngineOptions } from "../model/engine.ts";
+import { exactMid } from "../model/exact_price.ts";
 import { kappaAtSearchBound } from "../model/intensity.ts";
 import { forEachMerged } from "../storage/events.ts";
-import type { EventData } from "./data.ts";
-import { allocSchedule, truncateSchedule, type Schedule } from "./schedule.ts";
+import type { EventData } from "../sim/data.ts";
+import { allocSchedule, truncateSchedule, type Schedule } from "../sim/schedule.ts";
 
 export interface CalibratedSchedule extends Schedule {
   /** σ before the volatility clamp (the original's CSV column). */
@@ -45,7 +46,7 @@ export class ScheduleBuilder {
     forEachMerged(d.bookTs, d.nBooks, d.tradeTs, d.nTrades, (i) => {
       const ts = d.bookTs[i]!;
       const bb = d.bestBid[i]!, ba = d.bestAsk[i]!;
-      const mid = bb > 0 && ba > 0 ? (bb + ba) / 2 : lastMid;
+      const mid = bb > 0 && ba > 0 ? exactMid(bb, ba) : lastMid;
       lastMid = mid;
       eng.onBook(ts, mid, bb, ba, d.farBid[i]!, d.farAsk[i]!);
       if (eng.shouldRecalibrate(ts)) {

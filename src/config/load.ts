@@ -13,7 +13,7 @@ export interface LoadedConfig {
 }
 
 /** Render one valibot issue as `key.path: expected X, got Y`. */
-function describeIssue(issue: v.BaseIssue<unknown>): string {
+export function describeIssue(issue: v.BaseIssue<unknown>): string {
   const path = issue.path?.map((p) => String(p.key)).join(".") || "(root)";
   const got = issue.input === undefined ? "nothing" : truncate(JSON.stringify(issue.input) ?? String(issue.input));
   const what =
@@ -56,6 +56,15 @@ export function parseConfig(raw: unknown, source: string): { config: Config; unk
     throw new ConfigError(
       `${source}: min_volatility: expected a value ≤ max_volatility (${config.max_volatility}), got ${config.min_volatility}`,
     );
+  }
+  const mmrBound = (where: string, lev: number, mmr: number | undefined) => {
+    if (mmr !== undefined && !(mmr * lev < 1)) {
+      throw new ConfigError(`${source}: ${where}maintenance_margin_ratio: expected a value < 1 / leverage (${1 / lev}), got ${mmr}`);
+    }
+  };
+  mmrBound("", config.leverage, config.maintenance_margin_ratio);
+  for (const [m, o] of Object.entries(config.markets_config)) {
+    mmrBound(`markets_config.${m}.`, o.leverage ?? config.leverage, o.maintenance_margin_ratio ?? config.maintenance_margin_ratio);
   }
   return { config, unknownKeys };
 }

@@ -1,3 +1,5 @@
+import { exactMid } from "./exact_price.ts";
+
 /**
  * "Effective" price of one book side (docs/original.md §5.6, calculate_spread only): walk the
  * levels best → worst, skipping price ≤ 0 or qty ≤ 0 (and NaN), accumulating notional price·qty
@@ -24,7 +26,7 @@ export function effectiveMarginalPrice(px: Float64Array[], qty: Float64Array[], 
 export function effectiveMid(bidPx: Float64Array[], bidQty: Float64Array[], askPx: Float64Array[], askQty: Float64Array[], row: number, threshold: number): number {
   const b = effectiveMarginalPrice(bidPx, bidQty, row, threshold);
   const a = effectiveMarginalPrice(askPx, askQty, row, threshold);
-  return b > 0 && a > 0 ? (b + a) / 2 : NaN;
+  return b > 0 && a > 0 ? exactMid(b, a) : NaN;
 }
 
 /** Best (first valid) and farthest (last valid) level price of a side; NaN when none. */

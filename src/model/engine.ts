@@ -16,10 +16,11 @@
 import type { Config } from "../config/schema.ts";
 import { ExposureHistogram } from "./exposure_histogram.ts";
 import {
-  combineSides, fitSide, tradeDelta, usableRange,
-  type CombinedIntensity,
+  bookRanges, combineSides, fitSide, KAPPA_GRID, tradeDelta, usableRange,
+  type CombinedIntensity, type TradeBookRule,
 } from "./intensity.ts";
-import { RingColumns } from "./ring.ts";
+import { FullHistoryGrid } from "./garch_full.ts";
+import { RingColumns, RingRows } from "./ring.ts";
 import { GARCH_MIN_SAMPLES, GARCH_RIDGE_SEEDS, garchFit, validPrice, type GarchFit } from "./volatility.ts";
 
 export type VolatilityModel = "garch" | "realized" | "ewma";
@@ -37,8 +38,10 @@ export interface EngineOptions {
   minTradesPerSide: number;
   /** Compatibility: failed intensity fits reset to κ=100/A=10 (original bug 9.3-16). */
   resetFailedFits: boolean;
-  /** Book-to-book silence longer than this is a data gap (ms): not resampled across, exposure capped, trades ignored. */
+  /** Book-to-book silence longer than this is a data gap (ms): not resampled across, exposure capped, trades ignored. Infinity = no cap (the original). */
   maxGapMs: number;
+  /** Which book a trade's δ is measured against (intensity.ts `TradeBookRule`). */
+  tradeBookRule: TradeBookRule;
   minVolatility: number;
   maxVolatility: number;
   /** Windowed GARCH: full coarse grid every N-th calibration, warm-started refinement in between (1 = always full). */
@@ -64,7 +67,8 @@ export function engineOptionsFromConfig(config: Config): EngineOptions {
     ewmaHalfLifeSeconds: config.ewma_half_life_seconds,
     minTradesPerSide: config.min_trades_per_side,
     resetFailedFits: config.reset_failed_fits,
-    maxGapMs: config.calibration_max_gap_seconds * 1000,
+    maxGapMs: config.calibration_max_gap_seconds === "none" ? Infinity : config.calibration_max_gap_seconds * 1000,
+    tradeBookRule: config.trade_book_rule,
     minVolatility: config.min_volatility,
     maxVolatility: config.max_volatility,
     garchFullGridEvery: config.garch_full_history ? 1 : 60,
@@ -94,7 +98,7 @@ export interface CalibrationResult extends CombinedIntensity {
 // Column indices of the ring buffers.
 const R_TS0 = 0, R_TS1 = 1, R_R2 = 2, R_DT = 3; // returns (first/second price ts, r², dt s)
 const X_TS = 0, X_DUR = 1, X_BMIN = 2, X_BMAX = 3, X_AMIN = 4, X_AMAX = 5; // closed exposures
-const T_TS = 0, T_SIDE = 1, T_D = 2; // trades with their δ
+const T_TS = 0, T_SIDE = 1, T_D = 2, T_PX = 3; // trades with their δ (NaN: not measured) and price
 
 export class CalibrationEngine {
   readonly opts: EngineOptions;
@@ -123,15 +127,29 @@ export class CalibrationEngine {
   /** Winner of the last full-grid search: a second seed, so a warm walk cannot stay lost in a worse basin. */
   private garchLastFull: { alpha: number; beta: number } | null = null;
   private lenAtFull = 0;
+  /** Full-history mode: the coarse grid that skips points proven unable to win (garch_full.ts). */
+  readonly fullGrid = new FullHistoryGrid();
   private sinceFullGrid = Infinity;
   // Intensity state.
-  private trades = new RingColumns(3, 4096);
+  private trades = new RingColumns(4, 4096);
   private exposures = new RingColumns(6, 4096);
+  /**
+   * `exact` mode: per closed exposure, e^(−κᵢ δ) for the 61 grid κ of its four δ bounds
+   * (bid min, bid max, ask min, ask max), computed once when the book is closed instead of at
+   * every calibration it stays in the window (~60): the grid's E(κ) then costs no exponential.
+   */
+  private gridExps = new RingRows(4 * 61);
   private hBidMin = new ExposureHistogram();
   private hBidMax = new ExposureHistogram();
   private hAskMin = new ExposureHistogram();
   private hAskMax = new ExposureHistogram();
   private sinceRebuild = 0;
+  /** Trades with δ > 0 in the window and their Σδ per side, kept as trades enter and leave. */
+  private nBid = 0;
+  private sumBid = 0;
+  private nAsk = 0;
+  private sumAsk = 0;
+  private gridScratch = new Float64Array(61);
   // Current and previous valid book point: ts, mid, δ ranges.
   private cur = new Float64Array(6).fill(NaN);
   private prev = new Float64Array(6).fill(NaN);
@@ -158,35 +176,47 @@ export class CalibrationEngine {
     this.addPrice(ts, mid);
     // Close the exposure of the previous point: it was the book from its ts until this one.
     if (this.hasCur) this.closeExposure(ts);
-    const z = (x: number) => (Number.isFinite(x) && x > 0 ? x : 0);
     this.prev.set(this.cur);
     this.hasPrev = this.hasCur;
     const c = this.cur;
     c[0] = ts;
     c[1] = mid;
-    c[2] = Math.max(mid - z(bestBid), 0) / mid;
-    c[3] = Math.max(mid - z(farBid), 0) / mid;
-    c[4] = Math.max(z(bestAsk) - mid, 0) / mid;
-    c[5] = Math.max(z(farAsk) - mid, 0) / mid;
+    c.set(bookRanges(mid, bestBid, bestAsk, farBid, farAsk), 2);
     this.hasCur = true;
+    if (this.opts.tradeBookRule === "original") this.remeasureSameMs(ts, mid);
     this.prune(ts);
+  }
+
+  /** `original` rule: trades of this book's millisecond (fed before it) are measured against it. */
+  private remeasureSameMs(ts: number, mid: number): void {
+    const t = this.trades;
+    for (let i = t.length - 1; i >= 0 && t.get(i, T_TS) === ts; i--) {
+      const side = t.get(i, T_SIDE), d = tradeDelta(t.get(i, T_PX), mid, side);
+      this.countTrade(side, t.get(i, T_D), -1);
+      this.countTrade(side, d, 1);
+      t.set(i, T_D, d);
+    }
   }
 
   /**
    * One public trade. side: +1 = taker bought (lifted an ask), −1 = taker sold (hit a bid), 0 =
-   * unknown (ignored). Measured against the latest book strictly before it; dropped when there is
-   * none or it is older than maxGapMs.
+   * unknown (ignored). `strictly_before`: measured against the latest book strictly before it;
+   * dropped when there is none, it is older than maxGapMs, or δ ≤ 0. `original`: kept and
+   * measured against the latest book with ts ≤ its own (again when a book of the same ms follows,
+   * and against the window's first book at calibration once its own has left the window); it
+   * counts while that book exists, is not older than maxGapMs and gives δ > 0.
+   * Returns true when the trade entered the intensity window.
    */
-  /** True when the trade entered the intensity window (false: no side, bad price, no earlier book, in a gap, at the mid). */
   onTrade(ts: number, price: number, side: number): boolean {
     if (side === 0 || !Number.isFinite(side) || !validPrice(price) || !Number.isFinite(ts)) return false;
+    const orig = this.opts.tradeBookRule === "original";
     let p: Float64Array | null = null;
-    if (this.hasCur && this.cur[0] < ts) p = this.cur;
-    else if (this.hasPrev && this.prev[0] < ts) p = this.prev;
-    if (!p || ts - p[0] > this.opts.maxGapMs) return false;
-    const d = tradeDelta(price, p[1], side);
-    if (!(d > 0)) return false;
-    this.trades.push(ts, side < 0 ? -1 : 1, d);
+    if (this.hasCur && (this.cur[0] < ts || (orig && this.cur[0] === ts))) p = this.cur;
+    else if (this.hasPrev && (this.prev[0] < ts || (orig && this.prev[0] === ts))) p = this.prev;
+    const d = p && ts - p[0] <= this.opts.maxGapMs ? tradeDelta(price, p[1], side) : NaN;
+    if (!orig && !(d > 0)) return false;
+    this.trades.push(ts, side < 0 ? -1 : 1, d, price);
+    this.countTrade(side, d, 1);
     return true;
   }
 
@@ -226,12 +256,31 @@ export class CalibrationEngine {
     sigma = Math.max(sigma, 0);
 
     // --- intensity ---
-    let nB = 0, sB = 0, nA = 0, sA = 0;
-    for (let i = 0; i < this.trades.length; i++) {
-      const d = this.trades.get(i, T_D);
-      if (this.trades.get(i, T_SIDE) < 0) { nB++; sB += d; } else { nA++; sA += d; }
-    }
     if (++this.sinceRebuild >= 60) this.rebuildHistograms();
+    // `original` rule: trades older than the window's first book are measured against that book
+    const t = this.trades;
+    const headTs = o.tradeBookRule === "original" && this.prices.length > 0 ? this.prices.get(0, 0) : -Infinity;
+    const headMid = headTs > -Infinity ? this.prices.get(0, 1) : NaN;
+    const deltaOf = (i: number) => (t.get(i, T_TS) < headTs ? tradeDelta(t.get(i, T_PX), headMid, t.get(i, T_SIDE)) : t.get(i, T_D));
+    let nB = 0, sB = 0, nA = 0, sA = 0;
+    if (o.exposureMode === "exact") {
+      // Σδ in window order, as the original: the golden-section search turns a last-bit change
+      // of Σδ into a ~1e-7 change of κ, so the compatibility path keeps the original's sum
+      for (let i = 0; i < t.length; i++) {
+        const d = deltaOf(i);
+        if (!(d > 0)) continue;
+        if (t.get(i, T_SIDE) < 0) { nB++; sB += d; } else { nA++; sA += d; }
+      }
+    } else {
+      // the running sums (O(1) per trade whatever the window), corrected for the few trades at
+      // the window's start that the `original` rule re-measures
+      nB = this.nBid; sB = this.sumBid; nA = this.nAsk; sA = this.sumAsk;
+      for (let i = 0; i < t.length && t.get(i, T_TS) < headTs; i++) {
+        const was = t.get(i, T_D), d = deltaOf(i);
+        if (t.get(i, T_SIDE) < 0) { if (was > 0) { nB--; sB -= was; } if (d > 0) { nB++; sB += d; } }
+        else { if (was > 0) { nA--; sA -= was; } if (d > 0) { nA++; sA += d; } }
+      }
+    }
     // The current point's exposure runs to `now`; add it for this evaluation only.
     const open = this.hasCur && now > this.cur[0];
     const openDur = open ? Math.min(now - this.cur[0], o.maxGapMs) / 1000 : 0;
@@ -239,11 +288,11 @@ export class CalibrationEngine {
     let bid = null;
     let ask = null;
     if (o.exposureMode === "exact") {
-      bid = this.hBidMin.size > 0 ? fitSide(nB, sB, (k) => this.exactExposure(k, X_BMIN, X_BMAX, openDur), o.minTradesPerSide) : null;
-      ask = this.hAskMin.size > 0 ? fitSide(nA, sA, (k) => this.exactExposure(k, X_AMIN, X_AMAX, openDur), o.minTradesPerSide) : null;
+      bid = this.hBidMin.size > 0 ? fitSide(nB, sB, (k) => this.exactExposure(k, X_BMIN, X_BMAX, openDur), o.minTradesPerSide, (out) => this.exactGrid(0, X_BMIN, X_BMAX, openDur, out)) : null;
+      ask = this.hAskMin.size > 0 ? fitSide(nA, sA, (k) => this.exactExposure(k, X_AMIN, X_AMAX, openDur), o.minTradesPerSide, (out) => this.exactGrid(2, X_AMIN, X_AMAX, openDur, out)) : null;
     } else {
-      bid = this.hBidMin.size > 0 ? fitSide(nB, sB, (k) => this.hBidMin.evaluate(k) - this.hBidMax.evaluate(k), o.minTradesPerSide) : null;
-      ask = this.hAskMin.size > 0 ? fitSide(nA, sA, (k) => this.hAskMin.evaluate(k) - this.hAskMax.evaluate(k), o.minTradesPerSide) : null;
+      bid = this.hBidMin.size > 0 ? fitSide(nB, sB, (k) => this.hBidMin.evaluate(k) - this.hBidMax.evaluate(k), o.minTradesPerSide, (out) => this.gridDiff(this.hBidMin, this.hBidMax, out)) : null;
+      ask = this.hAskMin.size > 0 ? fitSide(nA, sA, (k) => this.hAskMin.evaluate(k) - this.hAskMax.evaluate(k), o.minTradesPerSide, (out) => this.gridDiff(this.hAskMin, this.hAskMax, out)) : null;
     }
     if (open) this.exposeCurrent(openDur, -1);
     this.intensity = combineSides({ bid, ask }, this.intensity, o.resetFailedFits);
@@ -326,7 +375,8 @@ export class CalibrationEngine {
     // the grid is cheap because the window is short).
     const full = this.garchPrev === null || this.sinceFullGrid + 1 >= o.garchFullGridEvery || len > 1.25 * this.lenAtFull;
     const seeds = full ? undefined : [this.garchPrev!, ...(this.garchLastFull ? [this.garchLastFull] : []), ...GARCH_RIDGE_SEEDS];
-    const fit = garchFit(r, 0, len, seeds, !o.garchFullHistory, o.garchWarmStride);
+    this.fullGrid.stableLength = this.grid.length;
+    const fit = garchFit(r, 0, len, seeds, true, o.garchWarmStride, o.garchFullHistory ? this.fullGrid : undefined);
     this.sinceFullGrid = full ? 0 : this.sinceFullGrid + 1;
     if (!fit) return null;
     this.garchPrev = { alpha: fit.alpha, beta: fit.beta };
@@ -362,6 +412,10 @@ export class CalibrationEngine {
     if (!(end > c[0])) return;
     const dur = Math.min(end - c[0], this.opts.maxGapMs) / 1000;
     this.exposures.push(c[0], dur, c[2], c[3], c[4], c[5]);
+    if (this.opts.exposureMode === "exact") {
+      const g = this.gridExps, o = g.push(), nk = KAPPA_GRID.length;
+      for (let b = 0; b < 4; b++) for (let i = 0; i < nk; i++) g.data[o + b * nk + i] = Math.exp(-KAPPA_GRID[i]! * c[2 + b]!);
+    }
     this.expose(dur, c[2], c[3], c[4], c[5], 1);
   }
 
@@ -381,6 +435,33 @@ export class CalibrationEngine {
     }
   }
 
+  /** E on the κ grid from a side's histograms: min − max, as the per-κ evaluation. */
+  private gridDiff(hMin: ExposureHistogram, hMax: ExposureHistogram, out: Float64Array): void {
+    const m = this.gridScratch;
+    hMin.evaluateGrid(out);
+    hMax.evaluateGrid(m);
+    for (let i = 0; i < out.length; i++) out[i] = out[i]! - m[i]!;
+  }
+
+  /**
+   * `exactExposure` on the whole κ grid (bit-identical: the same terms summed in the same order,
+   * the exponentials taken from gridExps). `side`: 0 bid, 2 ask (the first of its two gridExps blocks).
+   */
+  private exactGrid(side: number, cMin: number, cMax: number, openDur: number, out: Float64Array): void {
+    const x = this.exposures, g = this.gridExps, d = g.data, nk = KAPPA_GRID.length;
+    for (let i = 0; i < nk; i++) out[i] = 0;
+    for (let p = 0; p < x.length; p++) {
+      if (!usableRange(x.get(p, cMin), x.get(p, cMax))) continue;
+      const dur = x.get(p, X_DUR);
+      const lo = g.offset(p) + side * nk, hi = lo + nk;
+      for (let i = 0; i < nk; i++) out[i] += dur * (d[lo + i]! - d[hi + i]!);
+    }
+    if (openDur > 0) {
+      const lo = this.cur[cMin]!, hi = this.cur[cMax]!;
+      if (usableRange(lo, hi)) for (let i = 0; i < nk; i++) out[i] += openDur * (Math.exp(-KAPPA_GRID[i]! * lo) - Math.exp(-KAPPA_GRID[i]! * hi));
+    }
+  }
+
   /** E(κ) summed point by point in time order, as the original (`exact` mode). */
   private exactExposure(k: number, cMin: number, cMax: number, openDur: number): number {
     const x = this.exposures;
@@ -397,8 +478,23 @@ export class CalibrationEngine {
     return e;
   }
 
-  /** Re-sums the histograms from the ring so add/remove rounding cannot accumulate. */
+  /** Adds (sign 1) or removes (−1) a windowed trade's δ from the running per-side sums (δ ≤ 0 / NaN: not counted). */
+  private countTrade(side: number, d: number, sign: 1 | -1): void {
+    if (!(d > 0)) return;
+    if (side < 0) {
+      this.nBid += sign;
+      this.sumBid = this.nBid === 0 ? 0 : this.sumBid + sign * d;
+    } else {
+      this.nAsk += sign;
+      this.sumAsk = this.nAsk === 0 ? 0 : this.sumAsk + sign * d;
+    }
+  }
+
+  /** Re-sums the histograms and trade sums from the rings so add/remove rounding cannot accumulate. */
   private rebuildHistograms(): void {
+    this.nBid = this.sumBid = this.nAsk = this.sumAsk = 0;
+    const t = this.trades;
+    for (let i = 0; i < t.length; i++) this.countTrade(t.get(i, T_SIDE), t.get(i, T_D), 1);
     this.sinceRebuild = 0;
     for (const h of [this.hBidMin, this.hBidMax, this.hAskMin, this.hAskMax]) h.clear();
     const x = this.exposures;
@@ -430,10 +526,14 @@ export class CalibrationEngine {
       while (g.length > 0 && g.get(0, 0) < lim) g.shift();
     }
     const t = this.trades;
-    while (t.length > 0 && t.get(0, T_TS) < lim) t.shift();
+    while (t.length > 0 && t.get(0, T_TS) < lim) {
+      this.countTrade(t.get(0, T_SIDE), t.get(0, T_D), -1);
+      t.shift();
+    }
     const x = this.exposures;
     while (x.length > 0 && x.get(0, X_TS) < lim) {
       this.expose(x.get(0, X_DUR), x.get(0, X_BMIN), x.get(0, X_BMAX), x.get(0, X_AMIN), x.get(0, X_AMAX), -1);
+      if (this.opts.exposureMode === "exact") this.gridExps.shift();
       x.shift();
     }
   }

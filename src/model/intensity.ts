@@ -8,6 +8,8 @@
  * unit δ (a density).
  */
 
+import { relativeDistance } from "./exact_price.ts";
+
 export const DEFAULT_KAPPA = 100;
 export const DEFAULT_A = 10;
 const KAPPA_MIN = 1;
@@ -33,23 +35,35 @@ export interface SideFit {
 
 function logLik(n: number, sumDelta: number, kappa: number, E: ExposureFn): number {
   if (!(kappa > 0) || !Number.isFinite(kappa)) return -Infinity;
-  const e = E(kappa);
+  return logLikAt(n, sumDelta, kappa, E(kappa));
+}
+
+function logLikAt(n: number, sumDelta: number, kappa: number, e: number): number {
   if (!(e > 0) || !Number.isFinite(e)) return -Infinity;
   return n * (Math.log(kappa) - Math.log(e)) - kappa * sumDelta;
 }
+
+/** The coarse search grid κᵢ = 10^(6i/60), i = 0..60. */
+export const KAPPA_GRID = Float64Array.from({ length: 61 }, (_, i) => Math.pow(10, (6 * i) / 60));
+
+/** Fills out[i] with E(KAPPA_GRID[i]) for all 61 grid points at once (same values as E). */
+export type ExposureGridFn = (out: Float64Array) => void;
+const GRID_E = new Float64Array(61);
 
 /**
  * One side's MLE given n trade distances summing to `sumDelta` and the exposure function.
  * The grid and golden-section order are the original's, literally (ties: strictly greater).
  * Null when the side cannot be fitted (n < minTrades, Σδ ≤ 0, no finite ℓ, A not > 0).
+ * `grid`, when given, supplies E on the 61 grid points in one call; it must equal E there.
  */
-export function fitSide(n: number, sumDelta: number, E: ExposureFn, minTrades = 5): SideFit | null {
+export function fitSide(n: number, sumDelta: number, E: ExposureFn, minTrades = 5, grid?: ExposureGridFn): SideFit | null {
   if (n < minTrades || n <= 0 || !(sumDelta > 0) || !Number.isFinite(sumDelta)) return null;
   let best = NaN;
   let bestL = -Infinity;
+  if (grid) grid(GRID_E);
   for (let i = 0; i <= 60; i++) {
-    const k = Math.pow(10, (6 * i) / 60);
-    const l = logLik(n, sumDelta, k, E);
+    const k = KAPPA_GRID[i]!;
+    const l = grid ? logLikAt(n, sumDelta, k, GRID_E[i]!) : logLik(n, sumDelta, k, E);
     if (Number.isFinite(l) && l > bestL) {
       bestL = l;
       best = k;
@@ -106,29 +120,47 @@ export interface BookPoint {
 /** §4.1: δ ranges from best and farthest level prices; null when mid is not usable. */
 export function bookPoint(ts: number, mid: number, bestBid: number, bestAsk: number, farBid: number, farAsk: number): BookPoint | null {
   if (!Number.isFinite(mid) || mid <= 0) return null;
+  const r = bookRanges(mid, bestBid, bestAsk, farBid, farAsk);
+  return { ts, mid, bidMin: r[0], bidMax: r[1], askMin: r[2], askMax: r[3] };
+}
+
+const RANGES = new Float64Array(4);
+
+/**
+ * δ ranges of a book around `mid` (exact, exact_price.ts): [bidMin, bidMax, askMin, askMax], each
+ * max(distance, 0); a missing level (not finite or ≤ 0) counts as price 0. Returns a shared
+ * scratch array: copy it before the next call.
+ */
+export function bookRanges(mid: number, bestBid: number, bestAsk: number, farBid: number, farAsk: number): Float64Array {
   const z = (x: number) => (Number.isFinite(x) && x > 0 ? x : 0);
-  const bb = z(bestBid);
-  const ba = z(bestAsk);
-  const fb = z(farBid);
-  const fa = z(farAsk);
-  return {
-    ts, mid,
-    bidMin: Math.max(mid - bb, 0) / mid,
-    bidMax: Math.max(mid - fb, 0) / mid,
-    askMin: Math.max(ba - mid, 0) / mid,
-    askMax: Math.max(fa - mid, 0) / mid,
-  };
+  RANGES[0] = Math.max(relativeDistance(z(bestBid), mid, -1), 0);
+  RANGES[1] = Math.max(relativeDistance(z(farBid), mid, -1), 0);
+  RANGES[2] = Math.max(relativeDistance(z(bestAsk), mid, 1), 0);
+  RANGES[3] = Math.max(relativeDistance(z(farAsk), mid, 1), 0);
+  return RANGES;
 }
 
 /** Whether a side's exposure interval counts (§4.4 step 3). */
 export const usableRange = (dmin: number, dmax: number) =>
   Number.isFinite(dmin) && Number.isFinite(dmax) && dmax > dmin && dmax > 0;
 
-/** Trade distance δ for a trade on `side` (+1 ask / lifted by a buyer, −1 bid / hit by a seller). */
+/**
+ * Trade distance δ for a trade on `side` (+1 ask / lifted by a buyer, −1 bid / hit by a seller),
+ * exact (a trade at the mid is at δ = 0, not ±1e-16); NaN unless δ > 0.
+ */
 export function tradeDelta(price: number, mid: number, side: number): number {
-  const d = side < 0 ? (mid - price) / mid : (price - mid) / mid;
+  const d = relativeDistance(price, mid, side);
   return d > 0 && Number.isFinite(d) ? d : NaN;
 }
+
+/**
+ * Which book a trade is measured against. `strictly_before` (default): the latest book strictly
+ * before it in event order — no look-ahead. `original` (docs/original.md §4.4 step 2): the last
+ * book in the calibration window with ts ≤ trade ts — so a book of the same millisecond, which
+ * the merge puts after the trade — and, when there is none in the window, the window's first
+ * book (a later one).
+ */
+export type TradeBookRule = "strictly_before" | "original";
 
 export interface IntensityInput {
   /** Trades in time order: ts, price, side (−1: seller-initiated, hits bids; +1: buyer, lifts asks). */
@@ -141,6 +173,7 @@ export interface IntensityInput {
   /** A snapshot describes the market for at most this long (ms): exposure is capped there and
    * trades later than that after it are ignored. Infinity = the original. */
   maxGapMs?: number;
+  rule?: TradeBookRule;
 }
 
 export interface TradeSums {
@@ -151,18 +184,20 @@ export interface TradeSums {
 }
 
 /**
- * n and Σδ per side. Each trade is measured against the last point with ts strictly before it
- * (fix of 9.3-14: the original used ts ≤ trade ts and, before the first point, a later point);
- * trades with no such point, or whose point is older than maxGapMs, are skipped.
+ * n and Σδ per side. `strictly_before`: each trade is measured against the last point with ts
+ * strictly before it (fix of 9.3-14); trades with no such point are skipped. `original`: the last
+ * point with ts ≤ trade ts, or the first point when the trade precedes them all (`points` must
+ * then be the window's points). Trades whose point is older than maxGapMs are skipped.
  */
-export function tradeSums(tradeTs: ArrayLike<number>, tradePx: ArrayLike<number>, tradeSide: ArrayLike<number>, points: BookPoint[], maxGapMs = Infinity): TradeSums {
+export function tradeSums(tradeTs: ArrayLike<number>, tradePx: ArrayLike<number>, tradeSide: ArrayLike<number>, points: BookPoint[], maxGapMs = Infinity, rule: TradeBookRule = "strictly_before"): TradeSums {
   const s: TradeSums = { nBid: 0, sumBid: 0, nAsk: 0, sumAsk: 0 };
+  const orig = rule === "original";
   let j = -1;
   for (let i = 0; i < tradeTs.length; i++) {
     const t = tradeTs[i];
-    while (j + 1 < points.length && points[j + 1].ts < t) j++;
-    if (j < 0) continue;
-    const p = points[j];
+    while (j + 1 < points.length && (orig ? points[j + 1].ts <= t : points[j + 1].ts < t)) j++;
+    if (j < 0 && !(orig && points.length > 0)) continue;
+    const p = points[Math.max(j, 0)];
     if (t - p.ts > maxGapMs) continue;
     const side = tradeSide[i];
     if (side === 0 || !Number.isFinite(side)) continue;
@@ -207,7 +242,7 @@ export interface IntensityFit {
 export function fitIntensity(input: IntensityInput): IntensityFit {
   const minTrades = input.minTrades ?? 5;
   const maxGap = input.maxGapMs ?? Infinity;
-  const t = tradeSums(input.tradeTs, input.tradePx, input.tradeSide, input.points, maxGap);
+  const t = tradeSums(input.tradeTs, input.tradePx, input.tradeSide, input.points, maxGap, input.rule);
   const e = exposures(input.points, input.windowEnd, maxGap);
   return {
     bid: e.bid ? fitSide(t.nBid, t.sumBid, e.bid, minTrades) : null,

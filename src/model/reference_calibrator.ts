@@ -5,7 +5,7 @@
  * incremental `CalibrationEngine` is tested against and the baseline of bench/calibration.ts.
  * Same API and same results (up to the exposure histogram's < 1e-11 relative approximation).
  */
-import { combineSides, exposures, fitSide, tradeSums, type BookPoint, type CombinedIntensity } from "./intensity.ts";
+import { bookPoint, combineSides, exposures, fitSide, tradeSums, type BookPoint, type CombinedIntensity } from "./intensity.ts";
 import type { CalibrationResult, EngineOptions, SigmaSource } from "./engine.ts";
 import { GARCH_MIN_SAMPLES, GARCH_RIDGE_SEEDS, ewmaVolatility, garchFit, realizedVolatility, resampleReturns, validPrice, type GarchFit } from "./volatility.ts";
 
@@ -30,12 +30,7 @@ export class ReferenceCalibrator {
     if (!validPrice(mid)) return;
     this.pts.push(ts);
     this.pxs.push(mid);
-    const z = (x: number) => (Number.isFinite(x) && x > 0 ? x : 0);
-    this.points.push({
-      ts, mid,
-      bidMin: Math.max(mid - z(bestBid), 0) / mid, bidMax: Math.max(mid - z(farBid), 0) / mid,
-      askMin: Math.max(z(bestAsk) - mid, 0) / mid, askMax: Math.max(z(farAsk) - mid, 0) / mid,
-    });
+    this.points.push(bookPoint(ts, mid, bestBid, bestAsk, farBid, farAsk)!);
   }
 
   onTrade(ts: number, price: number, side: number): void {
@@ -78,7 +73,7 @@ export class ReferenceCalibrator {
         const len = g.length - k0;
         const full = this.garchPrev === null || this.sinceFullGrid + 1 >= o.garchFullGridEvery || len > 1.25 * this.lenAtFull;
         const seeds = full ? undefined : [this.garchPrev!, ...(this.garchLastFull ? [this.garchLastFull] : []), ...GARCH_RIDGE_SEEDS];
-        const fit = garchFit(g.ret, k0, g.length, seeds, !o.garchFullHistory, o.garchWarmStride);
+        const fit = garchFit(g.ret, k0, g.length, seeds, true, o.garchWarmStride);
         this.sinceFullGrid = full ? 0 : this.sinceFullGrid + 1;
         if (fit) {
           this.garchPrev = { alpha: fit.alpha, beta: fit.beta };
@@ -107,12 +102,12 @@ export class ReferenceCalibrator {
     if (o.maxVolatility > o.minVolatility) sigma = Math.min(Math.max(sigma, o.minVolatility), o.maxVolatility);
     sigma = Math.max(sigma, 0);
 
-    // Trades are measured against the book strictly before them, even if it left the window;
-    // exposures come from the window's points only.
+    // strictly_before: trades are measured against the book strictly before them, even if it left
+    // the window; original: against the window's books only. Exposures come from the window's points.
     const q0 = lowerBound(this.points, lim);
     const t0 = this.windowStart(this.tTs, lim);
-    const tp0 = t0 < this.tTs.length ? Math.max(lowerBound(this.points, this.tTs[t0]) - 1, 0) : 0;
-    const ts = tradeSums(this.tTs.slice(t0), this.tPx.slice(t0), this.tSide.slice(t0), this.points.slice(tp0), o.maxGapMs);
+    const tp0 = o.tradeBookRule === "original" ? q0 : t0 < this.tTs.length ? Math.max(lowerBound(this.points, this.tTs[t0]) - 1, 0) : 0;
+    const ts = tradeSums(this.tTs.slice(t0), this.tPx.slice(t0), this.tSide.slice(t0), this.points.slice(tp0), o.maxGapMs, o.tradeBookRule);
     const ex = exposures(this.points.slice(q0), now, o.maxGapMs);
     const fit = {
       bid: ex.bid ? fitSide(ts.nBid, ts.sumBid, ex.bid, o.minTradesPerSide) : null,

@@ -2,7 +2,8 @@
  * The per-event logic of `calculate_spread` (docs/original.md §1.3), free of I/O: effective mid
  * per snapshot, the shared calibration engine, a quote at inventory 0 on every calibration, and
  * one row per calibration. Events must come in merged order (a trade before a book of the same
- * ms), so every trade is measured against the book strictly before it — the original added the
+ * ms), so by default every trade is measured against the book strictly before it (the
+ * `original` trade_book_rule restores the original's choice) — the original added the
  * trades with ts ≤ snapshot ts *after* the snapshot.
  */
 import { CalibrationEngine, type CalibrationResult, type EngineOptions } from "./engine.ts";
@@ -59,6 +60,8 @@ export class SpreadSeries {
   private bf = new Float64Array(2);
   private af = new Float64Array(2);
   private readonly maxGapMs: number;
+  /** `original` trade-to-book rule: any trade may still count (against a same-ms or the window's first book). */
+  private readonly keepAll: boolean;
   /** Time of the last book fed to the engine (-Infinity before the first). */
   private lastEngineTs = -Infinity;
   /**
@@ -80,6 +83,7 @@ export class SpreadSeries {
   ) {
     this.engine = new CalibrationEngine(engineOpts);
     this.maxGapMs = engineOpts.maxGapMs;
+    this.keepAll = engineOpts.tradeBookRule === "original";
   }
 
   onTrade(t: TradeRows, j: number): void {
@@ -90,7 +94,7 @@ export class SpreadSeries {
     if (ts > this.lastEngineTs || this.heldTs.length > 0) {
       // measured against the last engine book, which is more than maxGapMs before it: the engine
       // ignores it now and would at the next book too (no look-ahead, no state)
-      if (!(ts - this.lastEngineTs <= this.maxGapMs)) return;
+      if (!this.keepAll && !(ts - this.lastEngineTs <= this.maxGapMs)) return;
       this.heldTs.push(ts);
       this.heldPx.push(t.price[j]);
       this.heldSide.push(t.side[j]);

@@ -5,6 +5,8 @@
  * Inputs are parallel arrays of epoch-ms timestamps and prices, in time order.
  */
 
+import { GarchBatch, garchLogLikBatch } from "./garch_batch.ts";
+
 const LN_2PI = 1.8378770664093453;
 
 /** A price the estimators accept: finite and > 0 (the original's sanitising step). */
@@ -162,7 +164,7 @@ function garchLogLikExact(r: ArrayLike<number>, from: number, to: number, vbar: 
  * The same likelihood with Σ ln σ²ₜ taken as ln of blocks of 8 products (one log per 8 steps
  * instead of one per step): equal to `garchLogLik` up to rounding (~1e-15 relative), ~3× faster.
  * Safe because σ²ₜ ≥ ω ≥ 0.001·v̄ and callers use it only for v̄ ≥ 1e-30 (no under/overflow of
- * a block product). The windowed engine uses it; the literal/compatibility paths do not.
+ * a block product). The engine uses it (windowed and full-history); `garchVolatility` does not.
  */
 export function garchLogLikBlocked(r: ArrayLike<number>, from: number, to: number, vbar: number, alpha: number, beta: number, out: Float64Array): number {
   if (alpha < 0 || beta < 0 || alpha + beta >= 0.999) return -Infinity;
@@ -208,51 +210,120 @@ const REFINE = [-0.02, -0.01, -0.005, 0, 0.005, 0.01, 0.02];
  * `start`, when given, replaces the full coarse grid by these seeds (plus every `stride`-th grid
  * point when stride > 0); the walk then starts from the best of them, with its ℓ as the bar to
  * beat (warm start from previous calibrations; see docs/model.md).
- * `blockedLog` selects `garchLogLikBlocked` (windowed engine only).
+ * `blockedLog` selects `garchLogLikBlocked` (the engine's choice).
+ * `coarse`, for the full grid, evaluates it instead of the plain pass (garch_full.ts skips points
+ * it proves cannot win); the grid's winner, and so the fit, is the same.
  * Null with fewer than 5 returns or a non-positive mean square.
  */
-export function garchFit(r: ArrayLike<number>, from = 0, to = r.length, start?: readonly { alpha: number; beta: number }[], blockedLog = false, stride = 0): GarchFit | null {
+export function garchFit(r: ArrayLike<number>, from = 0, to = r.length, start?: readonly { alpha: number; beta: number }[], blockedLog = false, stride = 0, coarse?: CoarseGrid): GarchFit | null {
   if (to - from < 5) return null;
   const vbar = meanSquare(r, from, to);
   if (!(vbar > 0)) return null;
-  const garchLogLik = blockedLog && vbar >= 1e-30 ? garchLogLikBlocked : garchLogLikExact;
-  const out = new Float64Array(1);
+  const blocked = blockedLog && vbar >= 1e-30;
+  // Candidates are evaluated four at a time (garch_batch.ts, bit-identical to one at a time) and
+  // their results taken in the literal order: "better" = strictly greater ℓ, best updated at once.
+  const g = BATCH;
   let bestA = 0.1;
   let bestB = 0.85;
   let bestV = vbar;
   let bestL = -Infinity;
-  // "better" = strictly greater ℓ; the best is updated immediately (the walk moves from it)
-  const consider = (a: number, b: number) => {
-    const l = garchLogLik(r, from, to, vbar, a, b, out);
-    if (l > bestL) {
-      bestL = l;
-      bestA = a;
-      bestB = b;
-      bestV = out[0];
+  /** Evaluates the batch and takes its lanes in order; returns the first lane that improved (−1: none). */
+  const flush = (stopAtImprovement: boolean): number => {
+    if (g.m === 0) return -1;
+    garchLogLikBatch(r, from, to, vbar, g, blocked);
+    let improved = -1;
+    for (let k = 0; k < g.m; k++) {
+      const l = g.logLik[k]!;
+      if (l > bestL) {
+        bestL = l;
+        bestA = g.alpha[k]!;
+        bestB = g.beta[k]!;
+        bestV = g.variance[k]!;
+        if (improved < 0) improved = k;
+        if (stopAtImprovement) break;
+      }
     }
+    g.m = 0;
+    return improved;
+  };
+  const push = (a: number, b: number) => {
+    g.alpha[g.m] = a;
+    g.beta[g.m] = b;
+    if (++g.m === 4) flush(false);
   };
   // The coarse grid: every point (literal), or every `stride`-th α and β (warm mode).
   const step = start ? stride : 1;
-  if (step > 0) {
+  if (step === 1 && coarse) {
+    const L = COARSE_L, V = COARSE_V;
+    coarse.evaluate(r, from, to, vbar, blocked, L, V);
+    for (let k = 0; k < GARCH_GRID.n; k++) {
+      if (L[k]! > bestL) {
+        bestL = L[k]!;
+        bestA = GARCH_GRID.alpha[k]!;
+        bestB = GARCH_GRID.beta[k]!;
+        bestV = V[k]!;
+      }
+    }
+  } else if (step > 0) {
     for (let i = 0; i <= 25; i += step) {
       const a = i * 0.02;
       for (let j = 0; j <= 49; j += step) {
         const b = j * 0.02;
-        if (a + b < 0.999) consider(a, b);
+        if (a + b < 0.999) push(a, b);
       }
     }
   }
-  for (const st of start ?? []) consider(st.alpha, st.beta);
-  for (const da of REFINE) {
-    for (const db of REFINE) {
-      const a = Math.max(bestA + da, 0);
-      const b = Math.max(bestB + db, 0);
-      if (a + b < 0.999) consider(a, b);
+  for (const st of start ?? []) push(st.alpha, st.beta);
+  flush(false);
+  // The walk's candidates depend on the best so far: a batch is built from the current best and,
+  // when one of its lanes improves, the lanes after it are discarded and rebuilt from the new best.
+  const nWalk = REFINE.length * REFINE.length;
+  const laneStep = [0, 0, 0, 0];
+  for (let w = 0; w < nWalk;) {
+    let v = w;
+    while (g.m < 4 && v < nWalk) {
+      const a = Math.max(bestA + REFINE[(v / REFINE.length) | 0]!, 0);
+      const b = Math.max(bestB + REFINE[v % REFINE.length]!, 0);
+      if (a + b < 0.999) {
+        laneStep[g.m] = v;
+        g.alpha[g.m] = a;
+        g.beta[g.m] = b;
+        g.m++;
+      }
+      v++;
     }
+    const k = flush(true);
+    w = k >= 0 ? laneStep[k]! + 1 : v;
   }
   if (!Number.isFinite(bestL) || !Number.isFinite(bestV) || !(bestV > 0)) return null;
   return { alpha: bestA, beta: bestB, logLik: bestL, variance: bestV };
 }
+
+const BATCH = new GarchBatch();
+
+/** The literal coarse grid's admissible points in the literal order (α = 0.02i outer, β = 0.02j inner). */
+export const GARCH_GRID = (() => {
+  const alpha: number[] = [], beta: number[] = [];
+  for (let i = 0; i <= 25; i++) {
+    for (let j = 0; j <= 49; j++) {
+      if (i * 0.02 + j * 0.02 < 0.999) {
+        alpha.push(i * 0.02);
+        beta.push(j * 0.02);
+      }
+    }
+  }
+  return { alpha: Float64Array.from(alpha), beta: Float64Array.from(beta), n: alpha.length };
+})();
+
+/**
+ * Evaluates the coarse grid: lOut[k], vOut[k] = ℓ and forecast of GARCH_GRID point k, or ℓ = −∞
+ * for a point whose ℓ is proven below the grid's maximum (it could not have won).
+ */
+export interface CoarseGrid {
+  evaluate(r: ArrayLike<number>, from: number, to: number, vbar: number, blocked: boolean, lOut: Float64Array, vOut: Float64Array): void;
+}
+const COARSE_L = new Float64Array(GARCH_GRID.n);
+const COARSE_V = new Float64Array(GARCH_GRID.n);
 
 /**
  * Minimum valid raw samples for GARCH. Appendix A.1 reports "n/a" for three samples spanning 11 s

@@ -31,6 +31,10 @@ export class ReplayClock {
     if (this.speed > 0 && this.wallStart === null) this.wallStart = performance.now();
   }
 
+  get started(): boolean {
+    return this.wallStart !== null;
+  }
+
   /** Replay time now (t0 before the clock starts). */
   now(): number {
     return this.wallStart === null ? this.t0 : this.t0 + (performance.now() - this.wallStart) * this.speed;

@@ -85,14 +85,28 @@ export interface PumpOptions {
   resync: boolean;
   highWaterBytes: number;
   closeAtEnd: boolean;
+  /** Connections to wait for before the clock starts (speed > 0); they all start at t0. */
+  startAfterConnections: number;
 }
 
 export class ConnectionPump {
+  private readonly waiting: Conn[] = [];
+
   constructor(private readonly o: PumpOptions) {}
 
-  /** A connection opened: place it on the replay and start sending. */
+  /** A connection opened: place it on the replay and start sending (or wait for the clock's start). */
   open(c: Conn): void {
-    this.o.clock.start();
+    const { clock } = this.o;
+    if (clock.speed > 0 && !clock.started && this.waiting.length + 1 < this.o.startAfterConnections) {
+      this.waiting.push(c);
+      return;
+    }
+    clock.start();
+    for (const w of this.waiting.splice(0)) if (!w.closed) this.place(w);
+    this.place(c);
+  }
+
+  private place(c: Conn): void {
     const { g, startT } = this.o.clock.startOf(c.tl, c.ev);
     c.g = g;
     c.startT = startT;

@@ -54,6 +54,12 @@ export interface ServeOptions {
   /** Bytes queued on a socket above which sending pauses until it drains; default 64 KiB (≈ 200
    *  book messages: small, so faults counted by the server are ones the client gets to see). */
   highWaterBytes?: number;
+  /**
+   * With speed > 0, the replay clock starts when this many connections have opened (default 1:
+   * the first). A client that opens several streams a few milliseconds apart (the demo's book and
+   * trades at 300×) then misses nothing at the start, whatever the machine's load.
+   */
+  startAfterConnections?: number;
 }
 
 export interface ServerStats {
@@ -145,6 +151,7 @@ export async function startServer(opts: ServeOptions): Promise<ReplayServer> {
     resync: (opts.snapshotMode ?? "replace") === "resync",
     highWaterBytes: opts.highWaterBytes ?? 64 * 1024,
     closeAtEnd: opts.closeAtEnd ?? false,
+    startAfterConnections: opts.startAfterConnections ?? 1,
   });
   const restApi = new RestApi({ timelines, clock, tradesLimit: opts.restTradesLimit ?? 1000 });
   const conns = new Set<Conn>();

@@ -4,7 +4,7 @@
  * before any run starts, so a bad grid fails in one line instead of after an hour.
  */
 import * as v from "valibot";
-import { ConfigSchema, type Config } from "../config/schema.ts";
+import { CONFIG_KEYS, ConfigSchema, type Config } from "../config/schema.ts";
 import { UsageError } from "../errors.ts";
 
 export interface SweepParam {
@@ -77,7 +77,7 @@ const NOT_SWEEPABLE = new Set(["num_threads", "serve_port", "max_depth_levels", 
 export function validateParams(base: Config, params: SweepParam[]): void {
   const seen = new Set<string>();
   for (const p of params) {
-    if (!(p.key in ConfigSchema.entries)) throw new UsageError(`--param ${p.spec}: unknown config key ${JSON.stringify(p.key)}`);
+    if (!CONFIG_KEYS.has(p.key)) throw new UsageError(`--param ${p.spec}: unknown config key ${JSON.stringify(p.key)}`);
     if (seen.has(p.key)) throw new UsageError(`--param ${p.spec}: ${p.key} is given twice`);
     seen.add(p.key);
     const current = (base as Record<string, unknown>)[p.key];

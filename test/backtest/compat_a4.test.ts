@@ -1,29 +1,21 @@
 import { describe, expect, test } from "bun:test";
 import * as v from "valibot";
 import { buildSchedule } from "../../src/backtest/calibrate.ts";
-import { EventDataBuilder } from "../../src/backtest/data.ts";
-import { S } from "../../src/backtest/layout.ts";
-import { runParamsFromConfig } from "../../src/backtest/params.ts";
-import { runReferenceResult } from "../../src/backtest/run_reference.ts";
+import { EventDataBuilder } from "../../src/sim/data.ts";
+import { S } from "../../src/sim/layout.ts";
+import { runParamsFromConfig } from "../../src/sim/params.ts";
+import { runReferenceResult } from "../../src/sim/run_reference.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
 import { resolveMarket } from "../../src/config/market.ts";
-import { BacktestCore } from "../../src/core/backtest.ts";
+import { BacktestCore } from "../../src/sim/core.ts";
 import { engineOptionsFromConfig } from "../../src/model/engine.ts";
 import { a4Market } from "./a4_market.ts";
 import { resultsCsv } from "../../src/report/csv.ts";
+import { ORIGINAL_CONFIG_JSON } from "../support/original_config.ts";
 
-/** The original's settings: shipped config.json + code defaults, and every compatibility switch. */
+/** The original's settings: its shipped config.json plus the one key `compat: "original"`. */
 export function originalConfig(over: Record<string, unknown> = {}) {
-  return v.parse(ConfigSchema, {
-    inventory_horizon_seconds: 14400, risk_aversion_gamma: 10, gamma_min: 0.01, gamma_max: 100,
-    min_spread_bps: 0, max_spread_bps: 200, fill_cooldown_seconds: 60, maker_fee_bps: 1.5, taker_fee_bps: 4.5,
-    gap_threshold_seconds: 1800, warmup_period_seconds: 900, gamma_mode: "inventory_scaled", max_inventory: 10,
-    tick_size: 0.01, quote_validity_seconds: 60, recalibration_interval_seconds: 60, calibration_window_seconds: 3600,
-    max_volatility: 0.02, min_volatility: 0,
-    garch_full_history: true, reset_failed_fits: true, requote: "on_recalibration", fill_model: "cross",
-    original_sizing: true, order_latency_ms: 0, initial_capital: 1000, order_notional: 20,
-    ...over,
-  });
+  return v.parse(ConfigSchema, { ...ORIGINAL_CONFIG_JSON, compat: "original", ...over });
 }
 
 // Appendix A.4, "Full backtests": final equity, bid fills, ask fills, volume (units), notional ($).

@@ -36,7 +36,7 @@ export interface Coverage {
   sourceRows: number;
   /** Stored book rows up to atMs: count, distinct timestamps, matched to a source row, mismatching any of the 80 level columns. */
   book: { n: number; distinct: number; matched: number; bad: number };
-  /** Stored trades (all), distinct ids, not equal to their source trade, source trades served before the tail and not stored. */
+  /** Stored trades (all), distinct ids, not equal to their source trade, source trades served up to atMs and not stored. */
   trades: { n: number; distinct: number; bad: number; lost: number; checked: number };
   reconnects: { orderbook: number; trades: number };
   /** Delays the reconnect policy chose for the book stream. */
@@ -45,10 +45,14 @@ export interface Coverage {
   exitCode: number;
 }
 
+/** Wall time the collector keeps running after the count, so rows and trades up to it are not in flight. */
+const GRACE_MS = 1500;
+
 /**
- * Runs serve + collector for `seconds` of wall time, stops the collector as SIGTERM would, and
- * compares. Trades of the last wall second before the stop may still be in flight and are not
- * counted as lost. Everything started here is stopped and removed, also when something fails.
+ * Runs serve + collector for `seconds` of wall time, takes the server's count, lets the collector
+ * run GRACE_MS longer (what was served up to the count may still be in flight on a loaded
+ * machine), stops it as SIGTERM would, and compares everything up to the count. Everything started
+ * here is stopped and removed, also when something fails.
  */
 export async function measureCoverage(o: CoverageOptions): Promise<Coverage> {
   const dir = mkdtempSync(join(tmpdir(), "emm-coverage-"));
@@ -76,6 +80,7 @@ export async function measureCoverage(o: CoverageOptions): Promise<Coverage> {
     const t0 = Date.now();
     while (Date.now() - t0 < o.seconds * 1000) await Bun.sleep(50);
     const served = srv.served(MARKET);
+    await Bun.sleep(GRACE_MS);
     ac.abort();
     const exitCode = await run;
     run = null;
@@ -89,10 +94,9 @@ export async function measureCoverage(o: CoverageOptions): Promise<Coverage> {
        from ${parts("orderbook")} s left join read_parquet('${BOOK_FILE}') o on epoch_ms(s.timestamp_ms) = o.timestamp_ms
        where epoch_ms(s.timestamp_ms) <= ${served.atMs}`,
     );
-    const tail = served.atMs - 1000 * o.speed;
     const [t] = await duckRows(
       `with s as (select * from ${parts("trades")}),
-            served as (select trade_id from read_parquet('${TRADES_FILE}') where side is not null and timestamp_ms >= ${FROM} and timestamp_ms <= ${tail})
+            served as (select trade_id from read_parquet('${TRADES_FILE}') where side is not null and timestamp_ms >= ${FROM} and timestamp_ms <= ${served.atMs})
        select (select count(*) from s) n, (select count(distinct trade_id) from s) d,
               (select count(*) from s left join read_parquet('${TRADES_FILE}') o using (trade_id)
                  where o.trade_id is null or epoch_ms(s.timestamp_ms) <> o.timestamp_ms or s.price <> o.price or s.quantity <> o.quantity or s.side <> o.side) bad,

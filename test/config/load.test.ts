@@ -88,4 +88,15 @@ describe("config", () => {
     const forced = defaultConfig({ markets_config: { "BTC-USD": { tick_size: 0.5 } } });
     expect(resolveMarket(forced, "BTC-USD", { name: "BTC-USD", tick_size: 1 }).tickSize).toBe(0.5);
   });
+
+  test("leverage is capped by market.json's max_leverage; maintenance defaults to half the initial margin at that maximum", () => {
+    const config = defaultConfig({ leverage: 20, markets_config: { "ETH-USD": { leverage: 3, maintenance_margin_ratio: 0.02 } } });
+    // Extended's rule: maintenance = 50 % of the initial margin at the market's maximum leverage
+    expect(resolveMarket(config, "BTC-USD", { name: "BTC-USD", max_leverage: 50 })).toMatchObject({ leverage: 20, maintenanceMarginRatio: 0.01 });
+    expect(resolveMarket(config, "SOL-USD", { name: "SOL-USD", max_leverage: 10 })).toMatchObject({ leverage: 10, maintenanceMarginRatio: 0.05 });
+    // maximum unknown: half the initial margin at the leverage used, never below the exchange's value
+    expect(resolveMarket(config, "XRP-USD")).toMatchObject({ leverage: 20, maintenanceMarginRatio: 0.025 });
+    expect(resolveMarket(config, "ETH-USD", { name: "ETH-USD", max_leverage: 50 })).toMatchObject({ leverage: 3, maintenanceMarginRatio: 0.02 });
+    expect(defaultConfig({}).leverage).toBe(5);
+  });
 });

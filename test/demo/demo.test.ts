@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../src/main.ts";
+import { UPLOT_JS } from "../../src/report/uplot_assets.ts";
 import { compiledBinary, runBinary } from "../support/binary.ts";
 
 describe("extended-mm demo", () => {
@@ -25,7 +26,11 @@ describe("extended-mm demo", () => {
       const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).summary;
       expect(summary.total_fills).toBeGreaterThan(0);
       expect(Number.isFinite(summary.final_pnl)).toBe(true);
-      expect(readFileSync(join(out, "report.html"), "utf8")).toContain("<svg");
+      // uPlot and the page script travel inside the binary (text imports) into the one-file report
+      const html = readFileSync(join(out, "report.html"), "utf8");
+      expect(html).toContain(UPLOT_JS.replace(/<\//g, "<\\/"));
+      expect(html).toContain('id="chart-pnl"');
+      expect(existsSync(join(out, "markouts.csv"))).toBe(true);
       expect(readFileSync(join(out, "as_results.csv"), "utf8").trim().split("\n").length).toBeGreaterThan(10);
 
       // a second run replaces its own output

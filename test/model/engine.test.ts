@@ -7,7 +7,7 @@ import { generateA4 } from "./a4_market.ts";
 const COMPAT: EngineOptions = {
   windowMs: 3_600_000, recalibrationIntervalMs: 60_000, minPrices: 10, volatilityModel: "garch",
   garchFullHistory: true, ewmaHalfLifeSeconds: 300, minTradesPerSide: 5, resetFailedFits: true,
-  maxGapMs: 60_000, minVolatility: 0, maxVolatility: 0.02, garchFullGridEvery: 1, garchWarmStride: 0, exposureMode: "exact",
+  maxGapMs: 60_000, tradeBookRule: "strictly_before", minVolatility: 0, maxVolatility: 0.02, garchFullGridEvery: 1, garchWarmStride: 0, exposureMode: "exact",
 };
 
 const A4: [number, number, number, number, number, number][] = [

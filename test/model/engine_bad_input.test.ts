@@ -5,7 +5,7 @@ import { computeOptimalQuote, type QuoteParams } from "../../src/model/quote.ts"
 const OPTS: EngineOptions = {
   windowMs: 3_600_000, recalibrationIntervalMs: 60_000, minPrices: 10, volatilityModel: "garch",
   garchFullHistory: false, ewmaHalfLifeSeconds: 300, minTradesPerSide: 5, resetFailedFits: false,
-  maxGapMs: 60_000, minVolatility: 0, maxVolatility: 0.02, garchFullGridEvery: 60, garchWarmStride: 0, exposureMode: "binned",
+  maxGapMs: 60_000, tradeBookRule: "strictly_before", minVolatility: 0, maxVolatility: 0.02, garchFullGridEvery: 60, garchWarmStride: 0, exposureMode: "binned",
 };
 const QP: QuoteParams = {
   gammaMode: "constant", riskAversionGamma: 0.1, gammaMin: 0.01, gammaMax: 100, horizonSeconds: 1800, maxInventory: 10,

@@ -17,7 +17,7 @@ const m = generateSynthetic({ seed: 11, seconds: 3600, snapshotsPerSecond: 4, ..
 const base: EngineOptions = {
   windowMs: 3_600_000, recalibrationIntervalMs: 60_000, minPrices: 10, volatilityModel: "garch",
   garchFullHistory: false, ewmaHalfLifeSeconds: 300, minTradesPerSide: 5, resetFailedFits: false,
-  maxGapMs: 60_000, minVolatility: 0, maxVolatility: 0.02, garchFullGridEvery: 60, garchWarmStride: 0, exposureMode: "binned",
+  maxGapMs: 60_000, tradeBookRule: "strictly_before", minVolatility: 0, maxVolatility: 0.02, garchFullGridEvery: 60, garchWarmStride: 0, exposureMode: "binned",
 };
 
 function feed(opts: EngineOptions) {

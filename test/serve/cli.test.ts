@@ -21,10 +21,10 @@ test("`serve --port 0 --json` prints its URLs, serves the data dir, and stops on
       if (done) break;
       out += new TextDecoder().decode(value);
     }
-    const info = JSON.parse(out.split("\n")[0]) as { wsBase: string; restBase: string; markets: string[] };
+    const info = JSON.parse(out.split("\n")[0]) as { ws_base: string; rest_base: string; markets: string[] };
     expect(info.markets).toEqual(["BTC-USD"]);
-    expect(info.wsBase).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/stream\.extended\.exchange\/v1$/);
-    const r = await receive(orderbookStreamUrl(info.wsBase, "BTC-USD"), (f) => f.length >= 20);
+    expect(info.ws_base).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/stream\.extended\.exchange\/v1$/);
+    const r = await receive(orderbookStreamUrl(info.ws_base, "BTC-USD"), (f) => f.length >= 20);
     const seqs = r.frames.map((f) => (decodeOrderbookMessage(f) as { value: { seq: number } }).value.seq);
     expect(seqs[0]).toBe(1);
     expect(seqs.some((s, i) => i > 0 && s - seqs[i - 1] === 2)).toBe(true); // the fault flag took effect
