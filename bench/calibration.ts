@@ -22,7 +22,7 @@ import * as v from "valibot";
 import { generateSynthetic, type SyntheticMarket } from "../test/model/synthetic_market.ts";
 import { join } from "node:path";
 import { buildSchedule, type CalibratedSchedule } from "../src/backtest/calibrate.ts";
-import type { EventData } from "../src/backtest/data.ts";
+import type { EventData } from "../src/sim/data.ts";
 import type { EngineOptions } from "../src/model/engine.ts";
 import { oldSourceDir } from "./support/old_source.ts";
 import { realShapedDay } from "./support/real_day_events.ts";

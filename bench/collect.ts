@@ -10,7 +10,10 @@
  *
  * Phases: (1) book only, 3 passes; (2) trades only, 10 passes; (3) long replay, book + trades,
  * REPEAT passes (default 30 ≈ 60 h of exchange time at the recorded rate) with RSS sampled every
- * 250 ms. `bun bench/collect.ts [repeat]`.
+ * 250 ms; (4) coverage against network faults: `serve` at real time (1×) dropping every connection
+ * every 5, 20 and 60 s, the three runs side by side for SECONDS (default 300) each → stored book
+ * rows / rows the server's replay clock passed, rows equal to the source, trades lost and twice.
+ * `bun bench/collect.ts [repeat]`; `bun bench/collect.ts coverage [seconds]` runs phase 4 only.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -191,8 +194,27 @@ async function phase(name: string, feed: Feed): Promise<PhaseResult> {
   return { frames, seconds, rate, rss, rows };
 }
 
+/** Phase 4: the three drop intervals at 1×, concurrently (the runs wait on the replay clock, not the CPU). */
+async function coverage(seconds: number): Promise<void> {
+  const { measureCoverage } = await import("../test/collect/coverage.ts");
+  console.log(`coverage at 1× over ${seconds} s per run (serve drops every connection every N s; the three runs side by side)`);
+  const drops = [5, 20, 60];
+  const runs = await Promise.all(drops.map((d) => measureCoverage({ speed: 1, seconds, faults: { dropEverySeconds: d } })));
+  runs.forEach((r, i) => {
+    const pct = ((100 * r.book.n) / r.served.rows).toFixed(1);
+    console.log(
+      `drop every ${String(drops[i]).padStart(2)} s: stored ${r.book.n} / served ${r.served.rows} book rows = ${pct} %  ` +
+        `(mismatching rows ${r.book.bad}, duplicates ${r.book.n - r.book.distinct}; trades lost ${r.trades.lost} of ${r.trades.checked}, twice ${r.trades.n - r.trades.distinct}; ` +
+        `book reconnects ${r.reconnects.orderbook}, delays ${[...new Set(r.bookDelays)].join("/")} ms)`,
+    );
+  });
+}
+
 if (process.argv[2] === "--feed") {
   await feed(Number(process.argv[3]), Number(process.argv[4]));
+} else if (process.argv[2] === "coverage") {
+  setLogLevel("error");
+  await coverage(Number(process.argv[3] ?? 300));
 } else {
   setLogLevel("warn");
   const repeat = Number(process.argv[2] ?? 30);
@@ -215,4 +237,6 @@ if (process.argv[2] === "--feed") {
     `memory over the long replay (${long.frames.toLocaleString("en")} frames, ${long.seconds.toFixed(1)} s): peak RSS ${mb(Math.max(...long.rss))}, ` +
       `max in 2nd quarter ${mb(early)}, max in last quarter ${mb(late)} → last/2nd ${(late / early).toFixed(2)}`,
   );
+  setLogLevel("error");
+  await coverage(300);
 }

@@ -6,7 +6,12 @@
  *     every page is decoded but nothing is converted to JS values), 1 thread and default threads
  *   - file size and compression ratio versus raw column bytes
  * on (a) the real 2-hour StandX sample (22,293 × 20-level books, 6,184 trades) and (b) a generated
- * 1,000,000-row 20-level book written once as 40 standard parts of 25,000 rows.
+ * 1,000,000-row 20-level book written once as 40 standard parts of 25,000 rows; and
+ * (c) real-shaped days (bench/support/day_data.ts: the StandX recording tiled to 24 h, at its own
+ * trade rate and busy at ≈166k trades/day, written by our writer and by DuckDB): everything the
+ * backtest reads (books: timestamp + all 80 level columns; trades: timestamp, price, quantity,
+ * side, ids, type) through the event stream, against DuckDB aggregating the same columns of the
+ * same files with 1 thread (bench/support/read_compare.ts).
  *
  * Raw column bytes = 8 B per Int64/Float64/Timestamp value + UTF-8 bytes and 4 B offsets per
  * string value + 1/8 B per boolean (what the columns occupy in Arrow memory, without null bitmaps).
@@ -23,6 +28,8 @@ import { orderbookPartName, partName } from "../src/storage/layout.ts";
 import { openBookSource, openTradeSource } from "../src/storage/sources.ts";
 import type { BookBatch } from "../src/storage/types.ts";
 import { writeBookPart, writeTradePart } from "../src/storage/parquet/index.ts";
+import { dayLabel, DAY_MARKET, realDay, type DaySpec } from "./support/day_data.ts";
+import { compareReads, duckConnection, warmUp } from "./support/read_compare.ts";
 
 const arg = (name: string, d: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -158,8 +165,20 @@ async function bookCase(name: string, dir: string, rows: number, market: string)
 
 rmSync(tmp, { recursive: true, force: true });
 
-// report
 const f = (x: number, d = 0) => x.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
+
+// (c) real-shaped days, everything the backtest reads, ours vs DuckDB (1 thread), alternating
+const dayRatios: string[][] = [];
+{
+  const db = await duckConnection(1);
+  await warmUp(db, await realDay({ writer: "ours", busy: false }), DAY_MARKET);
+  for (const spec of [{ writer: "ours", busy: false }, { writer: "duckdb", busy: false }, { writer: "ours", busy: true }, { writer: "duckdb", busy: true }] as DaySpec[]) {
+    const r = await compareReads(db, await realDay(spec), DAY_MARKET, REPS);
+    dayRatios.push([dayLabel(spec), f(r.books), f(r.trades), f(r.ours, 1), f(r.duck, 1), `${f(r.ratio, 2)}×`, f(r.oursCpu, 1), f(r.duckCpu, 1), `${f(r.cpuRatio, 2)}×`, r.load.toFixed(1)]);
+  }
+}
+
+// report
 const head = ["case", "operation", "rows", "ms", "rows/s", "MB/s raw", "file MB", "raw MB", "ratio"];
 const lines = results.map((x) => [
   x.case,
@@ -178,6 +197,8 @@ printTable(
   ["case", "ours ms", "DuckDB 1 thread ms", "DuckDB default ms", "ours / DuckDB(1)", "ours / DuckDB(default)"],
   ratios.map((x) => [x.case, f(x.ours, 1), f(x.duck1, 1), f(x.duckN, 1), `${f(x.ours / x.duck1, 2)}×`, `${f(x.ours / x.duckN, 2)}×`]),
 );
+console.log("\nReal-shaped days: what the backtest reads (books: timestamp + 80 level columns; trades: timestamp, price, quantity, side, ids, type), ours (event stream → typed arrays) vs DuckDB (1 thread, an aggregate over every column):\n");
+printTable(["data", "books", "trades", "ours ms", "DuckDB 1 thread ms", "ours / DuckDB(1)", "ours CPU ms", "DuckDB CPU ms", "CPU ours / DuckDB", "load"], dayRatios);
 console.log(`\nZSTD level 1 (parquet-wasm has no level setter), statistics per chunk, dictionary encoding default; reads best of ${REPS}; ${navigator.hardwareConcurrency} cores.`);
 
 function printTable(head: string[], rows: string[][]) {

@@ -1,6 +1,7 @@
 /**
- * Sweep throughput over a day of data (bench/support/day_data.ts: the real 2-hour StandX
- * recording tiled 12×), 72 configurations each, on 1 worker and on N workers in the same run:
+ * Sweep throughput over a real-shaped busy day (bench/support/day_data.ts: the real 2-hour StandX
+ * recording tiled to 24 h, ≈166k trades, DuckDB-written parts), 72 configurations each, on 1 worker
+ * and on N workers in the same run:
  *   A. the original's 2-D grid, horizon (6) × γ (12): one calibration shared by every run;
  *   B. calibration window (6) × γ (12): six calibrations, spread over the workers.
  * Prints wall times, the split (read / first calibration / per simulation), runs/s and the
@@ -16,11 +17,11 @@ import { combinations, parseParam, type SweepParam } from "../src/sweep/grid.ts"
 import { resultsCsv } from "../src/sweep/output.ts";
 import { runPool } from "../src/sweep/pool.ts";
 import { rank } from "../src/sweep/rank.ts";
-import { DAY_MARKET, dayDataDir } from "./support/day_data.ts";
+import { DAY_MARKET, realDay } from "./support/day_data.ts";
 
 setLogLevel("warn");
 const { values } = parseArgs({ options: { runs: { type: "string", default: "72" } } });
-const dataDir = await dayDataDir();
+const dataDir = await realDay({ writer: "duckdb", busy: true });
 const config = v.parse(ConfigSchema, {});
 const threads = Number(process.env.BENCH_THREADS ?? availableParallelism());
 const source = { dataDir, market: DAY_MARKET };
@@ -44,7 +45,7 @@ async function probe(n: number): Promise<number> {
 
 async function grid(label: string, params: SweepParam[]): Promise<void> {
   const combos = combinations(params).slice(0, Number(values.runs));
-  console.log(`\n${label}: ${combos.length} configurations over a day of ${DAY_MARKET} (267,516 book rows, 74,208 trades)`);
+  console.log(`\n${label}: ${combos.length} configurations over a busy real-shaped day of ${DAY_MARKET} (267,516 book rows, ≈166k trades)`);
   const res: { wallMs: number; csv: string }[] = [];
   for (const t of [1, threads]) {
     const r = await runPool({ source, config, keys: params.map((p) => p.key), combos, threads: t });

@@ -44,13 +44,6 @@ export class DataError extends AppError {
   }
 }
 
-/** A feature a later milestone fills in. */
-export class NotImplementedError extends AppError {
-  constructor(what: string) {
-    super(`${what} is not implemented yet`, ExitCode.runtime);
-  }
-}
-
 /** Short, single-line description of any thrown value (for logs; never includes a stack). */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message.split("\n")[0] || err.name;

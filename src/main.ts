@@ -16,7 +16,7 @@ const commands: Record<string, () => Promise<CommandDef<any>>> = {
   demo: () => import("./cli/demo.ts").then((m) => m.default),
   migrate: () => import("./cli/migrate.ts").then((m) => m.default),
 };
-const aliases: Record<string, string> = { collect: "collect_data", spread: "calculate_spread", verify: "verify_orderbook" };
+const aliases: Record<string, string> = { bt: "backtest", collect: "collect_data", spread: "calculate_spread", verify: "verify_orderbook" };
 
 const root = defineCommand({
   meta: {

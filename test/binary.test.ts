@@ -1,5 +1,5 @@
-import { beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { compiledBinary, runBinary } from "./support/binary.ts";
 
@@ -12,6 +12,9 @@ const run = (args: string[]) => runBinary(bin, args, work);
 beforeAll(() => {
   ({ bin, dir: work } = compiledBinary());
 }, 180_000);
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
 
 describe("compiled binary", () => {
   test("runs from a directory without node_modules", () => {

@@ -3,25 +3,28 @@
  * (this machine's speed drifts by up to 3× between runs; alternating keeps the comparison fair),
  * and a bit-for-bit check that both builds give the same results (fills, samples, rows, scalars).
  *
- *   bun bench/support/core_ab.ts old.wasm new.wasm [--rounds 9] [--data synthetic|real] [--configs queue,cross,...]
+ *   bun bench/support/core_ab.ts old.wasm new.wasm [--rounds 9] [--data synthetic|real] [--configs queue,cross,...] [--set '{"margin_model":"none"}'] [--clock wall|cpu]
  *
  * Get the old build from a worktree:
  *   git worktree add /tmp/old <rev> && (cd /tmp/old/wasm && "$PWD/../../<checkout>/node_modules/.bin/asc" --config asconfig.json --target release)
  * `--data synthetic` is bench/backtest.ts's day (run that bench once to generate it); `real` is the
  * shared StandX recording tiled to a day (bench/support/day_data.ts).
  * Config names: cross | strict | queue, suffix -rc for requote on_recalibration, -risk for the
- * risk-averse queue model.
+ * risk-averse queue model. `--clock cpu` times each run by the process's CPU time (user + system,
+ * around the whole run call) instead of the wall clock: on a machine shared by more busy
+ * processes than cores, wall time mostly measures waiting. `--set` merges config keys into every configuration (e.g. to compare a
+ * build without a feature against one with it switched off, so the results must still be identical).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
 import { buildSchedule } from "../../src/backtest/calibrate.ts";
-import type { RunResult } from "../../src/backtest/layout.ts";
+import type { RunResult } from "../../src/sim/layout.ts";
 import { loadEventData } from "../../src/backtest/load.ts";
-import { runParamsFromConfig } from "../../src/backtest/params.ts";
+import { runParamsFromConfig } from "../../src/sim/params.ts";
 import { resolveMarket } from "../../src/config/market.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
-import { BacktestCore } from "../../src/core/backtest.ts";
+import { BacktestCore } from "../../src/sim/core.ts";
 import type { CoreExports } from "../../src/core/wasm.ts";
 import { engineOptionsFromConfig } from "../../src/model/engine.ts";
 import { DAY_MARKET, dayDataDir } from "./day_data.ts";
@@ -38,6 +41,7 @@ if (files.length !== 2) {
 }
 const rounds = Number(opt("rounds", "9"));
 const real = opt("data", "synthetic") === "real";
+const cpuClock = opt("clock", "wall") === "cpu";
 
 /** A BacktestCore running the given build instead of the embedded one. */
 function coreFrom(path: string): BacktestCore {
@@ -77,20 +81,22 @@ function same(a: unknown, b: unknown, path: string): void {
   } else if (!Object.is(a, b)) throw new Error(`${path}: ${a} vs ${b}`);
 }
 
-console.log(`${real ? "real (StandX tiled to a day)" : "synthetic day"}: ${events.toLocaleString()} events, best of ${rounds} alternating runs`);
+console.log(`${real ? "real (StandX tiled to a day)" : "synthetic day"}: ${events.toLocaleString()} events, best of ${rounds} alternating runs (${cpuClock ? "CPU time of the whole run call" : "wall time of the core"})`);
 console.log(`  config        ${files[0]}   vs   ${files[1]}`);
 for (const name of opt("configs", "queue,cross,queue-rc,cross-rc,queue-risk,strict").split(",")) {
   const over: Record<string, string> = { fill_model: name.split("-")[0]! };
   if (name.includes("-rc")) over.requote = "on_recalibration";
   if (name.includes("-risk")) over.queue_model = "risk_averse";
-  const c = v.parse(ConfigSchema, { markets_config: marketCfg, ...over });
+  const c = v.parse(ConfigSchema, { markets_config: marketCfg, ...JSON.parse(opt("set", "{}")), ...over });
   const p = runParamsFromConfig(c, resolveMarket(c, market));
   const best = [Infinity, Infinity];
   const last: (RunResult & { coreMs: number })[] = [];
   for (let k = 0; k < rounds; k++) {
     for (let j = 0; j < 2; j++) {
+      const c0 = process.cpuUsage();
       const r = cores[j]!.run(schedule, p);
-      best[j] = Math.min(best[j]!, r.coreMs);
+      const cpu = process.cpuUsage(c0);
+      best[j] = Math.min(best[j]!, cpuClock ? (cpu.user + cpu.system) / 1000 : r.coreMs);
       last[j] = r;
     }
   }

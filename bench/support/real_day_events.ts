@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { loadEventData } from "../../src/backtest/load.ts";
-import type { EventData } from "../../src/backtest/data.ts";
+import type { EventData } from "../../src/sim/data.ts";
 
 const SAMPLE = join(import.meta.dir, "../../test/fixtures/standx-btc-usd-2h");
 

@@ -8,8 +8,8 @@ import { CalibrationEngine, type EngineOptions } from "../model/engine.ts";
 import { exactMid } from "../model/exact_price.ts";
 import { kappaAtSearchBound } from "../model/intensity.ts";
 import { forEachMerged } from "../storage/events.ts";
-import type { EventData } from "./data.ts";
-import { allocSchedule, truncateSchedule, type Schedule } from "./schedule.ts";
+import type { EventData } from "../sim/data.ts";
+import { allocSchedule, truncateSchedule, type Schedule } from "../sim/schedule.ts";
 
 export interface CalibratedSchedule extends Schedule {
   /** σ before the volatility clamp (the original's CSV column). */

@@ -18,7 +18,7 @@
  *   Memory is bounded whatever the run's length.
  */
 import { AppError } from "../errors.ts";
-import { Q, type RunResult } from "./layout.ts";
+import { Q, type RunResult } from "../sim/layout.ts";
 
 export type SampleCols = RunResult["samples"];
 

@@ -4,8 +4,8 @@
  * zero-fill or distorted run. Pure functions returning the lines; run.ts logs them.
  */
 import type { Config } from "../config/schema.ts";
-import { S } from "./layout.ts";
-import type { RunParams } from "./params.ts";
+import { S } from "../sim/layout.ts";
+import type { RunParams } from "../sim/params.ts";
 import type { StreamedRun } from "./stream.ts";
 
 export interface Diagnostic {

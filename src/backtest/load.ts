@@ -6,9 +6,9 @@
  */
 import { openEvents, type EventChunk, type EventSpec, type EventStream } from "../storage/events.ts";
 import { describeParquet } from "../storage/parquet/index.ts";
-import { resolveSource, type SourceSpec } from "../storage/sources.ts";
-import type { BacktestCore } from "../core/backtest.ts";
-import { EventDataBuilder, type BuildStats, type EventData } from "./data.ts";
+import { resolveSource, type SkippedPart, type SourceSpec } from "../storage/sources.ts";
+import type { BacktestCore } from "../sim/core.ts";
+import { EventDataBuilder, type BuildStats, type EventData } from "../sim/data.ts";
 
 /** Cells (rows × columns) built between two full GCs, bounding the garbage of decoded batches. */
 export const GC_CELLS = 4_000_000;
@@ -31,6 +31,8 @@ export interface Loaded {
   /** True when `data` already lives in `spec.core` (adopted; no prepare() needed). */
   inCore: boolean;
   stats: BuildStats;
+  /** Unreadable parts read past (spec.skipBadParts). */
+  skippedParts: SkippedPart[];
 }
 
 async function rowHint(spec: SourceSpec, stream: "orderbook" | "trades"): Promise<number> {
@@ -89,5 +91,5 @@ export async function loadEventData(spec: LoadSpec): Promise<Loaded> {
     spec.core!.adopt(data);
     data = spec.core!.dataViews();
   }
-  return { data, inCore, stats: b.stats };
+  return { data, inCore, stats: b.stats, skippedParts: events.skipped() };
 }

@@ -12,14 +12,14 @@ import { log } from "../log.ts";
 import { engineOptionsFromConfig } from "../model/engine.ts";
 import type { SourceSpec } from "../storage/sources.ts";
 import type { CalibratedSchedule } from "./calibrate.ts";
-import { dataQuality, type BuildStats, type DataQuality } from "./data.ts";
+import { dataQuality, type BuildStats, type DataQuality } from "../sim/data.ts";
 import { runDiagnostics, settingsDiagnostics } from "./diagnostics.ts";
-import { S, type RunResult } from "./layout.ts";
+import { S, type RunResult } from "../sim/layout.ts";
 import { readMarketInfo } from "../storage/market_json.ts";
 import { runStreamed } from "./stream.ts";
 import type { SampleCols } from "./chart_grid.ts";
 import { reconcile, summarize, type Summary } from "./metrics.ts";
-import { runParamsFromConfig, type RunParams } from "./params.ts";
+import { runParamsFromConfig, type RunParams } from "../sim/params.ts";
 
 export interface BacktestOptions {
   config: Config;
@@ -32,6 +32,8 @@ export interface BacktestOptions {
   notional?: number;
   fromMs?: number;
   toMs?: number;
+  /** Read on past unreadable Parquet parts (listed in dataQuality.skipped_parts); default: stop, exit 3. */
+  skipBadParts?: boolean;
   /** After each chunk: book rows simulated so far and the time of the last one. */
   onProgress?: (bookRows: number, ts: number) => void;
 }
@@ -71,6 +73,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
     funding: o.orderbookPath || o.tradesPath ? null : spec,
     fromMs: o.fromMs,
     toMs: o.toMs,
+    skipBadParts: o.skipBadParts,
     levels: config.fill_model === "queue" ? config.max_depth_levels : 0,
     tickSize: market.tickSize,
     engine: engineOptionsFromConfig(config),
@@ -83,14 +86,14 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestOutcome> 
   });
   const { result, schedule, stats: st, events } = run;
   const chart = run.chart!;
-  const quality = dataQuality(st);
+  const quality = dataQuality(st, run.skippedParts);
   for (const d of runDiagnostics(o.market, config, params, run)) log[d.level](d.text);
   const t3 = performance.now();
 
   const summary = summarize(result, params);
-  const rec = reconcile(result, params.capital);
-  if (!(rec <= 1e-9 * Math.max(1, summary.notional / 1e6))) {
-    throw new AppError(`accounting check failed: final PnL differs from the sum of fill cash flows by ${rec}`);
+  const { diff: rec, tolerance } = reconcile(result, params.capital);
+  if (!(rec <= tolerance)) {
+    throw new AppError(`accounting check failed: final PnL differs from the sum of fill cash flows by ${rec} (tolerance ${tolerance.toPrecision(3)}, 1e-13 of the money moved)`);
   }
   for (const [k, v] of Object.entries(summary)) {
     if (typeof v === "number" && !Number.isFinite(v)) throw new AppError(`internal error: metric ${k} is ${v}`);

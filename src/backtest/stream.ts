@@ -6,14 +6,15 @@
  */
 import { ConfigError, DataError } from "../errors.ts";
 import type { EngineOptions } from "../model/engine.ts";
-import { BacktestStream } from "../core/backtest.ts";
+import { BacktestStream } from "../sim/core.ts";
 import { openEvents, type EventSpec } from "../storage/events.ts";
+import type { SkippedPart } from "../storage/sources.ts";
 import { addChunk } from "./load.ts";
 import { concatSchedules, ScheduleBuilder, type CalibratedSchedule } from "./calibrate.ts";
 import { chartGrid, SampleSplitter, type SampleCols } from "./chart_grid.ts";
-import { EventDataBuilder, eventSpan, type BuildStats, type EventData } from "./data.ts";
-import type { RunResult } from "./layout.ts";
-import type { RunParams } from "./params.ts";
+import { EventDataBuilder, eventSpan, type BuildStats, type EventData } from "../sim/data.ts";
+import type { RunResult } from "../sim/layout.ts";
+import type { RunParams } from "../sim/params.ts";
 
 export interface StreamSpec extends Omit<EventSpec, "levels"> {
   /** Levels per side kept for the queue model (0 = none; every level is read for the far prices). */
@@ -53,6 +54,8 @@ export interface StreamedRun {
   maxChunkBytes: number;
   /** With `chart`: at most CHART_MAX_POINTS + 1 evenly spaced samples (the last after the close), and their spacing. */
   chart: { samples: SampleCols; stepMs: number } | null;
+  /** Unreadable parts read past (spec.skipBadParts). */
+  skippedParts: SkippedPart[];
 }
 
 /**
@@ -85,7 +88,8 @@ export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
   const gc = { cells: 0 };
   let startTs = NaN;
   let bookGaps = 0, prevBookTs = NaN;
-  for await (const chunk of openEvents({ ...spec, levels: undefined })) {
+  const stream = openEvents({ ...spec, levels: undefined });
+  for await (const chunk of stream) {
     addChunk(builder, chunk, gc);
     const d = builder.takeChunk();
     if (d.nBooks + d.nTrades + d.nFunding > 0) {
@@ -142,5 +146,6 @@ export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
     calibrateMs,
     maxChunkBytes: core.maxChunkBytes,
     chart: splitter ? { samples: splitter.chart(), stepMs: splitter.chartStepMs } : null,
+    skippedParts: stream.skipped(),
   };
 }

@@ -1,28 +1,32 @@
 import { defineCommand } from "citty";
-import { runBacktest } from "../backtest/run.ts";
+import { runBacktest, type BacktestOptions } from "../backtest/run.ts";
 import { UsageError } from "../errors.ts";
 import { log, setLogLevel } from "../log.ts";
 import { backtestPaths, writeBacktestOutputs } from "../report/backtest_outputs.ts";
-import { progressBar } from "../report/progress.ts";
+import { progressBar, sourceRows } from "../report/progress.ts";
+import { analyzeBacktest } from "../report/run_analysis.ts";
 import { summaryLines } from "../report/table.ts";
-import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, setup, timeArg, timeRangeArgs } from "./common.ts";
+import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, printJson, progressArg, setup, skipBadPartsArg, skippedPartsLine, timeArg, timeRangeArgs } from "./common.ts";
 
 /**
  * backtest (docs/original.md §1.2, §6): event-driven simulation of AS quoting on recorded data.
- * Writes backtest_results.csv, fills.csv, summary.json and report.html; see docs/backtest.md.
+ * Writes backtest_results.csv, fills.csv, markouts.csv, summary.json and report.html; see docs/backtest.md.
  */
 export default defineCommand({
-  meta: { name: "backtest", description: "Backtest Avellaneda-Stoikov quoting on recorded data", alias: "bt" },
+  meta: { name: "backtest", description: "Backtest Avellaneda-Stoikov quoting on recorded data" },
   args: {
     ...commonArgs,
     ...jsonArg,
+    ...progressArg,
     ...marketSourceArgs,
     ...timeRangeArgs,
-    output: { type: "string", description: "Per-recalibration CSV (default {data}/{market_dir}/backtest_results.csv); fills.csv, summary.json, report.html go next to it", valueHint: "path" },
+    ...skipBadPartsArg,
+    output: { type: "string", description: "Per-recalibration CSV (default {data}/{market_dir}/backtest_results.csv); fills.csv, markouts.csv, summary.json, report.html go next to it", valueHint: "path" },
     capital: { type: "string", description: "Initial capital in USD (default initial_capital, 1000)", valueHint: "usd" },
     notional: { type: "string", description: "Order notional in USD (default order_notional, 20)", valueHint: "usd" },
     "fill-model": { type: "string", description: "cross | strict | queue (overrides fill_model)", valueHint: "model" },
     requote: { type: "string", description: "every_update | on_recalibration (overrides requote)", valueHint: "mode" },
+    "intensity-at": { type: "string", description: "The report's intensity-vs-fit chart shows the calibration window of the recalibration at or before this time (default: the last)", valueHint: "time" },
     quiet: { type: "boolean", description: "No progress bar and no summary table (errors and --json still print)" },
   },
   async run({ args, rawArgs }) {
@@ -45,31 +49,42 @@ export default defineCommand({
     const notional = positiveArg("notional", args.notional);
     const fromMs = timeArg("from", args.from);
     const toMs = timeArg("to", args.to);
+    const intensityAt = timeArg("intensity-at", args["intensity-at"]);
     if (fromMs !== undefined && toMs !== undefined && !(toMs > fromMs)) throw new UsageError(`--to must be after --from`);
-    const bar = progressBar(!args.quiet);
+    const bar = progressBar(!args.quiet, args.progress);
+    const opts: BacktestOptions = { config, dataDir: ctx.dataDir, market, tradesPath: args.trades, orderbookPath: args.orderbook, capital, notional, fromMs, toMs };
+    // done = share of the --from/--to window passed, else of the book rows in the Parquet footers
+    const totalBooks = bar.active ? await sourceRows(args.orderbook ?? { dataDir: ctx.dataDir, market }, "orderbook") : null;
+    const frac = (rows: number, ts: number) =>
+      fromMs !== undefined && toMs !== undefined && Number.isFinite(ts) ? (ts - fromMs) / (toMs - fromMs) : totalBooks ? rows / totalBooks : null;
     const out = await runBacktest({
-      config, dataDir: ctx.dataDir, market, tradesPath: args.trades, orderbookPath: args.orderbook,
-      capital, notional, fromMs, toMs,
-      onProgress: (rows, ts) => bar.update("backtest", null, `${rows.toLocaleString()} book rows${Number.isFinite(ts) ? `, at ${new Date(ts).toISOString()}` : ""}`),
+      ...opts,
+      skipBadParts: args["skip-bad-parts"],
+      onProgress: (rows, ts) => bar.update("backtest", frac(rows, ts), `${rows.toLocaleString("en-US")} book rows${Number.isFinite(ts) ? `, at ${new Date(ts).toISOString()}` : ""}`),
     });
     bar.done();
     const t0 = performance.now();
+    const analysis = await analyzeBacktest(out, opts, intensityAt);
+    const t1 = performance.now();
     const files = backtestPaths(args.output, ctx.dataDir, market);
-    writeBacktestOutputs(out, files);
-    const writeMs = performance.now() - t0;
-    const timings = { ...out.timings, writeMs, totalMs: out.timings.totalMs + writeMs };
+    writeBacktestOutputs(out, analysis, files);
+    const t2 = performance.now();
+    // analysis = the report's second look at the input (markouts, the intensity window)
+    const timings = { ...out.timings, analysisMs: t1 - t0, writeMs: t2 - t1, totalMs: out.timings.totalMs + (t2 - t0) };
     if (args.json) {
-      console.log(JSON.stringify({
-        market, fill_model: config.fill_model, requote: config.requote, summary: out.summary, files,
+      printJson({
+        market, fill_model: config.fill_model, requote: config.requote, summary: out.summary, markouts: analysis.markouts, files,
         events: out.events, timings_ms: timings, reconciliation: out.reconciliation,
         data_quality: out.dataQuality,
-      }, null, 2));
+      });
       return;
     }
     if (!args.quiet) {
       for (const line of summaryLines(out.summary, { market, fillModel: config.fill_model, requote: config.requote })) console.log(line);
-      console.log(`Results written to ${files.results} (+ fills.csv, summary.json, report.html)`);
+      console.log(`Results written to ${files.results} (+ fills.csv, markouts.csv, summary.json, report.html)`);
     }
+    const skipped = skippedPartsLine(out.dataQuality.skipped_parts);
+    if (skipped && !args.json) (args.quiet ? log.warn : console.log)(skipped);
     log.debug(`timings: ${JSON.stringify(timings)}`);
   },
 });

@@ -16,7 +16,9 @@ import { marketPath } from "../storage/layout.ts";
 import { readMarketInfo } from "../storage/market_json.ts";
 import { forEachEvent, openEvents } from "../storage/events.ts";
 import { openBookSource, partStartMs, resolveSource, type SourceSpec } from "../storage/sources.ts";
-import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, numberArg, setup } from "./common.ts";
+import { progressBar, sourceRows } from "../report/progress.ts";
+import { KEPT, TradeCleaner } from "../storage/trade_clean.ts";
+import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, numberArg, printJson, progressArg, setup, skipBadPartsArg, skippedPartsLine } from "./common.ts";
 
 /**
  * calculate_spread (docs/original.md §1.3): rolling calibration over a market's recorded book
@@ -28,7 +30,9 @@ export default defineCommand({
   args: {
     ...commonArgs,
     ...jsonArg,
+    ...progressArg,
     ...marketSourceArgs,
+    ...skipBadPartsArg,
     output: { type: "string", description: "CSV output (default {data}/{market_dir}/as_results.csv)", valueHint: "path" },
     now: { type: "boolean", description: "Print the current optimal quote from the latest window only (no CSV)" },
     inventory: { type: "string", description: "Inventory (base units) for the --now quote (default 0)", valueHint: "q" },
@@ -58,16 +62,35 @@ export default defineCommand({
     let fromMs: number | undefined;
     if (args.now && !engineOpts.garchFullHistory) {
       const files = resolveSource(bookSpec, "orderbook").files;
-      const start = partStartMs(files[files.length - 1]);
+      if (files.length === 0) throw new DataError(`no order-book parts for ${market}${typeof bookSpec === "string" ? ` in ${bookSpec}` : ` in ${bookSpec.dataDir}`}: nothing to quote from`);
+      const start = partStartMs(files[files.length - 1]!);
       if (start !== null) fromMs = start - engineOpts.windowMs;
     }
     const series = new SpreadSeries(engineOpts, quoteParams, config.effective_volume_threshold, !args.now);
-    const events = openEvents({ books: bookSpec, trades: tradeSpec, funding: null, fromMs });
+    const skipBadParts = args["skip-bad-parts"];
+    const events = openEvents({ books: bookSpec, trades: tradeSpec, funding: null, fromMs, skipBadParts });
     const otherMarkets = new Set<string>();
+    const bar = progressBar(true, args.progress);
+    const totalBooks = bar.active ? await sourceRows(bookSpec, "orderbook") : null;
+    let booksRead = 0;
+    const cleaner = new TradeCleaner(); // the backtest's rule: bad and duplicate trades dropped and counted
     for await (const c of events) {
       for (const b of [...c.books, ...c.trades]) if (b.market && b.market !== market) otherMarkets.add(b.market);
-      forEachEvent(c, (b, i) => series.onBook(b, i), (t, j) => series.onTrade(t, j));
+      forEachEvent(c, (b, i) => series.onBook(b, i), (t, j) => {
+        if (cleaner.judge(t, j) === KEPT) series.onTrade(t, j);
+      });
+      if (bar.active) {
+        for (const b of c.books) booksRead += b.length;
+        bar.update("spread", totalBooks ? booksRead / totalBooks : null, `${booksRead.toLocaleString("en-US")} book rows`);
+      }
     }
+    bar.done();
+    const quality = {
+      bad_trades: cleaner.bad, duplicate_trades: cleaner.duplicates,
+      skipped_parts: events.skipped().map((x) => ({ file: x.path, reason: x.reason })),
+    };
+    if (cleaner.bad + cleaner.duplicates > 0) log.info(`dropped ${cleaner.bad} bad trade(s) (missing, zero or negative price or quantity) and ${cleaner.duplicates} duplicate(s) of the previous trade`);
+    const skippedLine = skippedPartsLine(quality.skipped_parts);
     if (series.books === 0) throw new DataError(`no order-book rows in ${events.labels.books}`);
     if (otherMarkets.size > 0) log.warn(`the data names market ${[...otherMarkets].join(", ")}, not ${market}: quoting it with ${market}'s tick and settings`);
     if (series.bookRegressions + series.tradeRegressions > 0) {
@@ -86,9 +109,12 @@ export default defineCommand({
       const row = series.finish();
       if (!row) throw new DataError(`no snapshot with both sides in ${events.labels.books}: cannot quote`);
       const q = nowQuote(row, inventory, quoteParams);
-      const touch = await latestTouch(bookSpec, fromMs === undefined ? undefined : fromMs + engineOpts.windowMs);
-      if (args.json) console.log(JSON.stringify({ market, tickSize: params.tickSize, ...q, touch }, null, 2));
-      else printNow(market, q, params.tickSize, touch);
+      const touch = await latestTouch(bookSpec, fromMs === undefined ? undefined : fromMs + engineOpts.windowMs, skipBadParts);
+      if (args.json) printJson({ market, tickSize: params.tickSize, ...q, touch, data_quality: quality });
+      else {
+        printNow(market, q, params.tickSize, touch);
+        if (skippedLine) console.log(skippedLine);
+      }
       return;
     }
 
@@ -109,8 +135,11 @@ export default defineCommand({
     log.info(`wrote ${rows.length} row(s) to ${output} (${series.books} snapshots, ${series.trades} trades)`);
     const summary = summaries(rows);
     if (args.json) {
-      console.log(JSON.stringify({ market, output, rows: rows.length, books: series.books, trades: series.trades, tradesUsed: series.tradesUsed, kappaAtBoundRows: atBound, timestampRegressions: { books: series.bookRegressions, trades: series.tradeRegressions }, skippedBooks: series.skippedBooks, summary, last: rows.length ? rowJson(rows[rows.length - 1]) : null }, null, 2));
-    } else printSummary(summary, rows.length);
+      printJson({ market, output, rows: rows.length, books: series.books, trades: series.trades, tradesUsed: series.tradesUsed, kappaAtBoundRows: atBound, timestampRegressions: { books: series.bookRegressions, trades: series.tradeRegressions }, skippedBooks: series.skippedBooks, data_quality: quality, summary, last: rows.length ? rowJson(rows[rows.length - 1]) : null });
+    } else {
+      printSummary(summary, rows.length);
+      if (skippedLine) console.log(skippedLine);
+    }
   },
 });
 
@@ -202,8 +231,8 @@ function nowQuote(row: SpreadRow, inventory: number, qp: QuoteParams) {
  * The last stored top of book (level 0 only, via the WASM core's bookFeatures kernel): where the
  * market is quoted now, next to the model's quote. `fromMs` limits the read to the last part.
  */
-async function latestTouch(spec: SourceSpec, fromMs: number | undefined) {
-  const top = await topOfBook(openBookSource(spec, { fromMs, levels: 1, seq: false }), bookFeatures);
+async function latestTouch(spec: SourceSpec, fromMs: number | undefined, skipBadParts = false) {
+  const top = await topOfBook(openBookSource(spec, { fromMs, levels: 1, seq: false, badParts: skipBadParts ? "skip" : "stop" }), bookFeatures);
   for (let i = top.length - 1; i >= 0; i--) {
     if (!Number.isFinite(top.mid[i])) continue;
     const half = top.spread[i] / 2;

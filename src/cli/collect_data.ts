@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
-import { MARKET_NAME } from "../config/schema.ts";
+import { describeDuplicate } from "../config/load.ts";
+import { MARKET_NAME, duplicateMarket } from "../config/schema.ts";
 import { UsageError } from "../errors.ts";
 import { runCollector } from "../collect/run.ts";
 import { MAX_TIMER_SECONDS, commonArgs, numberArg, setup } from "./common.ts";
@@ -22,11 +23,12 @@ export default defineCommand({
       markets = args.markets.split(",").map((s) => s.trim()).filter(Boolean);
       if (markets.length === 0) throw new UsageError("--markets: expected a comma-separated list of markets, got an empty value");
       for (const m of markets) if (!MARKET_NAME.test(m) || m.includes("..")) throw new UsageError(`--markets: invalid market name ${JSON.stringify(m)}`);
-      if (new Set(markets).size !== markets.length) throw new UsageError(`--markets: a market is listed twice in ${JSON.stringify(args.markets)}`);
+      const dup = duplicateMarket(markets);
+      if (dup) throw new UsageError(`--markets: ${describeDuplicate(dup)}`);
     }
     const duration = numberArg("duration", args.duration, { min: 0, max: MAX_TIMER_SECONDS });
     if (duration !== undefined && duration <= 0) throw new UsageError(`--duration: expected a number > 0, got ${JSON.stringify(args.duration)}`);
-    const code = await runCollector({ config: ctx.config, dataDir: ctx.dataDir, markets, durationSeconds: duration, handleSignals: true });
+    const code = await runCollector({ config: ctx.config, dataDir: ctx.dataDir, markets, apiKey: ctx.apiKey, durationSeconds: duration, handleSignals: true });
     // The process exits right after this returns; a late signal must not turn exit 0 into 143.
     const ignore = () => {};
     process.on("SIGINT", ignore);

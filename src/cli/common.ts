@@ -1,6 +1,7 @@
 import type { ArgsDef } from "citty";
 import { loadApiKey, type Secret } from "../config/secrets.ts";
 import { loadConfig } from "../config/load.ts";
+import { applySets } from "../config/overrides.ts";
 import type { Config } from "../config/schema.ts";
 import { MAX_TIMER_MS } from "../collect/backoff.ts";
 import { UsageError } from "../errors.ts";
@@ -16,7 +17,33 @@ export const commonArgs = {
     description: "silent|error|warn|info|debug|trace (also LOG_LEVEL)",
     valueHint: "level",
   },
+  set: {
+    type: "string",
+    description: "Override a config key, validated like the file: --set key=value (repeatable; dotted paths reach nested keys; JSON values: 0.5, true, [\"BTC-USD\"])",
+    valueHint: "key=value",
+  },
 } as const satisfies ArgsDef;
+
+/** `--progress` for the long commands (backtest, sweep, calculate_spread). */
+export const progressArg = {
+  progress: { type: "boolean", description: "Progress with percentage and ETA on stderr even when it is not a terminal (default: only on a terminal)" },
+} as const satisfies ArgsDef;
+
+/** Every value of a repeatable flag, in order (citty keeps only the last of a repeated flag). */
+export function repeatedFlag(rawArgs: string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < rawArgs.length; i++) {
+    const a = rawArgs[i]!;
+    if (a === "--") break;
+    if (a === `--${name}`) {
+      const v = rawArgs[++i];
+      if (v === undefined) throw new UsageError(`--${name} needs a value`);
+      out.push(v);
+    } else if (a.startsWith(`--${name}=`)) out.push(a.slice(name.length + 3));
+  }
+  return out;
+}
+
 
 /** The original analysis tools' input flags (backtest, calculate_spread). */
 export const marketSourceArgs = {
@@ -30,9 +57,37 @@ export const timeRangeArgs = {
   to: { type: "string", description: "End (exclusive): epoch ms or ISO date/time, UTC unless a zone is given", valueHint: "time" },
 } as const satisfies ArgsDef;
 
+export const skipBadPartsArg = {
+  "skip-bad-parts": { type: "boolean", description: "Read on past unreadable Parquet parts, listing them (default: stop, exit 3, naming the file)" },
+} as const satisfies ArgsDef;
+
+/** One line for the exit summary naming the parts read past with --skip-bad-parts, or null. */
+export function skippedPartsLine(skipped: readonly { file: string; reason: string }[]): string | null {
+  if (skipped.length === 0) return null;
+  return `Skipped ${skipped.length} unreadable part(s) (--skip-bad-parts): ${skipped.map((x) => `${x.file} (${x.reason})`).join("; ")}`;
+}
+
 export const jsonArg = {
   json: { type: "boolean", description: "Print machine-readable JSON on stdout" },
 } as const satisfies ArgsDef;
+
+/** camelCase → snake_case (tradesUsed → trades_used, readMs → read_ms). */
+export const snakeKey = (k: string) => k.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+
+/**
+ * A value with every object key in snake_case, deeply: the one naming rule of all --json output.
+ * Only keys with a camel boundary change, so data keys (BTC-USD, bid_fills) pass through.
+ */
+export function snakeKeys(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(snakeKeys);
+  if (x === null || typeof x !== "object" || x instanceof Date) return x;
+  return Object.fromEntries(Object.entries(x).map(([k, v]) => [/[a-z][A-Z]/.test(k) ? snakeKey(k) : k, snakeKeys(v)]));
+}
+
+/** --json output on stdout: snake_case keys everywhere (docs: README "JSON output"). */
+export function printJson(x: unknown, indent = 2): void {
+  console.log(JSON.stringify(snakeKeys(x), null, indent));
+}
 
 export interface CommandContext {
   config: Config;
@@ -52,7 +107,7 @@ export function setup(args: { config?: string; "data-dir"?: string; "log-level"?
   }
   const explicit = rawArgs.some((a) => a === "--config" || a.startsWith("--config="));
   const loaded = loadConfig(args.config ?? "config.json", { required: explicit });
-  const config = loaded.config;
+  const config = applySets(loaded.config, repeatedFlag(rawArgs, "set"));
   if (args["data-dir"] !== undefined) {
     if (!args["data-dir"]) throw new UsageError("--data-dir: expected a directory, got an empty value");
     config.data_directory = args["data-dir"];

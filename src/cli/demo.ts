@@ -1,6 +1,8 @@
 import { defineCommand, runCommand, type CommandDef } from "citty";
 import { AppError } from "../errors.ts";
-import { numberArg } from "./common.ts";
+import { defaultConfig } from "../config/load.ts";
+import { applySets } from "../config/overrides.ts";
+import { commonArgs, numberArg, repeatedFlag } from "./common.ts";
 import { setLogLevel } from "../log.ts";
 import { UsageError } from "../errors.ts";
 
@@ -37,12 +39,15 @@ export default defineCommand({
     out: { type: "string", description: "Output directory (default demo-output)", valueHint: "dir" },
     speed: { type: "string", description: "Replay speed of the 20-minute sample (default 300)", valueHint: "x" },
     "log-level": { type: "string", description: "silent|error|warn|info|debug|trace", valueHint: "level" },
+    set: commonArgs.set,
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     if (args["log-level"] && !setLogLevel(args["log-level"])) throw new UsageError(`--log-level: expected silent|error|warn|info|debug|trace, got ${JSON.stringify(args["log-level"])}`);
     const speed = numberArg("speed", args.speed, { min: 1 }) ?? 300;
     if (args.out === "") throw new UsageError("--out: expected a directory, got an empty value");
+    const sets = repeatedFlag(rawArgs, "set");
+    applySets(defaultConfig(), sets); // a bad key or value stops here, before the server starts
     const { runDemo } = await import("../demo/run_demo.ts");
-    return runDemo({ outDir: args.out ?? "demo-output", speed, runCommand: runStep });
+    return runDemo({ outDir: args.out ?? "demo-output", speed, runCommand: runStep, sets });
   },
 });

@@ -19,7 +19,7 @@ import { readBookCsv, readTradeCsv } from "../storage/read_csv.ts";
 import { readBookFile, readTradeFile, writeBookPart, writeTradePart } from "../storage/parquet/index.ts";
 import type { BookBatch, TradeBatch } from "../storage/types.ts";
 import { writeParts, type PartsSummary } from "../storage/write_parts.ts";
-import { commonArgs, jsonArg, setup, type CommandContext } from "./common.ts";
+import { commonArgs, jsonArg, printJson, setup, type CommandContext } from "./common.ts";
 
 /** The market named in a CSV's first data row (`market` column), or null; a CSV without rows is a DataError. */
 async function csvMarket(path: string, kind: "trades" | "orderbook"): Promise<string | null> {
@@ -75,7 +75,7 @@ export default defineCommand({
     for (const s of [out.trades, out.orderbook]) {
       if (s?.timestampRegressions) log.warn(`${s.source}: ${s.timestampRegressions} rows go back in time (kept in stored order)`);
     }
-    if (args.json) console.log(JSON.stringify(out, null, 2));
+    if (args.json) printJson(out);
     else {
       for (const [k, s] of Object.entries(out)) {
         if (typeof s === "object") console.log(`${k}: ${s.rows} rows from ${basename(s.source)} → ${s.parts.length} part(s) in ${s.dir}`);

@@ -4,7 +4,7 @@ import { AppError, UsageError, describeError } from "../errors.ts";
 import { log } from "../log.ts";
 import type { FaultOptions } from "../serve/faults.ts";
 import { startServer } from "../serve/server.ts";
-import { MAX_TIMER_SECONDS, commonArgs, jsonArg, numberArg, setup, timeArg } from "./common.ts";
+import { MAX_TIMER_SECONDS, commonArgs, jsonArg, numberArg, printJson, setup, timeArg } from "./common.ts";
 
 
 export default defineCommand({
@@ -89,7 +89,7 @@ export default defineCommand({
       throw e;
     });
     const info = { url: server.url, wsBase: server.wsBase, restBase: server.restBase, markets: server.markets };
-    if (args.json) console.log(JSON.stringify(info));
+    if (args.json) printJson(info, 0); // one line: scripts read the first line
     else {
       console.log(`serving ${server.markets.join(", ")} on ${server.url}`);
       console.log(`  ws_base:   ${server.wsBase}`);

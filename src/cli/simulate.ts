@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../errors.ts";
 import { AS_PAPER, simulateAs, type AsSimResult, type StrategyStats } from "../model/as_simulation.ts";
-import { commonArgs, jsonArg, numberArg, setup } from "./common.ts";
+import { commonArgs, jsonArg, numberArg, printJson, setup } from "./common.ts";
 
 /**
  * Monte-Carlo of the Avellaneda–Stoikov (2008) simulation (s0 = 100, T = 1, σ = 2, dt = 0.005,
@@ -43,7 +43,7 @@ export default defineCommand({
     const bad = (["inventory", "symmetric"] as const).flatMap((n) => Object.entries(r[n]).filter(([, v]) => !Number.isFinite(v)).map(([key]) => `${n}.${key}`));
     if (bad.length) throw new UsageError(`simulate: these parameters give non-finite results (${bad.join(", ")}); use smaller --gamma/--sigma or larger --k`);
     if (args.json) {
-      console.log(JSON.stringify(r, null, 2));
+      printJson(r);
       return;
     }
     console.log(`Avellaneda–Stoikov simulation: s0=${r.params.s0} T=${r.params.T} σ=${sigma} dt=${r.params.dt} A=${A} k=${k} γ=${gamma}, ${paths} paths, seed ${seed}`);

@@ -9,33 +9,21 @@ import { resultsCsv, summaryText } from "../sweep/output.ts";
 import { runPool } from "../sweep/pool.ts";
 import { bestPerValue, rank, RANK_METRICS, type RankMetric } from "../sweep/rank.ts";
 import { sweepReportHtml } from "../sweep/report_html.ts";
-import { commonArgs, jsonArg, numberArg, setup, timeArg, timeRangeArgs } from "./common.ts";
-
-/** Every `--param` value (citty keeps only the last of a repeated flag). */
-function paramSpecs(rawArgs: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < rawArgs.length; i++) {
-    const a = rawArgs[i];
-    if (a === "--") break;
-    if (a === "--param") {
-      const v = rawArgs[++i];
-      if (v === undefined) throw new UsageError("--param needs a value");
-      out.push(v);
-    } else if (a.startsWith("--param=")) out.push(a.slice("--param=".length));
-  }
-  return out;
-}
+import { progressBar } from "../report/progress.ts";
+import { commonArgs, jsonArg, numberArg, printJson, progressArg, repeatedFlag, setup, skipBadPartsArg, skippedPartsLine, timeArg, timeRangeArgs } from "./common.ts";
 
 export default defineCommand({
   meta: { name: "sweep", description: "Run a parallel parameter sweep of the backtest" },
   args: {
     ...commonArgs,
     ...jsonArg,
+    ...progressArg,
     param: { type: "string", description: "key=a:b:n[:log] or key=v1,v2,... (repeat for more dimensions)", valueHint: "spec", required: true },
     market: { type: "string", description: "Market (default: the first configured market)", valueHint: "name" },
     orderbook: { type: "string", description: "Order-book data (file or directory) instead of the data-dir layout", valueHint: "path" },
     trades: { type: "string", description: "Trade data (file or directory) instead of the data-dir layout", valueHint: "path" },
     ...timeRangeArgs,
+    ...skipBadPartsArg,
     threads: { type: "string", description: "Worker threads (default: num_threads, else one per core)", valueHint: "n" },
     rank: { type: "string", description: "sharpe|pnl|sortino|return_over_drawdown (default sharpe)", valueHint: "metric" },
     "min-fills": { type: "string", description: "Runs with fewer fills are not ranked (default 5)", valueHint: "n" },
@@ -43,7 +31,7 @@ export default defineCommand({
   },
   async run({ args, rawArgs }) {
     const ctx = setup(args, rawArgs);
-    const specs = paramSpecs(rawArgs);
+    const specs = repeatedFlag(rawArgs, "param");
     if (specs.length === 0) throw new UsageError("sweep: give at least one --param key=...");
     const params = specs.map(parseParam);
     validateParams(ctx.config, params);
@@ -68,8 +56,9 @@ export default defineCommand({
     const fromMs = timeArg("from", args.from);
     const toMs = timeArg("to", args.to);
     if (fromMs !== undefined && toMs !== undefined && !(fromMs < toMs)) throw new UsageError("--from must be before --to");
-    const source = { dataDir: ctx.dataDir, market, orderbook: args.orderbook, trades: args.trades, fromMs, toMs };
+    const source = { dataDir: ctx.dataDir, market, orderbook: args.orderbook, trades: args.trades, fromMs, toMs, skipBadParts: args["skip-bad-parts"] };
     const every = Math.max(1, Math.round(combos.length / 20));
+    const bar = progressBar(true, args.progress);
     // a swept per-market key (max_inventory, order_notional, fees) must win over markets_config
     const config = sweepBaseConfig(ctx.config, market, params);
     const res = await runPool({
@@ -80,9 +69,11 @@ export default defineCommand({
       threads,
       onResult: (row, done, total) => {
         if (row.error) log.warn(`run ${row.index} (${params.map((p, i) => `${p.key}=${row.values[i]}`).join(", ")}) failed: ${row.error}`);
+        else if (bar.active) bar.update("sweep", done / total, `${done}/${total} runs`);
         else if (done % every === 0 || done === total) log.info(`[${done}/${total}] done`);
       },
     });
+    bar.done();
     const ranking = rank(res.rows, metric, minFills);
     const best = bestPerValue(res.rows, params, ranking);
     const csvPath = join(outDir, "sweep_results.csv");
@@ -97,14 +88,17 @@ export default defineCommand({
       ["ranked by", `${metric}, min fills ${minFills}`],
       ["Sharpe/Sortino", sampleNote],
       ["parameters", params.map((p) => p.spec).join("  ")],
+      ["skipped parts", res.dataQuality.skipped_parts.map((x) => `${x.file} (${x.reason})`).join("; ") || "none"],
     ];
     writeFileSync(htmlPath, sweepReportHtml({ title: `Sweep of ${market}`, rows: res.rows, params, ranking, best, metric, minFills, facts }));
     if (args.json) {
-      console.log(JSON.stringify({ market, metric, minFills, sample_seconds: ctx.config.equity_sample_seconds, threads, wallMs: res.wallMs, params: params.map((p) => ({ key: p.key, values: p.values })), ranking: ranking.order, qualified: ranking.qualified, rows: res.rows, csv: csvPath, html: htmlPath }, null, 2));
+      printJson({ market, metric, minFills, sample_seconds: ctx.config.equity_sample_seconds, threads, wallMs: res.wallMs, params: params.map((p) => ({ key: p.key, values: p.values })), ranking: ranking.order, qualified: ranking.qualified, rows: res.rows, csv: csvPath, html: htmlPath, data_quality: res.dataQuality });
     } else {
       console.log(summaryText(res.rows, params, ranking, best, metric, minFills));
       console.log(`\nSharpe/Sortino: ${sampleNote}`);
       console.log(`\nwrote ${csvPath}\nwrote ${htmlPath}\n${combos.length} runs in ${(res.wallMs / 1000).toFixed(1)} s on ${Math.min(threads, combos.length)} thread(s)`);
+      const skipped = skippedPartsLine(res.dataQuality.skipped_parts);
+      if (skipped) console.log(skipped);
     }
     // every run failed: the outputs list why, but the command did not do its job (scripts check the code)
     const failed = res.rows.filter((r) => r.error);

@@ -6,7 +6,7 @@ import { log } from "../log.ts";
 import { marketPath, partsDir } from "../storage/layout.ts";
 import { listParquet, verifyMarket, type MarketInput, type MarketReport } from "../verify/files.ts";
 import { formatMarketReport } from "../verify/report_text.ts";
-import { commonArgs, jsonArg, numberArg, setup } from "./common.ts";
+import { commonArgs, jsonArg, numberArg, printJson, setup } from "./common.ts";
 
 export default defineCommand({
   meta: {
@@ -48,7 +48,7 @@ export default defineCommand({
     const unreadable = reports.reduce((s, r) => s + r.unreadable, 0);
     const exitCode = unreadable > 0 ? ExitCode.runtime : errors > maxErrors ? ExitCode.data : ExitCode.ok;
     if (args.json) {
-      console.log(JSON.stringify({ markets: reports, errors, warnings: reports.reduce((s, r) => s + r.warnings, 0), unreadable, maxErrors, gapThresholdSeconds: gapSeconds, toleranceBps, exitCode }, null, 2));
+      printJson({ markets: reports, errors, warnings: reports.reduce((s, r) => s + r.warnings, 0), unreadable, maxErrors, gapThresholdSeconds: gapSeconds, toleranceBps, exitCode });
     } else {
       for (const r of reports) console.log(formatMarketReport(r, gapSeconds) + "\n");
       const verdict = exitCode === ExitCode.ok ? "OK" : exitCode === ExitCode.data ? "PROBLEMS" : "UNREADABLE INPUT";

@@ -3,14 +3,16 @@
  * the disk with logs) and skipped; a run of them without a good frame in between means the
  * connection is broken, and the caller reconnects. Never a crash.
  */
+import { redactSecrets } from "../config/secrets.ts";
 import { log } from "../log.ts";
 
 export const BAD_FRAME_FLOOD = 25;
 const LOG_PER_MINUTE = 30;
 const SHOW_CHARS = 160;
 
+/** A frame as logged: key-like text masked (a server may echo request headers), then truncated. */
 function truncateFrame(text: string): string {
-  const flat = text.replace(/\s+/g, " ");
+  const flat = redactSecrets(text.replace(/\s+/g, " "));
   return flat.length > SHOW_CHARS ? `${flat.slice(0, SHOW_CHARS)}… (${text.length} chars)` : flat;
 }
 
@@ -41,7 +43,7 @@ export class BadFrames {
     }
     if (this.logged < LOG_PER_MINUTE) {
       this.logged++;
-      log.warn(`${this.name}: skipped frame (${reason}): ${truncateFrame(text)}`);
+      log.warn(`${this.name}: skipped frame (${redactSecrets(reason)}): ${truncateFrame(text)}`);
     } else {
       this.suppressed++;
     }

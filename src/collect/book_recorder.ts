@@ -75,7 +75,8 @@ export class BookRecorder {
     this.book.clear();
   }
 
-  onFrame(text: string, nowMs: number): void {
+  /** Returns whether the frame was a valid message (applied, stale, or showing a seq gap). */
+  onFrame(text: string, nowMs: number): boolean {
     const d = decodeOrderbookMessage(text);
     if (!d.ok) return this.reject(d.error, text);
     const m = d.value;
@@ -90,10 +91,10 @@ export class BookRecorder {
     } else if (m.seq <= this.lastSeq) {
       this.stale++;
       this.bad.good();
-      return;
+      return true;
     } else if (m.seq !== this.lastSeq + 1) {
       this.resubscribe(`seq gap: expected ${this.lastSeq + 1}, got ${m.seq}`);
-      return;
+      return true;
     }
     // Validate and convert both sides before touching the book.
     const nb = m.bids.length;
@@ -119,17 +120,19 @@ export class BookRecorder {
     this.applied++;
     if (book.crossed()) {
       this.resubscribe(`book crossed after seq ${m.seq} (bid ${this.px.toNumber(book.bids.px[0])} > ask ${this.px.toNumber(book.asks.px[0])})`);
-      return;
+      return true;
     }
     if (!wasLive) this.events.live();
-    if (book.empty()) return;
-    if (this.minIntervalMs > 0 && m.ts - this.lastRowTs < this.minIntervalMs) return;
+    if (book.empty()) return true;
+    if (this.minIntervalMs > 0 && m.ts - this.lastRowTs < this.minIntervalMs) return true;
     this.lastRowTs = m.ts;
     this.writeRow(m.ts, m.seq, nowMs);
+    return true;
   }
 
-  private reject(reason: string, text: string): void {
+  private reject(reason: string, text: string): false {
     if (this.bad.bad(reason, text)) this.resubscribe(`${this.bad.total} bad frames, the last ${BAD_FRAME_FLOOD} in a row`);
+    return false;
   }
 
   private resubscribe(reason: string): void {

@@ -9,7 +9,7 @@
  * A torn or corrupt tail (short record, bad CRC) ends the readable journal; everything before it is
  * intact because records are only ever appended.
  */
-import { closeSync, fdatasyncSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, fdatasyncSync, futimesSync, openSync, readFileSync, writeSync } from "node:fs";
 import { AppError } from "../errors.ts";
 
 const MAGIC = new TextEncoder().encode("EMMJRNL1");
@@ -50,6 +50,7 @@ export class JournalWriter {
   /** Records made durable so far. */
   durable = 0;
   closed = false;
+  private lifeMs = 0;
 
   constructor(
     readonly path: string,
@@ -98,9 +99,25 @@ export class JournalWriter {
     if (this.closed || this.len === 0) return;
     writeAll(this.fd, this.buf.subarray(0, this.len), this.path);
     fdatasyncSync(this.fd);
+    if (this.lifeMs > 0) this.stampLife(this.lifeMs); // the write moved the mtime to now
     this.len = 0;
     this.durable += this.pending;
     this.pending = 0;
+  }
+
+  /**
+   * Records the stream's last sign of life as the file's mtime: after a crash, the next start
+   * takes the outage's start from it (a metadata update, no format change and no fsync; a
+   * `kill -9` keeps it, a power cut may leave the time of the last write instead).
+   */
+  stampLife(ms: number): void {
+    this.lifeMs = ms;
+    if (this.closed) return;
+    try {
+      futimesSync(this.fd, ms / 1000, ms / 1000);
+    } catch {
+      // bookkeeping only: the rows are what matters
+    }
   }
 
   close(): void {

@@ -9,8 +9,10 @@
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
+import type { Secret } from "../config/secrets.ts";
 import { describeError } from "../errors.ts";
-import type { RestClient } from "../exchange/rest.ts";
+import type { RateLimit } from "../exchange/rate_limit.ts";
+import { RestError, type RestClient } from "../exchange/rest.ts";
 import { streamUrl } from "../exchange/urls.ts";
 import { log } from "../log.ts";
 import { marketPath, nextPartNumber, partNumber, partsDir, type Stream } from "../storage/layout.ts";
@@ -35,16 +37,24 @@ export interface MarketCollectorOptions {
   market: string;
   wsBase: string;
   rest: RestClient;
+  /** Sent as `X-Api-Key` on the streams' handshakes (the REST client has its own copy). */
+  apiKey?: Secret;
+  /** Shared with the REST client: Retry-After of a 429 holds reconnects back. */
+  rateLimit?: RateLimit;
   /** Called with a storage failure (disk full, permissions): the run must stop with exit 1. */
   onFatal(err: unknown): void;
 }
 
 const DEDUP_WINDOW = 8192;
 const DEDUP_PERSISTED = 2048;
+/** A backfill answered 429 is tried once more if its Retry-After is at most this long. */
+const BACKFILL_RETRY_MAX_MS = 30_000;
 
 interface StreamSlot {
   name: Stream;
   ws: WsStream;
+  /** Where the stream's last sign of life is kept (its part sink's journal). */
+  sink: { stampLife(ms: number): void };
   /** Local time of the last sign of life of the lost connection, while the stream is down. */
   downSince: number | null;
   msgs: number;
@@ -68,8 +78,11 @@ export class MarketCollector {
   private stopping = false;
   private healthPrev = { at: 0, msgs: new Map<string, number>(), rows: 0 };
   backfilled = 0;
-  /** Last state save of the previous run: the start of the restart outage. */
-  private previousRunEndMs: number | null = null;
+  /**
+   * Per stream, the start of the outage a restart causes: the last sign of life recorded in the
+   * crash journals, or after a clean stop the final state save (the moment the streams stopped).
+   */
+  private readonly restartGapStart = new Map<Stream, number>();
 
   constructor(private readonly o: MarketCollectorOptions) {
     this.market = o.market;
@@ -86,7 +99,6 @@ export class MarketCollector {
     this.lock = DirLock.acquire(ensureDir(this.dir));
     for (const name of ["state.json", "market.json"]) removeStaleTemps(this.dir, name);
     this.state = loadState(this.dir, this.market);
-    this.previousRunEndMs = this.state.updated_ms > 0 ? this.state.updated_ms : null;
     this.dedup.restore(this.state.trade_dedup);
     this.gaps = new GapLog(gapsPath(this.dir), c.gap_log_threshold_ms);
 
@@ -134,6 +146,8 @@ export class MarketCollector {
     const paths = this.paths(stream);
     const levelsCodec = (lv: number | undefined) => (stream === "orderbook" ? (bookCodec(lv ?? this.o.config.max_depth_levels) as unknown as RowCodec<B>) : codec);
     const r = await recoverJournals(levelsCodec, stream, this.market, paths, onRows);
+    const gapStart = r.lastLifeMs ?? (this.state.updated_ms > 0 ? this.state.updated_ms : null);
+    if (gapStart !== null) this.restartGapStart.set(stream, gapStart);
     return Math.max(counter, nextPartNumber(readdirSync(paths.partsDir)), r.maxPart + 1);
   }
 
@@ -168,18 +182,25 @@ export class MarketCollector {
   }
 
   private sink<B extends { length: number }>(codec: RowCodec<B>, stream: Stream, first: number, rows: number): PartSink<B> {
-    return new PartSink(codec, this.market, this.paths(stream), rows, first, () => this.saveState());
+    const sink = new PartSink(codec, this.market, this.paths(stream), rows, first, () => this.saveState());
+    // A crash before this run hears anything must not move the outage's start to now.
+    sink.stampLife(this.restartGapStart.get(stream) ?? 0);
+    return sink;
   }
 
   /** Opens the streams. */
   start(): void {
     const c = this.o.config;
-    const ua = c.user_agent;
-    const common = { userAgent: ua, idleMs: c.idle_timeout_seconds * 1000, maxBackoffMs: c.reconnect_max_backoff_seconds * 1000 };
-    const restartGapStart = this.previousRunEndMs;
+    const common = {
+      userAgent: c.user_agent,
+      apiKey: this.o.apiKey,
+      rateLimit: this.o.rateLimit,
+      idleMs: c.idle_timeout_seconds * 1000,
+      maxBackoffMs: c.reconnect_max_backoff_seconds * 1000,
+    };
     if (this.book) {
       const rec = this.book;
-      this.addSlot("orderbook", restartGapStart, {
+      this.addSlot("orderbook", this.bookSink!, {
         ...common,
         name: `${this.market} orderbook`,
         url: streamUrl(this.o.wsBase, "orderbooks", this.market, { depth1: !c.collect_full_orderbook }),
@@ -190,7 +211,7 @@ export class MarketCollector {
     }
     if (this.trades) {
       const rec = this.trades;
-      this.addSlot("trades", restartGapStart, { ...common, name: `${this.market} trades`, url: streamUrl(this.o.wsBase, "publicTrades", this.market) }, {
+      this.addSlot("trades", this.tradeSink!, { ...common, name: `${this.market} trades`, url: streamUrl(this.o.wsBase, "publicTrades", this.market) }, {
         onOpen: () => {
           this.live("trades");
           void this.backfill();
@@ -200,7 +221,7 @@ export class MarketCollector {
     }
     if (this.funding) {
       const rec = this.funding;
-      this.addSlot("funding", restartGapStart, { ...common, name: `${this.market} funding`, url: streamUrl(this.o.wsBase, "funding", this.market) }, {
+      this.addSlot("funding", this.fundingSink!, { ...common, name: `${this.market} funding`, url: streamUrl(this.o.wsBase, "funding", this.market) }, {
         onOpen: () => this.live("funding"),
         onMessage: (text) => rec.onFrame(text, Date.now()),
       });
@@ -212,19 +233,19 @@ export class MarketCollector {
 
   private addSlot(
     name: Stream,
-    downSince: number | null,
+    sink: StreamSlot["sink"],
     opts: ConstructorParameters<typeof WsStream>[0],
-    h: { onOpen(): void; onMessage(text: string): void },
+    h: { onOpen(): void; onMessage(text: string): boolean },
   ): void {
-    const slot: StreamSlot = { name, downSince, msgs: 0, ws: null as unknown as WsStream };
+    const slot: StreamSlot = { name, sink, downSince: this.restartGapStart.get(name) ?? null, msgs: 0, ws: null as unknown as WsStream };
     slot.ws = new WsStream(opts, {
       onOpen: () => this.guard(() => h.onOpen()),
       onMessage: (text) => {
         slot.msgs++;
-        this.guard(() => h.onMessage(text));
+        return this.guard(() => h.onMessage(text)) ?? false;
       },
-      onLost: (lastAlive) => {
-        if (slot.downSince === null) slot.downSince = lastAlive;
+      onLost: (lastLife) => {
+        if (slot.downSince === null) slot.downSince = lastLife;
       },
     });
     this.slots.push(slot);
@@ -252,7 +273,16 @@ export class MarketCollector {
     const afterId = this.dedup.highWater;
     rec.hold();
     try {
-      const list = await this.o.rest.trades(this.market);
+      const list = await this.o.rest.trades(this.market).catch(async (err: unknown) => {
+        // Rate limited: after a short Retry-After the outage is still within the latest trades,
+        // so try once more rather than lose it.
+        const wait = err instanceof RestError && err.rateLimited ? (err.retryAfterSeconds ?? Infinity) * 1000 : Infinity;
+        if (wait > BACKFILL_RETRY_MAX_MS || this.stopping) throw err;
+        log.warn(`${this.market} trades: REST backfill rate limited; retrying in ${(wait / 1000).toFixed(1)} s`);
+        await Bun.sleep(wait);
+        if (this.stopping) throw err;
+        return this.o.rest.trades(this.market);
+      });
       if (this.stopping) return;
       const n = this.guard(() => rec.backfill(list, Date.now(), afterId)) ?? 0;
       this.backfilled += n;
@@ -279,12 +309,16 @@ export class MarketCollector {
     sink.roll().catch((err) => this.o.onFatal(err));
   }
 
-  /** journal_flush_ms tick: makes every received row durable. */
+  /**
+   * journal_flush_ms tick: makes every received row durable, and records each stream's last sign
+   * of life with its journal (the start of the outage should the process die now).
+   */
   flush(): void {
     this.guard(() => {
       this.bookSink?.flush();
       this.tradeSink?.flush();
       this.fundingSink?.flush();
+      for (const s of this.slots) s.sink.stampLife(s.downSince ?? s.ws.lastLifeMs);
     });
   }
 

@@ -1,5 +1,5 @@
 /**
- * `data/{market}/market.json`: tick size, size step and status from `GET /info/markets?market=`,
+ * `data/{market}/market.json`: tick size, size step, maximum leverage and status from `GET /info/markets?market=`,
  * refreshed at every start. If the exchange cannot be reached, the last saved file (or the config)
  * is used and the collector carries on: collection must not depend on REST being up.
  */
@@ -48,6 +48,7 @@ export async function refreshMarketInfo(rest: RestClient, market: string, market
       name: m.name,
       tick_size: Number(m.tickSize),
       lot_size: Number(m.sizeStep),
+      max_leverage: m.maxLeverage === undefined ? undefined : Number(m.maxLeverage),
       status: m.status,
       tick_size_text: m.tickSize,
       size_step_text: m.sizeStep,

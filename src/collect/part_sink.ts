@@ -7,7 +7,7 @@
  * accepted, and deleted only after part N is published. `recoverJournals` at start-up publishes
  * any journal whose part does not exist yet (a part that exists is never written twice).
  */
-import { existsSync, mkdirSync, readdirSync, unlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { log } from "../log.ts";
 import { partNumber } from "../storage/layout.ts";
@@ -28,6 +28,8 @@ export class PartSink<B extends { length: number }> {
   part: number;
   partStartedMs = 0;
   private journal: JournalWriter;
+  /** Last sign of life of the stream, stamped on every journal this sink opens (0 = none). */
+  private lifeMs = 0;
   private queue: Promise<unknown> = Promise.resolve();
   rowsPublished = 0;
   partsPublished = 0;
@@ -50,7 +52,7 @@ export class PartSink<B extends { length: number }> {
   }
 
   private openJournal(part: number): JournalWriter {
-    return new JournalWriter(join(this.paths.journalDir, journalName(this.codec.stream, part)), {
+    const j = new JournalWriter(join(this.paths.journalDir, journalName(this.codec.stream, part)), {
       stream: this.codec.stream,
       market: this.market,
       part,
@@ -58,6 +60,15 @@ export class PartSink<B extends { length: number }> {
       levels: this.codec.levels,
       createdMs: Date.now(),
     });
+    if (this.lifeMs > 0) j.stampLife(this.lifeMs);
+    return j;
+  }
+
+  /** The stream's last sign of life (kept in the journal's mtime, see JournalWriter.stampLife). */
+  stampLife(ms: number): void {
+    if (!(ms > 0) || ms === this.lifeMs) return;
+    this.lifeMs = ms;
+    this.journal.stampLife(ms);
   }
 
   /** Rows received but not yet durable in the journal. */
@@ -152,6 +163,8 @@ export interface Recovery {
   droppedBytes: number;
   /** Largest part number seen in journals, -1 if none. */
   maxPart: number;
+  /** The stream's last sign of life before the crash (latest journal mtime), null without journals. */
+  lastLifeMs: number | null;
 }
 
 /**
@@ -165,7 +178,7 @@ export async function recoverJournals<B extends { length: number }>(
   paths: SinkPaths,
   onRows: (rows: B) => void,
 ): Promise<Recovery> {
-  const out: Recovery = { published: 0, alreadyPublished: 0, rows: 0, droppedBytes: 0, maxPart: -1 };
+  const out: Recovery = { published: 0, alreadyPublished: 0, rows: 0, droppedBytes: 0, maxPart: -1, lastLifeMs: null };
   mkdirDirs(paths);
   removeStaleTemps(paths.partsDir);
   const journals = readdirSync(paths.journalDir)
@@ -181,6 +194,7 @@ export async function recoverJournals<B extends { length: number }>(
   for (const { f, part } of journals) {
     const path = join(paths.journalDir, f);
     out.maxPart = Math.max(out.maxPart, part);
+    out.lastLifeMs = Math.max(out.lastLifeMs ?? 0, statSync(path).mtimeMs);
     const j = readJournal(path);
     if (!j || j.count === 0) {
       unlinkSync(path);

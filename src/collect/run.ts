@@ -4,13 +4,15 @@
  *
  * Stop (SIGINT/SIGTERM, --duration, or the caller's AbortSignal): stop reading every stream, flush,
  * publish the open parts, write state.json, exit 0. A second signal during that is ignored (Bun
- * delivers it to the handler again; platform-notes §6). A storage failure (disk full, permission)
+ * delivers it to the handler again; docs/platform.md §6). A storage failure (disk full, permission)
  * stops everything with a one-line error and exit 1; rows already journaled stay on disk and are
  * recovered into a part by the next start.
  */
 import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import type { Config } from "../config/schema.ts";
+import type { Secret } from "../config/secrets.ts";
 import { AppError, describeError, ExitCode } from "../errors.ts";
+import { RateLimit } from "../exchange/rate_limit.ts";
 import { createRestClient, type RestClient } from "../exchange/rest.ts";
 import { endpoints } from "../exchange/urls.ts";
 import { log } from "../log.ts";
@@ -28,6 +30,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Install SIGINT/SIGTERM handlers (the CLI does; in-process tests do not). */
   handleSignals?: boolean;
+  /** `API_KEY`: sent as `X-Api-Key` on REST requests and stream handshakes. */
+  apiKey?: Secret;
   /** Injected REST client (tests). */
   rest?: RestClient;
   /** Called once every collector is connected and running. */
@@ -61,7 +65,8 @@ export async function runCollector(o: RunOptions): Promise<number> {
   const deadline = o.durationSeconds !== undefined ? Date.now() + o.durationSeconds * 1000 : null;
   checkDataDir(o.dataDir);
   const ep = endpoints(c);
-  const rest = o.rest ?? createRestClient({ restBase: ep.restBase, userAgent: c.user_agent, timeoutMs: 10_000 });
+  const rateLimit = new RateLimit();
+  const rest = o.rest ?? createRestClient({ restBase: ep.restBase, userAgent: c.user_agent, apiKey: o.apiKey, timeoutMs: 10_000, rateLimit });
 
   let fatal: unknown = null;
   let stopRequested: ((why: string) => void) | null = null;
@@ -74,7 +79,9 @@ export async function runCollector(o: RunOptions): Promise<number> {
     requestStop("fatal");
   };
 
-  const collectors = o.markets.map((market) => new MarketCollector({ config: c, dataDir: o.dataDir, market, wsBase: ep.wsBase, rest, onFatal }));
+  const collectors = o.markets.map(
+    (market) => new MarketCollector({ config: c, dataDir: o.dataDir, market, wsBase: ep.wsBase, rest, apiKey: o.apiKey, rateLimit, onFatal }),
+  );
   // Markets are prepared concurrently: an unreachable REST endpoint costs one timeout, not one per market.
   const prepared = await Promise.allSettled(collectors.map((m) => m.prepare()));
   const failed = prepared.find((r): r is PromiseRejectedResult => r.status === "rejected");

@@ -30,7 +30,7 @@ export class TradeRecorder {
   lastTradeTs: number | null = null;
   lastSeq: number | null = null;
   private holds = 0;
-  private held: { text: string; nowMs: number }[] | null = null;
+  private held: { trades: PublicTrade[]; nowMs: number }[] | null = null;
 
   constructor(
     readonly market: string,
@@ -42,7 +42,7 @@ export class TradeRecorder {
   }
 
   /**
-   * Holds stream frames while a REST backfill is in flight: the new connection's first trades are
+   * Holds stream trades while a REST backfill is in flight: the new connection's first trades are
    * newer than the outage the backfill fills, so storing them first would put trades out of time
    * order. Nested holds (a reconnect during a backfill) release when the last one ends.
    */
@@ -51,13 +51,13 @@ export class TradeRecorder {
     this.held ??= [];
   }
 
-  /** Ends one hold; the last one stores the frames held meanwhile, in arrival order. */
+  /** Ends one hold; the last one stores the trades held meanwhile, in arrival order. */
   release(): void {
     if (this.holds > 0) this.holds--;
     if (this.holds > 0 || this.held === null) return;
     const q = this.held;
     this.held = null;
-    for (const f of q) this.onFrame(f.text, f.nowMs);
+    for (const f of q) for (const t of f.trades) this.store(t, f.nowMs);
   }
 
   /** Stores whatever is held, whatever holds are pending (shutdown). */
@@ -66,14 +66,8 @@ export class TradeRecorder {
     this.release();
   }
 
-  onFrame(text: string, nowMs: number): void {
-    if (this.held !== null) {
-      if (this.held.length < MAX_HELD_FRAMES) {
-        this.held.push({ text, nowMs });
-        return;
-      }
-      this.releaseAll(); // a backfill this slow is not worth unbounded memory
-    }
+  /** Validated at once (held or not), so a bad frame is reported when it arrives; returns whether it was valid. */
+  onFrame(text: string, nowMs: number): boolean {
     const d = decodeTradesMessage(text);
     if (!d.ok) return this.reject(d.error, text);
     const trades = d.value.trades;
@@ -82,7 +76,15 @@ export class TradeRecorder {
     }
     this.bad.good();
     this.lastSeq = d.value.seq;
+    if (this.held !== null) {
+      if (this.held.length < MAX_HELD_FRAMES) {
+        this.held.push({ trades, nowMs });
+        return true;
+      }
+      this.releaseAll(); // a backfill this slow is not worth unbounded memory
+    }
     for (const t of trades) this.store(t, nowMs);
+    return true;
   }
 
   /**
@@ -117,8 +119,9 @@ export class TradeRecorder {
     return true;
   }
 
-  private reject(reason: string, text: string): void {
+  private reject(reason: string, text: string): false {
     if (this.bad.bad(reason, text)) this.events.resubscribe(`${this.bad.total} bad frames, the last ${BAD_FRAME_FLOOD} in a row`);
+    return false;
   }
 }
 
@@ -136,7 +139,7 @@ export class FundingRecorder {
     this.bad = new BadFrames(`${market} funding`);
   }
 
-  onFrame(text: string, nowMs: number): void {
+  onFrame(text: string, nowMs: number): boolean {
     const d = decodeFundingMessage(text);
     if (!d.ok) return this.reject(d.error, text);
     const m = d.value;
@@ -144,16 +147,18 @@ export class FundingRecorder {
     const rate = Number(m.rate);
     this.bad.good();
     // The exchange recomputes funding every minute and may repeat a print: keep one row per T.
-    if (this.lastTs !== null && m.T <= this.lastTs) return;
+    if (this.lastTs !== null && m.T <= this.lastTs) return true;
     this.lastTs = m.T;
     const s = this.sink;
     s.batch.timestampMs[s.n] = m.T;
     s.batch.fundingRate[s.n] = rate;
     this.stored++;
     if (s.commit(nowMs)) this.events.full();
+    return true;
   }
 
-  private reject(reason: string, text: string): void {
+  private reject(reason: string, text: string): false {
     if (this.bad.bad(reason, text)) this.events.resubscribe(`${this.bad.total} bad frames, the last ${BAD_FRAME_FLOOD} in a row`);
+    return false;
   }
 }

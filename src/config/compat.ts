@@ -28,6 +28,7 @@ export const ORIGINAL_PROFILE: Readonly<Record<string, ProfileEntry>> = {
   fill_model: { value: "cross", why: "any trade at or through the quote fills the whole order, which is not consumed (§6.3)" },
   order_latency_ms: { value: 0, why: "quotes are live at once (§6.2)" },
   original_sizing: { value: true, why: "size = notional / trade price at fill time, no lot rounding (§6.3)" },
+  margin_model: { value: "none", why: "a cash account: buys limited by cash, shorts only by max_inventory, no margin and no liquidation (§6.1, 9.5)" },
   use_market_json: { value: false, why: "the tick is the global tick_size; the original never read the exchange's tick or lot (§2)" },
   // ---- the original's code defaults where ours differ (README "Defaults that differ")
   risk_aversion_gamma: { value: 0.5, why: "ASConfig default" },
@@ -82,6 +83,10 @@ export const NOT_RESULT_RELEVANT: Readonly<Record<string, string>> = {
   ewma_half_life_seconds: "only read by volatility_model ewma, which the original lacks",
   queue_model: "only read by fill_model queue", queue_power: "only read by fill_model queue",
   equity_sample_seconds: "output sampling (added metrics)",
+  leverage: "only read by margin_model cross, which the original lacks",
+  maintenance_margin_ratio: "only read by margin_model cross, which the original lacks",
+  liquidation_fee_bps: "only read by margin_model cross, which the original lacks",
+  after_liquidation: "only read by margin_model cross, which the original lacks",
 };
 
 export const COMPAT_PROFILES = ["none", "original"] as const;

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import * as v from "valibot";
 import { ConfigError } from "../errors.ts";
 import { log } from "../log.ts";
-import { CONFIG_KEYS, ConfigSchema, MarketOverrides, type Config } from "./schema.ts";
+import { CONFIG_KEYS, ConfigSchema, MarketOverrides, duplicateMarket, marketKey, type Config } from "./schema.ts";
 
 export interface LoadedConfig {
   config: Config;
@@ -13,7 +13,7 @@ export interface LoadedConfig {
 }
 
 /** Render one valibot issue as `key.path: expected X, got Y`. */
-function describeIssue(issue: v.BaseIssue<unknown>): string {
+export function describeIssue(issue: v.BaseIssue<unknown>): string {
   const path = issue.path?.map((p) => String(p.key)).join(".") || "(root)";
   const got = issue.input === undefined ? "nothing" : truncate(JSON.stringify(issue.input) ?? String(issue.input));
   const what =
@@ -47,6 +47,8 @@ export function parseConfig(raw: unknown, source: string): { config: Config; unk
     throw new ConfigError(`${source}: ${describeIssue(first)}${more}`);
   }
   const config = result.output;
+  const dup = duplicateMarket(config.markets);
+  if (dup) throw new ConfigError(`${source}: markets: ${describeDuplicate(dup)}`);
   if (config.gamma_max > 0 && config.gamma_min > config.gamma_max) {
     throw new ConfigError(`${source}: gamma_min: expected a value ≤ gamma_max (${config.gamma_max}), got ${config.gamma_min}`);
   }
@@ -55,7 +57,22 @@ export function parseConfig(raw: unknown, source: string): { config: Config; unk
       `${source}: min_volatility: expected a value ≤ max_volatility (${config.max_volatility}), got ${config.min_volatility}`,
     );
   }
+  const mmrBound = (where: string, lev: number, mmr: number | undefined) => {
+    if (mmr !== undefined && !(mmr * lev < 1)) {
+      throw new ConfigError(`${source}: ${where}maintenance_margin_ratio: expected a value < 1 / leverage (${1 / lev}), got ${mmr}`);
+    }
+  };
+  mmrBound("", config.leverage, config.maintenance_margin_ratio);
+  for (const [m, o] of Object.entries(config.markets_config)) {
+    mmrBound(`markets_config.${m}.`, o.leverage ?? config.leverage, o.maintenance_margin_ratio ?? config.maintenance_margin_ratio);
+  }
   return { config, unknownKeys };
+}
+
+/** `"BTC-USD" and "btc-usd" name the same market (directory btc_usd); list each market once`. */
+export function describeDuplicate([a, b]: [string, string]): string {
+  const what = a === b ? `${JSON.stringify(a)} is listed twice` : `${JSON.stringify(a)} and ${JSON.stringify(b)} name the same market (directory ${marketKey(a)})`;
+  return `${what}; list each market once`;
 }
 
 /**

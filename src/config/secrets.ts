@@ -8,6 +8,7 @@ export class Secret {
   readonly #value: string;
   constructor(value: string) {
     this.#value = value;
+    known.add(value);
   }
   reveal(): string {
     return this.#value;
@@ -21,6 +22,33 @@ export class Secret {
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return "Secret(***)";
   }
+}
+
+/** Every secret value of the process, for `redactSecrets`. */
+const known = new Set<string>();
+
+/** Shortest piece of a secret that still counts as "looks like the key" when found in text. */
+const MIN_PIECE = 8;
+
+/**
+ * `text` with anything that looks like a known secret masked: the value itself, its URL-encoded
+ * form, any token that contains ≥ 8 consecutive characters of it (a server may echo it truncated
+ * or glued to other text), and whatever follows an `x-api-key` header name. Applied to every
+ * server-supplied text before it reaches a log line or an error (response bodies, bad frames,
+ * close reasons).
+ */
+export function redactSecrets(text: string): string {
+  let out = text.replace(/(x-api-key["']?\s*[:=]\s*["']?)[^\s"',;}]+/gi, "$1***");
+  for (const value of known) {
+    if (!value) continue;
+    for (const form of new Set([value, encodeURIComponent(value)])) out = out.split(form).join("***");
+    if (value.length < MIN_PIECE) continue;
+    out = out.replace(/[^\s"',;:{}[\]()<>]{8,}/g, (token) => {
+      for (let i = 0; i + MIN_PIECE <= value.length; i++) if (token.includes(value.slice(i, i + MIN_PIECE))) return "***";
+      return token;
+    });
+  }
+  return out;
 }
 
 /** Parses `KEY=value` lines (optional `export`, quotes, `#` comments) without touching process.env. */

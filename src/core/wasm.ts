@@ -18,7 +18,7 @@ export interface CoreExports {
     outSpread: number,
     outMicro: number,
   ): void;
-  // backtest loop (wasm/assembly/backtest.ts; host side in src/core/backtest.ts)
+  // backtest loop (wasm/assembly/loop.ts and market.ts; host side in src/sim/core.ts)
   btSetData(
     nBooks: number, levels: number, bookTs: number, bestBid: number, bestAsk: number,
     bidTk: number, bidQ: number, askTk: number, askQ: number,

@@ -15,11 +15,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, relative, resolve } from "node:path";
 import { runCollector } from "../collect/run.ts";
 import { loadConfig } from "../config/load.ts";
+import { withSets } from "../config/overrides.ts";
 import { AppError, UsageError } from "../errors.ts";
 import { log, setLogLevel } from "../log.ts";
 import { startServer } from "../serve/server.ts";
 import { marketPath } from "../storage/layout.ts";
-// Embedded into the compiled binary (platform-notes §2.1): real paths from sources, /$bunfs/… in the binary.
+// Embedded into the compiled binary (docs/platform.md §2.1): real paths from sources, /$bunfs/… in the binary.
 import bookSample from "./sample/orderbook.parquet" with { type: "file" };
 import tradesSample from "./sample/trades.parquet" with { type: "file" };
 
@@ -33,6 +34,8 @@ export interface DemoOptions {
   speed: number;
   /** Runs one command (name + flags) and returns its exit code. */
   runCommand: (argv: string[]) => Promise<number>;
+  /** `--set key=value` overrides of the demo's config. */
+  sets?: string[];
 }
 
 /** The demo's config: the sample's grid and a short calibration window so 20 minutes are enough. */
@@ -83,13 +86,16 @@ export async function runDemo(o: DemoOptions): Promise<number> {
 
   step(2, "local Extended-protocol server");
   const quiet = log.level;
-  const server = await startServer({ source: { path: sampleDir }, hostname: "127.0.0.1", port: 0, speed: o.speed, pingIntervalMs: 60_000 });
+  // the collector's book and trades streams open a few ms apart: at 300× a loaded machine would
+  // otherwise lose the first seconds of trades, so the replay starts once both are connected
+  const server = await startServer({ source: { path: sampleDir }, hostname: "127.0.0.1", port: 0, speed: o.speed, pingIntervalMs: 60_000, startAfterConnections: 2 });
   let code = 0;
   try {
     console.log(`replaying at ${o.speed}× on ${server.wsBase} (REST ${server.restBase})`);
     const dataDir = join(out, "data");
     const cfgPath = join(out, "config.json");
-    writeFileSync(cfgPath, JSON.stringify(demoConfig(rel(dataDir), server.wsBase, server.restBase), null, 2) + "\n");
+    // --set overrides go into the written config, so re-running a step with it gives the same result
+    writeFileSync(cfgPath, JSON.stringify(withSets(demoConfig(rel(dataDir), server.wsBase, server.restBase), o.sets ?? []), null, 2) + "\n");
     const { config } = loadConfig(cfgPath, { required: true });
 
     step(3, "collect_data");
@@ -140,7 +146,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     ["collected parts", rel(marketPath(join(out, "data"), DEMO_MARKET)) + "/"],
     ["AS quotes", spreadCsv],
     ["backtest rows", resultsCsv],
-    ["fills / summary", `${join(rel(out), "fills.csv")}, ${join(rel(out), "summary.json")}`],
+    ["fills / summary", `${join(rel(out), "fills.csv")}, ${join(rel(out), "markouts.csv")}, ${join(rel(out), "summary.json")}`],
     ["HTML report", join(rel(out), "report.html")],
   ];
   for (const [k, v] of lines) console.log(`  ${k.padEnd(16)} ${v}`);

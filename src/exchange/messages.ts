@@ -84,6 +84,8 @@ export interface MarketDescription {
   sizeStep: string;
   /** `tradingConfig.minOrderSize`, decimal text. */
   minOrderSize: string;
+  /** `tradingConfig.maxLeverage`, decimal text; absent when the exchange does not send it. */
+  maxLeverage?: string;
   raw: Record<string, unknown>;
 }
 
@@ -317,6 +319,7 @@ export function decodeMarketsResponse(text: string): Decoded<MarketDescription[]
         tickSize: dec(tc.minPriceChange, `${w}.tradingConfig.minPriceChange`, "positive"),
         sizeStep: dec(tc.minOrderSizeChange, `${w}.tradingConfig.minOrderSizeChange`, "positive"),
         minOrderSize: tc.minOrderSize === undefined ? "0" : dec(tc.minOrderSize, `${w}.tradingConfig.minOrderSize`, "nonNegative"),
+        maxLeverage: tc.maxLeverage === undefined ? undefined : dec(tc.maxLeverage, `${w}.tradingConfig.maxLeverage`, "positive"),
         raw: m,
       };
     });

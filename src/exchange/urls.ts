@@ -1,5 +1,6 @@
 import type { Config } from "../config/schema.ts";
 import { assertMarketName } from "../config/market.ts";
+import type { Secret } from "../config/secrets.ts";
 
 /**
  * Where the Extended exchange lives and how its public endpoints are spelled
@@ -86,9 +87,16 @@ export function restOrderbookUrl(restBase: string, market: string): string {
 }
 
 /**
- * Options for Bun's `new WebSocket(url, options)`: the exchange's firewall rejects handshakes
- * without a User-Agent. (Bun accepts `headers` here; the DOM typings do not know it.)
+ * Headers of every request and handshake: the User-Agent the exchange's firewall requires, and
+ * `X-Api-Key` only when a key is given (public data needs none). The key is revealed here only.
  */
-export function wsOptions(userAgent: string): { headers: Record<string, string> } {
-  return { headers: { "User-Agent": userAgent } };
+export function requestHeaders(userAgent: string, apiKey?: Secret): Record<string, string> {
+  const h: Record<string, string> = { "User-Agent": userAgent };
+  if (apiKey) h["X-Api-Key"] = apiKey.reveal();
+  return h;
+}
+
+/** Options for Bun's `new WebSocket(url, options)` (Bun accepts `headers`; the DOM typings do not know it). */
+export function wsOptions(userAgent: string, apiKey?: Secret): { headers: Record<string, string> } {
+  return { headers: requestHeaders(userAgent, apiKey) };
 }

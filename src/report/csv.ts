@@ -5,7 +5,7 @@
  *   then added columns (volatility, profit, equity-based return).
  * - fills.csv: one row per fill, the closing trade last.
  */
-import { FILL_BY_BOOK, FILL_CLOSE, type RunResult } from "../backtest/layout.ts";
+import { FILL_BY_BOOK, FILL_CLOSE, FILL_LIQUIDATION, type RunResult } from "../sim/layout.ts";
 import type { CalibratedSchedule } from "../backtest/calibrate.ts";
 
 export const RESULTS_HEADER =
@@ -47,11 +47,11 @@ export function fillsCsv(r: RunResult): string {
   const out = [FILLS_HEADER];
   for (let i = 0; i < f.ts.length; i++) {
     const src = f.trade[i]!;
-    const close = src === FILL_CLOSE;
+    const taker = src === FILL_CLOSE || src === FILL_LIQUIDATION;
     out.push([
       f.ts[i]!, datetimeUtc(f.ts[i]!), f.side[i]! > 0 ? "buy" : "sell", num(f.price[i]!), num(f.size[i]!),
-      num(f.price[i]! * f.size[i]!), num(f.fee[i]!), close ? "taker" : "maker",
-      close ? "close" : src === FILL_BY_BOOK ? "book" : "trade", src >= 0 ? src : "",
+      num(f.price[i]! * f.size[i]!), num(f.fee[i]!), taker ? "taker" : "maker",
+      src === FILL_CLOSE ? "close" : src === FILL_LIQUIDATION ? "liquidation" : src === FILL_BY_BOOK ? "book" : "trade", src >= 0 ? src : "",
       mid15(f.mid[i]!), num(f.inventory[i]!), num(f.cash[i]!),
     ].join(","));
   }

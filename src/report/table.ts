@@ -3,6 +3,7 @@ import type { Summary } from "../backtest/metrics.ts";
 
 const money = (x: number) => `${x < 0 ? "-" : ""}$${Math.abs(x).toFixed(2)}`;
 const ratio = (x: number | null) => (x === null ? "n/a" : x.toFixed(2));
+const pctOrNa = (x: number | null) => (x === null ? "n/a" : `${x.toFixed(2)}%`);
 const dur = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(2)} h` : s >= 60 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
 
 export function summaryLines(s: Summary, meta: { market: string; fillModel: string; requote: string }): string[] {
@@ -27,6 +28,9 @@ export function summaryLines(s: Summary, meta: { market: string; fillModel: stri
     ["Orders placed / post-only rejects", `${s.orders_placed} / ${s.post_only_rejects}`],
     ["Fill ratio (fills / orders)", s.fill_ratio === null ? "n/a" : s.fill_ratio.toFixed(4)],
     ["Final Inventory", `${s.inventory_before_close.toPrecision(6)} → 0 (closed at ${s.close_price})`],
+    ["Margin (leverage / maintenance)", s.leverage === null ? "none (cash account)" : `${s.leverage}× / ${((s.maintenance_margin_ratio ?? 0) * 100).toFixed(2)}%`],
+    ["Peak margin usage / min distance to liquidation", `${pctOrNa(s.peak_margin_usage_pct)} / ${pctOrNa(s.min_liquidation_distance_pct)}`],
+    ["Liquidations / orders refused for margin", `${s.liquidations}${s.liquidations ? ` (${money(s.liquidation_fees)} fees)` : ""} / ${s.margin_rejects}`],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`);

@@ -23,7 +23,7 @@
  */
 import { DataError } from "../errors.ts";
 import { sliceBook, sliceFunding, sliceTrades } from "./batch.ts";
-import { openBookSource, openFundingSource, openTradeSource, resolveSource, type SourceSpec } from "./sources.ts";
+import { openBookSource, openFundingSource, openTradeSource, resolveSource, type SkippedPart, type SourceSpec } from "./sources.ts";
 import type { BookBatch, FundingBatch, TradeBatch } from "./types.ts";
 
 /**
@@ -61,21 +61,26 @@ export interface EventSpec {
   levels?: number;
   /** Book rows per chunk (default 100,000: ~2.8 h at 10 rows/s). */
   chunkRows?: number;
+  /** Read on past an unreadable Parquet part (listed in `skipped`); default: stop with a DataError naming it. */
+  skipBadParts?: boolean;
 }
 
 export interface EventStream extends AsyncIterable<EventChunk> {
   /** What each stream reads, for messages. */
   labels: { books: string; trades: string; funding: string };
+  /** Parts skipped so far (only with skipBadParts), books then trades then funding. */
+  skipped(): SkippedPart[];
 }
 
 /** Opens a market's events (the sources open lazily, when iteration starts). */
 export function openEvents(spec: EventSpec): EventStream {
-  const window = { fromMs: spec.fromMs, toMs: spec.toMs };
+  const window = { fromMs: spec.fromMs, toMs: spec.toMs, badParts: spec.skipBadParts ? "skip" as const : "stop" as const };
   const books = openBookSource(spec.books, { ...window, levels: spec.levels, seq: false });
   const trades = openTradeSource(spec.trades, window);
   const funding = spec.funding !== null && hasFunding(spec.funding) ? openFundingSource(spec.funding, window) : null;
   return {
     labels: { books: books.label, trades: trades.label, funding: funding?.label ?? "funding" },
+    skipped: () => [...books.skipped, ...trades.skipped, ...(funding?.skipped ?? [])],
     [Symbol.asyncIterator]: () => eventChunks(books, trades, funding, spec.chunkRows)[Symbol.asyncIterator](),
   };
 }

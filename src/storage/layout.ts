@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { assertMarketName } from "../config/market.ts";
+import { marketKey } from "../config/schema.ts";
 
 /**
  * On-disk layout, identical to the original collector's:
@@ -14,7 +15,7 @@ export type Stream = "orderbook" | "trades" | "funding";
 /** `ETH-USD` → `eth_usd`. */
 export function marketDir(market: string): string {
   assertMarketName(market);
-  return market.replace(/-/g, "_").toLowerCase();
+  return marketKey(market);
 }
 
 export function marketPath(dataDir: string, market: string): string {

@@ -1,6 +1,6 @@
 /**
  * `{data}/{market_dir}/market.json` (written by the collector from `GET /info/markets`) as the
- * analysis commands need it: tick and lot size. A key that is present but not a positive number
+ * analysis commands need it: tick and lot size, maximum leverage. A key that is present but not a positive number
  * is a DataError naming the file and key — silently falling back to the config's tick would quote
  * on the wrong grid.
  */
@@ -27,5 +27,8 @@ export function readMarketInfo(dataDir: string, market: string): MarketInfo | un
     if (!(n > 0) || !Number.isFinite(n)) throw new DataError(`${path}: ${key}: expected a positive number, got ${JSON.stringify(x)}`);
     return n;
   };
-  return { name: String(j.name ?? market), tick_size: num("tick_size"), lot_size: num("lot_size"), status: typeof j.status === "string" ? j.status : undefined };
+  return {
+    name: String(j.name ?? market), tick_size: num("tick_size"), lot_size: num("lot_size"), max_leverage: num("max_leverage"),
+    status: typeof j.status === "string" ? j.status : undefined,
+  };
 }

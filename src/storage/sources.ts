@@ -16,9 +16,11 @@
  *
  * Errors: a path that does not exist, a directory with no data file, or a source whose every file
  * was skipped → DataError naming the path (checked when iteration starts / ends). A Parquet part
- * that cannot be read (truncated, garbage, wrong schema, corrupt page) is logged with log.warn,
- * passed to `onSkip`, recorded in `skipped` and skipped — never a crash. Rows already delivered from
- * a part that fails mid-way stay delivered. CSV errors (bad header, bad number) are DataErrors
+ * that cannot be read (truncated, garbage, wrong schema, corrupt page) is, with `badParts: "stop"`,
+ * a DataError naming the file (what backtest, sweep and calculate_spread do unless
+ * --skip-bad-parts); with "skip" (the default here, e.g. for the collector's own parts) it is
+ * logged with log.warn, passed to `onSkip`, recorded in `skipped` and skipped — never a crash.
+ * Rows already delivered from a part that fails mid-way stay delivered. CSV errors (bad header, bad number) are DataErrors
  * naming file and line: a CSV is one file, so there is nothing to skip to.
  *
  * Time filter: only rows with fromMs ≤ timestamp_ms < toMs. With standard part names (whose prefix
@@ -47,6 +49,8 @@ export interface SourceOptions {
   fromMs?: number;
   /** Exclusive upper bound on timestamp_ms. */
   toMs?: number;
+  /** An unreadable Parquet part: "stop" with a DataError naming it, or "skip" it (default). */
+  badParts?: "stop" | "skip";
   /** Called for every part that is skipped (after log.warn). */
   onSkip?: (part: SkippedPart) => void;
   /** Rows per batch for CSV sources (Parquet batches follow the row groups). */
@@ -171,6 +175,7 @@ function makeSource<T extends { length: number; timestampMs: Float64Array }>(
         readable++;
       } catch (err) {
         if (!(err instanceof PartError)) throw err;
+        if (opts.badParts === "stop") throw new DataError(`${path}: ${err.reason} (--skip-bad-parts reads on without it)`);
         const part = { path, reason: err.reason };
         skipped.push(part);
         log.warn(`skipping ${path}: ${err.reason}`);

@@ -7,15 +7,15 @@
  * key calibrates once per value and worker.
  */
 import { buildSchedule, type CalibratedSchedule } from "../backtest/calibrate.ts";
-import { eventSpan, type EventData } from "../backtest/data.ts";
+import { dataQuality, eventSpan, type DataQuality, type EventData } from "../sim/data.ts";
 import { loadEventData } from "../backtest/load.ts";
 import { readMarketInfo } from "../storage/market_json.ts";
 import { summarize, type Summary } from "../backtest/metrics.ts";
-import { runParamsFromConfig } from "../backtest/params.ts";
+import { runParamsFromConfig } from "../sim/params.ts";
 import { checkEquitySamples } from "../backtest/stream.ts";
 import { resolveMarket } from "../config/market.ts";
 import type { Config } from "../config/schema.ts";
-import { BacktestCore } from "../core/backtest.ts";
+import { BacktestCore } from "../sim/core.ts";
 import { engineOptionsFromConfig } from "../model/engine.ts";
 import type { SourceSpec } from "../storage/sources.ts";
 import type { SweepSource } from "./protocol.ts";
@@ -42,11 +42,12 @@ function metricsOf(s: Summary): RunMetrics {
     inventory_pnl: s.inventory_pnl,
     final_inventory: s.inventory_before_close,
     quote_uptime_pct: s.quote_uptime_pct,
+    liquidations: s.liquidations,
   };
 }
 
-/** Loads the market data of a sweep (once, in the main thread). */
-export async function loadSweepData(source: SweepSource, base: Config): Promise<EventData> {
+/** Loads the market data of a sweep (once, in the main thread), with what was dropped or skipped reading it. */
+export async function loadSweepData(source: SweepSource, base: Config): Promise<{ data: EventData; quality: DataQuality }> {
   const market = resolveMarket(base, source.market, readMarketInfo(source.dataDir, source.market));
   const spec: SourceSpec = { dataDir: source.dataDir, market: source.market };
   const explicit = source.orderbook !== undefined || source.trades !== undefined;
@@ -56,10 +57,11 @@ export async function loadSweepData(source: SweepSource, base: Config): Promise<
     funding: explicit ? null : spec,
     fromMs: source.fromMs,
     toMs: source.toMs,
+    skipBadParts: source.skipBadParts,
     levels: base.fill_model === "queue" ? base.max_depth_levels : 0,
     tickSize: market.tickSize,
   });
-  return loaded.data;
+  return { data: loaded.data, quality: dataQuality(loaded.stats, loaded.skippedParts) };
 }
 
 type Typed = Float64Array | Float32Array | Int32Array | Int8Array;

@@ -12,6 +12,7 @@ import { engineOptionsFromConfig } from "../model/engine.ts";
 import { AffinityQueue } from "./affinity.ts";
 import { loadSweepData, scheduleKey, shareArrays } from "./engine.ts";
 import { AppError } from "../errors.ts";
+import type { DataQuality } from "../sim/data.ts";
 import { log } from "../log.ts";
 import type { FromWorker, SweepSource, ToWorker } from "./protocol.ts";
 import type { SweepRow } from "./rank.ts";
@@ -27,6 +28,8 @@ export interface PoolOptions {
 
 export interface PoolResult {
   rows: SweepRow[];
+  /** Input defects of the shared data set (bad and duplicate trades, skipped parts, ...). */
+  dataQuality: DataQuality;
   /** Reading the data (once). */
   loadMs: number;
   /** Calibrating the first combination in the main thread (only when calibrations < workers). */
@@ -58,7 +61,8 @@ function applyValues(base: Config, keys: string[], values: number[]): Config {
 export async function runPool(opts: PoolOptions): Promise<PoolResult> {
   const t0 = performance.now();
   // Read once, here; the workers share the data.
-  const data = shareArrays(await loadSweepData(opts.source, opts.config));
+  const loaded = await loadSweepData(opts.source, opts.config);
+  const data = shareArrays(loaded.data);
   const t1 = performance.now();
   const total = opts.combos.length;
   const rows: SweepRow[] = new Array(total);
@@ -129,5 +133,5 @@ export async function runPool(opts: PoolOptions): Promise<PoolResult> {
   } finally {
     for (const w of workers) w.terminate();
   }
-  return { rows, loadMs: t1 - t0, calibrateMs: t2 - t1, prepareMs, runMs, wallMs: performance.now() - t0 };
+  return { rows, dataQuality: loaded.quality, loadMs: t1 - t0, calibrateMs: t2 - t1, prepareMs, runMs, wallMs: performance.now() - t0 };
 }

@@ -1,6 +1,6 @@
 /** Messages between the sweep's main thread and its workers (structured-clone friendly). */
 import type { CalibratedSchedule } from "../backtest/calibrate.ts";
-import type { EventData } from "../backtest/data.ts";
+import type { EventData } from "../sim/data.ts";
 import type { Config } from "../config/schema.ts";
 import type { RunMetrics } from "./rank.ts";
 
@@ -13,6 +13,8 @@ export interface SweepSource {
   trades?: string;
   fromMs?: number;
   toMs?: number;
+  /** Read on past unreadable Parquet parts (reported in the pool result's data quality). */
+  skipBadParts?: boolean;
 }
 
 export interface InitMsg {

@@ -1,7 +1,7 @@
 /**
  * Ranking of sweep runs. Pure: rows in combination order in, ordering and per-value bests out.
- * Ties and NaN are resolved deterministically (NaN last, then combination index), so the table
- * never depends on which worker finished first.
+ * Ties and NaN are resolved deterministically (see `better`), so the table never depends on which
+ * worker finished first.
  */
 import type { SweepParam } from "./grid.ts";
 
@@ -28,11 +28,13 @@ export interface RunMetrics {
   /** Inventory just before the closing trade at the end of the run. */
   final_inventory: number;
   quote_uptime_pct: number;
+  /** Liquidations under the margin model (docs/backtest.md "Margin"). */
+  liquidations: number;
 }
 export const METRIC_KEYS: readonly (keyof RunMetrics)[] = [
   "pnl", "return_pct", "sharpe", "sortino", "max_drawdown", "max_drawdown_pct", "return_over_drawdown",
   "fills", "bid_fills", "ask_fills", "volume", "notional", "fees", "spread_capture", "inventory_pnl",
-  "final_inventory", "quote_uptime_pct",
+  "final_inventory", "quote_uptime_pct", "liquidations",
 ];
 
 export interface SweepRow {
@@ -51,13 +53,29 @@ export interface Ranking {
   qualified: boolean;
 }
 
-const better = (metric: RankMetric) => (a: SweepRow, b: SweepRow) => {
-  const x = a.metrics ? a.metrics[metric] : NaN;
-  const y = b.metrics ? b.metrics[metric] : NaN;
-  const xn = Number.isNaN(x);
-  const yn = Number.isNaN(y);
-  if (xn !== yn) return xn ? 1 : -1;
-  if (!xn && x !== y) return y - x;
+const value = (r: SweepRow, k: keyof RunMetrics) => (r.metrics ? r.metrics[k] : NaN);
+
+/**
+ * The ranking rule (docs/sweep.md "Ranking"). For `pnl`: higher PnL first. For a ratio
+ * (Sharpe, Sortino, return/drawdown): runs that made money first, by the ratio; then runs that
+ * lost or broke even, by PnL (least loss first) — a ratio of two negatives rewards volatility
+ * (−$50 at Sharpe −2 would beat −$10 at Sharpe −5), so among losers it only breaks PnL ties.
+ * PnL breaks the ratio's ties; undefined values go last; then the combination index.
+ */
+export const better = (metric: RankMetric) => (a: SweepRow, b: SweepRow): number => {
+  const keys: (keyof RunMetrics)[] = metric === "pnl" ? ["pnl"] : [metric, "pnl"];
+  const pa = value(a, "pnl"), pb = value(b, "pnl");
+  if (metric !== "pnl") {
+    const wa = pa > 0, wb = pb > 0;
+    if (wa !== wb) return wa ? -1 : 1;
+    if (!wa) keys.reverse(); // both lost: PnL decides, the ratio breaks ties
+  }
+  for (const k of keys) {
+    const x = value(a, k), y = value(b, k);
+    const xn = Number.isNaN(x), yn = Number.isNaN(y);
+    if (xn !== yn) return xn ? 1 : -1;
+    if (!xn && x !== y) return y - x;
+  }
   return a.index - b.index;
 };
 

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
-import { EventDataBuilder } from "../../src/backtest/data.ts";
+import { EventDataBuilder } from "../../src/sim/data.ts";
 import { runBacktest } from "../../src/backtest/run.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
 import { DataError } from "../../src/errors.ts";

@@ -1,11 +1,11 @@
 import { expect, test } from "bun:test";
 import * as v from "valibot";
 import { buildSchedule } from "../../src/backtest/calibrate.ts";
-import { EventDataBuilder } from "../../src/backtest/data.ts";
-import { runParamsFromConfig } from "../../src/backtest/params.ts";
+import { EventDataBuilder } from "../../src/sim/data.ts";
+import { runParamsFromConfig } from "../../src/sim/params.ts";
 import { resolveMarket } from "../../src/config/market.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
-import { BacktestCore } from "../../src/core/backtest.ts";
+import { BacktestCore } from "../../src/sim/core.ts";
 import { engineOptionsFromConfig } from "../../src/model/engine.ts";
 import { takeBook, takeTrades } from "../../src/storage/batch.ts";
 import { rng, synMarket } from "./synthetic.ts";

@@ -65,7 +65,7 @@ describe("backtest command", () => {
     writeFileSync(tr, "timestamp_ms,price,quantity,side\n1700000050000,100,1,sell\n");
     const r = run(["backtest", "--orderbook", ob, "--trades", tr, "--market", "T-USD", "--output", join(dir, "x", "r.csv"), "--json", "--quiet"], dir);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out).data_quality).toEqual({ bad_trades: 0, duplicate_trades: 0, one_sided_books: 1, crossed_books: 2 });
+    expect(JSON.parse(r.out).data_quality).toEqual({ bad_trades: 0, duplicate_trades: 0, one_sided_books: 1, crossed_books: 2, skipped_parts: [] });
     expect(r.err).toContain("2 crossed book row(s)");
   }, 60_000);
 

@@ -1,13 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import * as v from "valibot";
 import { buildSchedule } from "../../src/backtest/calibrate.ts";
-import { EventDataBuilder } from "../../src/backtest/data.ts";
-import { S } from "../../src/backtest/layout.ts";
-import { runParamsFromConfig } from "../../src/backtest/params.ts";
-import { runReferenceResult } from "../../src/backtest/run_reference.ts";
+import { EventDataBuilder } from "../../src/sim/data.ts";
+import { S } from "../../src/sim/layout.ts";
+import { runParamsFromConfig } from "../../src/sim/params.ts";
+import { runReferenceResult } from "../../src/sim/run_reference.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
 import { resolveMarket } from "../../src/config/market.ts";
-import { BacktestCore } from "../../src/core/backtest.ts";
+import { BacktestCore } from "../../src/sim/core.ts";
 import { engineOptionsFromConfig } from "../../src/model/engine.ts";
 import { a4Market } from "./a4_market.ts";
 import { resultsCsv } from "../../src/report/csv.ts";

@@ -1,5 +1,5 @@
 import { expect } from "bun:test";
-import { F, S, type RunResult } from "../../src/backtest/layout.ts";
+import { F, S, type RunResult } from "../../src/sim/layout.ts";
 
 /** Same fills (count, time, side, price, size) and equity to 1e-12; every output column compared. */
 export function expectSame(a: RunResult, b: RunResult): void {

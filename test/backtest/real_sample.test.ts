@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import * as v from "valibot";
-import { FILL_CLOSE } from "../../src/backtest/layout.ts";
+import { FILL_CLOSE } from "../../src/sim/layout.ts";
 import { runBacktest, type BacktestOutcome } from "../../src/backtest/run.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
 

@@ -39,7 +39,7 @@ describe("equity_sample_seconds too small for the data's span", () => {
   test("sweep: the run fails with the same message instead of aborting the core", async () => {
     const config = v.parse(ConfigSchema, base);
     const source = { dataDir: "unused", market: "BTC-USD", orderbook: join(SAMPLE, "orderbook.parquet"), trades: join(SAMPLE, "trades.parquet") };
-    const engine = new SweepEngine(source, await loadSweepData(source, config));
+    const engine = new SweepEngine(source, (await loadSweepData(source, config)).data);
     expect(() => engine.run({ ...config, equity_sample_seconds: 1e-6 })).toThrow(/equity_sample_seconds/);
     expect(engine.run({ ...config, equity_sample_seconds: 1 }).fills).toBeGreaterThan(0);
     expect(MAX_EQUITY_SAMPLES).toBeGreaterThan(20 * 60 * 2); // 0.5 s over the 20-minute sample fits

@@ -3,7 +3,7 @@
  * locked/one-sided rows, missing levels, same-millisecond trades, unknown sides, a data gap and
  * hourly funding — everything the loop has branches for.
  */
-import { EventDataBuilder, type EventData } from "../../src/backtest/data.ts";
+import { EventDataBuilder, type EventData } from "../../src/sim/data.ts";
 import { allocBook, allocFunding, allocTrades } from "../../src/storage/batch.ts";
 import type { BookBatch, FundingBatch, TradeBatch } from "../../src/storage/types.ts";
 
@@ -100,5 +100,14 @@ export function synData(o: SynOpts & { keepLevels?: number }): EventData {
   b.addBooks(m.books);
   b.addTrades(m.trades);
   b.addFunding(m.funding);
+  return b.build();
+}
+
+/** The synthetic market (0.1 grid, no funding) encoded for a coarser quote tick: levels between two of our ticks. */
+export function synOffGrid(seed: number, tick: number, books = 3000): EventData {
+  const m = synMarket({ seed, books });
+  const b = new EventDataBuilder(10, tick);
+  b.addBooks(m.books);
+  b.addTrades(m.trades);
   return b.build();
 }

@@ -9,12 +9,12 @@
 import { describe, expect, test } from "bun:test";
 import * as v from "valibot";
 import { buildSchedule } from "../../src/backtest/calibrate.ts";
-import { S } from "../../src/backtest/layout.ts";
-import { runParamsFromConfig } from "../../src/backtest/params.ts";
-import { runReferenceResult } from "../../src/backtest/run_reference.ts";
+import { S } from "../../src/sim/layout.ts";
+import { runParamsFromConfig } from "../../src/sim/params.ts";
+import { runReferenceResult } from "../../src/sim/run_reference.ts";
 import { resolveMarket } from "../../src/config/market.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
-import { BacktestCore } from "../../src/core/backtest.ts";
+import { BacktestCore } from "../../src/sim/core.ts";
 import { engineOptionsFromConfig } from "../../src/model/engine.ts";
 import { expectSame } from "./expect_same.ts";
 import { synData } from "./synthetic.ts";

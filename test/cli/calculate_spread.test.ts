@@ -51,10 +51,10 @@ describe("calculate_spread on the real StandX sample", () => {
     expect(q.inventory).toBe(0.5);
     expect(q.bid).toBeLessThan(q.ask);
     expect(q.bid).toBeGreaterThan(0);
-    for (const k of ["sigma", "kappaBid", "kappaAsk", "aBid", "aAsk", "gamma", "reservation"]) expect(Number.isFinite(q[k])).toBe(true);
+    for (const k of ["sigma", "kappa_bid", "kappa_ask", "a_bid", "a_ask", "gamma", "reservation"]) expect(Number.isFinite(q[k])).toBe(true);
     expect(q.reservation).toBeLessThan(q.mid); // long inventory skews down
     // --now agrees with the last row of the full run (same window, same data)
-    expect(Math.abs(q.kappaBid - j.last.kappaBid) / j.last.kappaBid).toBeLessThan(1e-9);
+    expect(Math.abs(q.kappa_bid - j.last.kappa_bid) / j.last.kappa_bid).toBeLessThan(1e-9);
   });
 
   test("--now shows the last stored touch, read independently by DuckDB", async () => {
@@ -65,9 +65,9 @@ describe("calculate_spread on the real StandX sample", () => {
       `SELECT timestamp_ms, bid_price_0, bid_qty_0, ask_price_0, ask_qty_0 FROM '${join(sample, "orderbook.parquet")}' ORDER BY timestamp_ms DESC LIMIT 1`,
     )).getRows()[0].map(Number);
     const [ts, bp, bq, ap, aq] = rows;
-    expect(q.touch.timestampMs).toBe(ts);
-    expect(q.touch.bestBid).toBeCloseTo(bp, 9);
-    expect(q.touch.bestAsk).toBeCloseTo(ap, 9);
+    expect(q.touch.timestamp_ms).toBe(ts);
+    expect(q.touch.best_bid).toBeCloseTo(bp, 9);
+    expect(q.touch.best_ask).toBeCloseTo(ap, 9);
     expect(q.touch.mid).toBe((bp + ap) / 2);
     expect(q.touch.microprice).toBeCloseTo((bp * aq + ap * bq) / (bq + aq), 6);
   });
@@ -135,13 +135,13 @@ describe("calculate_spread: what a user is told", () => {
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.trades).toBe(682);
-    expect(j.tradesUsed).toBe(0);
+    expect(j.trades_used).toBe(0);
     expect(r.err).toContain("none of the 682 trades");
     // and the market named in the trade file is not the one asked for
     expect(r.err).toContain("ETH-USD");
     const ok = JSON.parse(run([...real, "--output", join(dir, "p.csv"), "--json"], dir).out);
-    expect(ok.tradesUsed).toBeGreaterThan(0); // 3,584 of 6,184: locked books put many trades at the mid (δ = 0)
-    expect(ok.tradesUsed).toBeLessThanOrEqual(ok.trades);
+    expect(ok.trades_used).toBeGreaterThan(0); // 3,584 of 6,184: locked books put many trades at the mid (δ = 0)
+    expect(ok.trades_used).toBeLessThanOrEqual(ok.trades);
   });
 });
 
@@ -155,10 +155,10 @@ describe("calculate_spread on unsorted input", () => {
     const r = run(["--market", "ETH-USD", "--orderbook", "ob.csv", "--trades", "tr.csv", "--output", "o.csv", "--json"], dir);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
-    expect(j.timestampRegressions).toEqual({ books: 39, trades: 1 });
+    expect(j.timestamp_regressions).toEqual({ books: 39, trades: 1 });
     expect(r.err).toContain("go back in time");
     const sorted = run([...real, "--output", join(dir, "p.csv"), "--json"], dir);
-    expect(JSON.parse(sorted.out).timestampRegressions).toEqual({ books: 0, trades: 0 });
+    expect(JSON.parse(sorted.out).timestamp_regressions).toEqual({ books: 0, trades: 0 });
     expect(sorted.err).not.toContain("go back in time");
   });
 });
@@ -201,11 +201,11 @@ describe("calculate_spread on a collector-style data directory", () => {
     const now = run(["--market", "BTC-USD", "--data-dir", "data", "--now", "--json"], dir);
     expect(now.code).toBe(0);
     const q = JSON.parse(now.out);
-    expect(q.tickSize).toBe(0.1);
+    expect(q.tick_size).toBe(0.1);
     // --now read only the last part plus one window before it, yet sees the same last window
     expect(q.ts).toBe(j.last.ts);
-    expect(Math.abs(q.kappaBid / j.last.kappaBid - 1)).toBeLessThan(1e-5);
-    expect(Math.abs(q.aAsk / j.last.aAsk - 1)).toBeLessThan(1e-5);
+    expect(Math.abs(q.kappa_bid / j.last.kappa_bid - 1)).toBeLessThan(1e-5);
+    expect(Math.abs(q.a_ask / j.last.a_ask - 1)).toBeLessThan(1e-5);
   });
 });
 
@@ -241,7 +241,7 @@ describe("calculate_spread --now on a data dir made by migrate", () => {
     const j1 = JSON.parse(full.out);
     expect(j1.market).toBe("ETH-USD");
     expect(j1.trades).toBe(682);
-    expect(j1.tradesUsed).toBeGreaterThan(0); // 362: trades on the wrong side of this synthetic mid have δ ≤ 0
+    expect(j1.trades_used).toBeGreaterThan(0); // 362: trades on the wrong side of this synthetic mid have δ ≤ 0
     const now = run(["--config", "small.json", "--data-dir", "data", "--now", "--json"], dir);
     expect(now.code).toBe(0);
     const q = JSON.parse(now.out);
@@ -249,7 +249,7 @@ describe("calculate_spread --now on a data dir made by migrate", () => {
     expect(q.bid).toBeGreaterThan(0);
     expect(q.bid).toBeLessThan(q.ask);
     for (const p of [q.bid, q.ask]) expect(Math.abs(Math.round(p * 100) - p * 100)).toBeLessThan(1e-6); // tick 0.01
-    expect(Math.abs(q.kappaBid / j1.last.kappaBid - 1)).toBeLessThan(1e-5);
+    expect(Math.abs(q.kappa_bid / j1.last.kappa_bid - 1)).toBeLessThan(1e-5);
     expect(Math.abs(q.sigma / j1.last.sigma - 1)).toBeLessThan(1e-9);
     // the human form prints the same quote
     const text = run(["--config", "small.json", "--data-dir", "data", "--now", "--inventory", "2"], dir);
@@ -262,7 +262,7 @@ describe("calculate_spread --now on a data dir made by migrate", () => {
     const fullC = JSON.parse(run(["--config", "compat.json", "--data-dir", "data", "--json"], dir).out);
     const nowC = JSON.parse(run(["--config", "compat.json", "--data-dir", "data", "--now", "--json"], dir).out);
     expect(nowC.ts).toBe(fullC.last.ts);
-    expect(nowC.sigmaRaw).toBe(fullC.last.sigmaRaw);
+    expect(nowC.sigma_raw).toBe(fullC.last.sigma_raw);
   });
 });
 
@@ -285,7 +285,7 @@ describe("calculate_spread and market.json", () => {
     writeFileSync(join(dir, "data", "btc_usd", "market.json"), JSON.stringify({ name: "BTC-USD", tick_size: "0.5", lot_size: null }));
     const ok = run([...real, "--data-dir", "data", "--now", "--json"], dir);
     expect(ok.code).toBe(0);
-    expect(JSON.parse(ok.out).tickSize).toBe(0.5);
+    expect(JSON.parse(ok.out).tick_size).toBe(0.5);
   });
 });
 
@@ -322,12 +322,12 @@ describe("κ the data cannot identify", () => {
     const full = run([...args, "--output", "o.csv", "--json"], dir);
     expect(full.code).toBe(0);
     const j1 = JSON.parse(full.out);
-    expect(j1.kappaAtBoundRows).toBeGreaterThan(0);
+    expect(j1.kappa_at_bound_rows).toBeGreaterThan(0);
     expect(full.err).toContain("search bound");
     const now = run([...args, "--now"], dir);
     expect(now.out).toContain("at the search bound: not identified");
     // the real StandX sample has interior fits at its last row
     const q = JSON.parse(run([...real, "--now", "--json"], dir).out);
-    expect([q.kappaBidAtBound, q.kappaAskAtBound]).toEqual([false, false]);
+    expect([q.kappa_bid_at_bound, q.kappa_ask_at_bound]).toEqual([false, false]);
   });
 });

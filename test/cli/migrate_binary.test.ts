@@ -1,5 +1,5 @@
-import { beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compiledBinary, runBinary } from "../support/binary.ts";
 
@@ -16,6 +16,9 @@ const run = (args: string[]) => runBinary(bin, args, work);
 beforeAll(() => {
   ({ bin, dir: work } = compiledBinary());
 }, 180_000);
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
 
 describe("compiled binary: migrate, calculate_spread, simulate, serve", () => {
   test("migrate real ETH trades.csv + a book CSV, then calculate_spread --now from the parts", () => {
@@ -39,7 +42,7 @@ describe("compiled binary: migrate, calculate_spread, simulate, serve", () => {
     const q = JSON.parse(now.out);
     expect(q.bid).toBeGreaterThan(0);
     expect(q.bid).toBeLessThan(q.ask);
-    for (const k of ["sigma", "kappaBid", "kappaAsk", "aBid", "aAsk", "reservation"]) expect(Number.isFinite(q[k])).toBe(true);
+    for (const k of ["sigma", "kappa_bid", "kappa_ask", "a_bid", "a_ask", "reservation"]) expect(Number.isFinite(q[k])).toBe(true);
   });
 
   test("calculate_spread on the DuckDB-written StandX Parquet; simulate --json; bad input keeps its exit codes", () => {
@@ -60,6 +63,6 @@ describe("compiled binary: migrate, calculate_spread, simulate, serve", () => {
     expect(r.code).toBe(0);
     const info = JSON.parse(r.out.trim());
     expect(info.markets).toEqual(["ETH-USD"]);
-    expect(info.wsBase).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\//);
+    expect(info.ws_base).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\//);
   });
 });

@@ -10,7 +10,7 @@ import { journalPart, readJournal } from "../../src/collect/journal.ts";
 import { partNumber } from "../../src/storage/layout.ts";
 import { duckRows } from "./duck.ts";
 import { loadSource } from "./replay_source.ts";
-import { startReplayServer } from "./replay_server.ts";
+import { type ReplayServer, startReplayServer } from "./replay_server.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const tmp = mkdtempSync(join(tmpdir(), "emm-collect-cli-"));
@@ -19,9 +19,16 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 async function runCli(args: string[], timeoutMs = 30_000) {
   const p = Bun.spawn([process.execPath, join(ROOT, "src/main.ts"), "collect_data", ...args], { cwd: tmp, stdout: "pipe", stderr: "pipe" });
   const timer = setTimeout(() => p.kill(9), timeoutMs);
-  const [code, stderr] = await Promise.all([p.exited, new Response(p.stderr).text()]);
-  clearTimeout(timer);
-  return { code, stderr };
+  try {
+    const [code, stderr] = await Promise.all([p.exited, new Response(p.stderr).text()]);
+    return { code, stderr };
+  } finally {
+    clearTimeout(timer);
+    if (p.exitCode === null && p.signalCode === null) {
+      p.kill(9);
+      await p.exited;
+    }
+  }
 }
 
 function writeConfig(name: string, srv: { wsBase: string; restBase: string }, extra: Record<string, unknown> = {}) {
@@ -46,10 +53,19 @@ test("a data dir that is a file: says so (not 'not writable: EEXIST'), exit 1", 
   expect(r.stderr).toContain(`data directory ${join(tmp, "b-file")} is a file, not a directory`);
 });
 
-test("bad flags: exit 2", async () => {
+test("bad flags and duplicate markets (also differing only in case): exit 2 before anything is touched", async () => {
   expect((await runCli(["--duration", "soon"])).code).toBe(2);
   expect((await runCli(["--markets", ","])).code).toBe(2);
   expect((await runCli(["--markets", "BTC-USD,BTC-USD"])).code).toBe(2);
+  const dir = join(tmp, "dups");
+  const flag = await runCli(["--data-dir", dir, "--markets", "BTC-USD,btc-usd", "--duration", "1"]);
+  expect(flag.code).toBe(2);
+  expect(flag.stderr).toContain(`--markets: "BTC-USD" and "btc-usd" name the same market (directory btc_usd); list each market once`);
+  writeFileSync(join(tmp, "dups.json"), JSON.stringify({ markets: ["ETH-USD", "BTC-USD", "Btc-Usd"] }));
+  const cfg = await runCli(["--config", join(tmp, "dups.json"), "--data-dir", dir, "--duration", "1"]);
+  expect(cfg.code).toBe(2);
+  expect(cfg.stderr).toContain(`markets: "BTC-USD" and "Btc-Usd" name the same market`);
+  expect(existsSync(dir)).toBe(false);
 });
 
 test("--duration stops cleanly (exit 0) with parts, state.json and market.json written", async () => {
@@ -78,17 +94,33 @@ function tinyDisk(): string | null {
   return r.exitCode === 0 ? dir : null;
 }
 
+/** Unmounts, lazily if something still holds the mount, so a failed run never leaves it behind. */
+function unmount(dir: string) {
+  if (Bun.spawnSync(["umount", dir], { stderr: "pipe" }).exitCode !== 0) Bun.spawnSync(["umount", "-l", dir], { stderr: "pipe" });
+}
+
+/**
+ * test/collect/cleanup_on_failure.test.ts runs this file in a child `bun test` with this set, to
+ * prove the cleanup below also runs when an assertion fails while the tmpfs and server are up.
+ */
+const FAIL_ON_PURPOSE = process.env.EMM_FAIL_ON_PURPOSE === "disk-full";
+
 test("disk full: one-line error, exit 1, every published part still readable", async () => {
   const disk = tinyDisk();
   if (!disk) {
     console.warn("disk-full test skipped: cannot mount a tmpfs here");
     return;
   }
-  const src = await loadSource();
-  const srv = startReplayServer(src, 3000);
+  let srv: ReplayServer | undefined;
   try {
+    const src = await loadSource();
+    srv = startReplayServer(src, 3000);
     const cfg = writeConfig("full.json", srv, { orderbook_rows_per_part: 150, journal_flush_ms: 100 });
     const r = await runCli(["--config", cfg, "--data-dir", join(disk, "data"), "--log-level", "error"]);
+    if (FAIL_ON_PURPOSE) {
+      console.log(`failing on purpose; mounted ${disk}; server ${srv.restBase}`);
+      expect(r.code).toBe(-1);
+    }
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("disk full");
     if (process.env.DEBUG_CLI) console.log(r.stderr);
@@ -121,7 +153,7 @@ test("disk full: one-line error, exit 1, every published part still readable", a
     expect(await rowsIn(join(mdir, "trades_parts"))).toBe(before.trades + inJournals.trades);
     expect(readdirSync(join(mdir, "journal"))).toEqual([]);
   } finally {
-    srv.stop();
-    Bun.spawnSync(["umount", disk]);
+    srv?.stop();
+    unmount(disk);
   }
 }, 60_000);

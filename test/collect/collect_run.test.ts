@@ -93,6 +93,8 @@ describe("collect_data against a scripted server", () => {
       market: M,
       scripts: {
         orderbooks: async ({ conn, send, ws }) => {
+          // the collector reconnects at once: keep each outage measurable (gap_log_threshold_ms 0)
+          if (conn > 0) await Bun.sleep(5);
           if (conn === 0) await send([book("SNAPSHOT", 1, [["100", "1"]], [["101", "1"]]), book("DELTA", 2, [["100", "1"]], []), book("DELTA", 4, [["100", "1"]], [])]);
           else if (conn === 1) await send([book("SNAPSHOT", 1, [["100", "5"]], [["101", "1"]]), book("DELTA", 2, [["102", "1"]], [])]);
           else await send([book("SNAPSHOT", 1, [["100", "9"]], [["101", "1"]])]);

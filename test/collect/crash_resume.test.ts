@@ -5,6 +5,7 @@
  * subprocess (`bun src/main.ts collect_data`) against a live-like replay on 127.0.0.1.
  */
 import { afterAll, expect, test } from "bun:test";
+import type { Subprocess } from "bun";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,12 +21,24 @@ const FLUSH_MS = 1000;
 /** Scheduling slack on a loaded 2-core machine on top of the journal promise. */
 const SLACK_MS = 600;
 
+/** Every collector spawned, so a failed assertion cannot leave one running. */
+const children = new Set<Subprocess>();
+async function killChildren() {
+  for (const p of children) {
+    if (p.exitCode === null && p.signalCode === null) p.kill(9);
+    await p.exited;
+  }
+  children.clear();
+}
+afterAll(killChildren);
+
 function spawnCollector(configPath: string, dataDir: string) {
   const p = Bun.spawn([process.execPath, join(ROOT, "src/main.ts"), "collect_data", "--config", configPath, "--data-dir", dataDir, "--log-level", "info"], {
     cwd: tmp,
     stdout: "ignore",
     stderr: "pipe",
   });
+  children.add(p);
   let err = "";
   let live: () => void = () => {};
   const started = new Promise<void>((r) => (live = r));
@@ -147,6 +160,7 @@ test("kill -9 mid-run several times, then SIGTERM: readable parts, exactly-once 
     expect(tradesMissing).toBe(0);
     expect(existsSync(join(mdir, "state.json"))).toBe(true);
   } finally {
+    await killChildren();
     srv.stop();
   }
 }, 60_000);
@@ -216,6 +230,7 @@ test("kill -9 against `serve` (live-like clock at 400×): parts readable, rows e
     expect(Number(t.eq)).toBe(Number(t.n));
     expect(Number(t.n)).toBe(Number(t.expected)); // the REST backfill closed every outage
   } finally {
+    await killChildren();
     await srv.stop();
   }
 }, 60_000);

@@ -34,6 +34,7 @@ export interface ScriptServer {
 
 export function startScriptServer(o: ScriptServerOptions): ScriptServer {
   const connections: Record<string, number> = {};
+  const upgrades: Record<string, number> = {};
   const userAgents: string[] = [];
   const requests: string[] = [];
   const server: Server<{ kind: string }> = Bun.serve<{ kind: string }>({
@@ -46,6 +47,10 @@ export function startScriptServer(o: ScriptServerOptions): ScriptServer {
       const ws = /^\/stream\.extended\.exchange\/v1\/(orderbooks|publicTrades|funding)\/([^/?]+)$/.exec(url.pathname);
       if (ws) {
         if (!o.scripts[ws[1]]) return new Response("no such stream", { status: 404 });
+        // A reconnect's handshake takes a few ms, as over any real network: on a loaded machine an
+        // in-process client could otherwise see the old socket's last frame and the new socket's
+        // open in the same millisecond, a zero-length outage that gaps.csv rightly does not log.
+        if ((upgrades[ws[1]] = (upgrades[ws[1]] ?? 0) + 1) > 1) await Bun.sleep(5);
         return srv.upgrade(req, { data: { kind: ws[1] } }) ? undefined : new Response("upgrade failed", { status: 400 });
       }
       if (url.pathname === "/api/v1/info/markets") {

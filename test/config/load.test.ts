@@ -49,6 +49,9 @@ describe("config", () => {
     [`{"max_depth_levels":0}`, /max_depth_levels: expected >=1, got 0/],
     [`{"gamma_mode":"fancy"}`, /gamma_mode: expected \("constant" \| "inventory_scaled" \| "max_shift"\), got "fancy"/],
     [`{"markets":["BTC-USD","../etc"]}`, /markets\.1: expected .*market name/],
+    [`{"markets":["BTC-USD","ETH-USD","BTC-USD"]}`, /markets: "BTC-USD" is listed twice; list each market once/],
+    [`{"markets":["BTC-USD","btc-usd"]}`, /markets: "BTC-USD" and "btc-usd" name the same market \(directory btc_usd\)/],
+    [`{"markets":["NVDA_24_5-USD","nvda-24-5-usd"]}`, /markets: "NVDA_24_5-USD" and "nvda-24-5-usd" name the same market/],
     [`{"markets_config":{"BTC-USD":{"tick_size":-1}}}`, /markets_config\.BTC-USD\.tick_size: expected >0, got -1/],
     [`{"gamma_min":5,"gamma_max":1}`, /gamma_min: expected a value ≤ gamma_max/],
     [`{"ws_base":"http://x"}`, /ws_base: expected ws:\/\/ or wss:\/\/ URL/],
@@ -84,5 +87,16 @@ describe("config", () => {
     expect(resolveMarket(config, "ETH-USD").tickSize).toBe(0.01);
     const forced = defaultConfig({ markets_config: { "BTC-USD": { tick_size: 0.5 } } });
     expect(resolveMarket(forced, "BTC-USD", { name: "BTC-USD", tick_size: 1 }).tickSize).toBe(0.5);
+  });
+
+  test("leverage is capped by market.json's max_leverage; maintenance defaults to half the initial margin at that maximum", () => {
+    const config = defaultConfig({ leverage: 20, markets_config: { "ETH-USD": { leverage: 3, maintenance_margin_ratio: 0.02 } } });
+    // Extended's rule: maintenance = 50 % of the initial margin at the market's maximum leverage
+    expect(resolveMarket(config, "BTC-USD", { name: "BTC-USD", max_leverage: 50 })).toMatchObject({ leverage: 20, maintenanceMarginRatio: 0.01 });
+    expect(resolveMarket(config, "SOL-USD", { name: "SOL-USD", max_leverage: 10 })).toMatchObject({ leverage: 10, maintenanceMarginRatio: 0.05 });
+    // maximum unknown: half the initial margin at the leverage used, never below the exchange's value
+    expect(resolveMarket(config, "XRP-USD")).toMatchObject({ leverage: 20, maintenanceMarginRatio: 0.025 });
+    expect(resolveMarket(config, "ETH-USD", { name: "ETH-USD", max_leverage: 50 })).toMatchObject({ leverage: 3, maintenanceMarginRatio: 0.02 });
+    expect(defaultConfig({}).leverage).toBe(5);
   });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
-import { Secret, loadApiKey, parseDotEnv } from "../../src/config/secrets.ts";
+import { Secret, loadApiKey, parseDotEnv, redactSecrets } from "../../src/config/secrets.ts";
 
 test("a Secret never turns into its value", () => {
   const s = new Secret("sk-live-123");
@@ -24,4 +24,13 @@ test("API_KEY comes from the environment first, then .env", () => {
 
 test("parseDotEnv handles quotes and trailing comments", () => {
   expect(parseDotEnv('A="x y"\nB=z # note\nC=\'q\'\nbad line')).toEqual({ A: "x y", B: "z", C: "q" });
+});
+
+test("redactSecrets masks the key, its URL form, tokens sharing 8 characters with it, and x-api-key header values", () => {
+  new Secret("Zq8/vT3+kLm9wXy2");
+  expect(redactSecrets("key Zq8/vT3+kLm9wXy2 here")).toBe("key *** here");
+  expect(redactSecrets(`url ${encodeURIComponent("Zq8/vT3+kLm9wXy2")}`)).toBe("url ***");
+  expect(redactSecrets("cut: vT3+kLm9w… and glued abcZq8/vT3+kL")).toBe("cut: *** and glued ***");
+  expect(redactSecrets(`{"x-api-key":"other-value","X-Api-Key: some"}`)).toBe(`{"x-api-key":"***","X-Api-Key: ***"}`);
+  expect(redactSecrets("nothing secret here, kLm9 is too short")).toBe("nothing secret here, kLm9 is too short");
 });

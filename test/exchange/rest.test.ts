@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { Secret } from "../../src/config/secrets.ts";
 import { quoteIds } from "../../src/exchange/messages.ts";
-import { createRestClient, RestError } from "../../src/exchange/rest.ts";
+import { RateLimit } from "../../src/exchange/rate_limit.ts";
+import { createRestClient, parseRetryAfter, RestError } from "../../src/exchange/rest.ts";
 import { endpoints, marketsUrl, orderbookStreamUrl, publicTradesStreamUrl, restTradesUrl } from "../../src/exchange/urls.ts";
 
 const seen: { ua: string | null; key: string | null; path: string }[] = [];
@@ -12,6 +13,9 @@ const server = Bun.serve({
     const url = new URL(req.url);
     seen.push({ ua: req.headers.get("user-agent"), key: req.headers.get("x-api-key"), path: url.pathname + url.search });
     if (url.pathname.includes("/limited/")) return new Response("slow down", { status: 429, headers: { "Retry-After": "7" } });
+    if (url.pathname.includes("/briefly/")) return new Response("slow down", { status: 429, headers: { "Retry-After": "0.3" } });
+    if (url.pathname.includes("/unsaid/")) return new Response("slow down", { status: 429 });
+    if (url.pathname.includes("ECHO-USD")) return new Response(`you sent key ${req.headers.get("x-api-key")} and X-Api-Key: ${req.headers.get("x-api-key")}`, { status: 502 });
     if (url.pathname.includes("BAD-USD")) return new Response('{"status":"ERROR","error":{"code":1001,"message":"Market not found"}}', { status: 404 });
     if (url.pathname.includes("SLOW-USD")) {
       await Bun.sleep(300);
@@ -56,8 +60,37 @@ describe("REST client", () => {
       expect(e.message).not.toContain("s3cret");
       expect(e.message).not.toContain("\n");
     }
+    const unsaid = (await createRestClient({ restBase: `${base}/unsaid`, userAgent: "x" }).markets().catch((e) => e)) as RestError;
+    expect(unsaid.rateLimited).toBe(true);
+    expect(unsaid.retryAfterSeconds).toBeUndefined(); // not 0: an absent header is not "retry now"
     const down = createRestClient({ restBase: "http://127.0.0.1:1/api/v1", userAgent: "x" });
     expect(((await down.markets().catch((e) => e)) as Error).message).toMatch(/^GET http:\/\/127\.0\.0\.1:1\/api\/v1\/info\/markets: /);
+  });
+
+  test("a body that echoes the key is logged with its status and the key masked", async () => {
+    const c = createRestClient({ restBase: base, userAgent: "x", apiKey: new Secret("k-5f0c2b9e7a41d3c8") });
+    const e = (await c.trades("ECHO-USD").catch((x) => x)) as RestError;
+    expect(e.status).toBe(502);
+    expect(e.message).toContain("HTTP 502 you sent key *** and X-Api-Key: ***");
+    expect(e.message).not.toContain("5f0c2b9e");
+  });
+
+  test("Retry-After: seconds or an HTTP date; a shared RateLimit holds later calls back until then", async () => {
+    expect(parseRetryAfter("7", 0)).toBe(7);
+    expect(parseRetryAfter(new Date(60_000).toUTCString(), 0)).toBe(60);
+    expect(parseRetryAfter(null, 0)).toBeUndefined();
+    expect(parseRetryAfter("soon", 0)).toBeUndefined();
+    const gate = new RateLimit();
+    const briefly = createRestClient({ restBase: `${base}/briefly`, userAgent: "x", rateLimit: gate });
+    expect(((await briefly.markets().catch((e) => e)) as RestError).retryAfterSeconds).toBe(0.3);
+    expect(gate.remaining(Date.now())).toBeGreaterThan(200);
+    const other = createRestClient({ restBase: base, userAgent: "x", rateLimit: gate });
+    const t0 = Date.now();
+    await other.trades("BTC-USD"); // waits for the Retry-After first
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
+    gate.note(Date.now(), 60, 0);
+    const e = (await createRestClient({ restBase: base, userAgent: "x", rateLimit: gate, timeoutMs: 1000 }).trades("BTC-USD").catch((x) => x)) as RestError;
+    expect(e.message).toMatch(/rate limited \(HTTP 429\) for 60 s more/); // longer than the timeout: fails at once
   });
 });
 

@@ -13,22 +13,30 @@ test("`serve --port 0 --json` prints its URLs, serves the data dir, and stops on
     [process.execPath, "src/main.ts", "serve", "--data-dir", STANDX, "--port", "0", "--json", "--speed", "0", "--to", "1767653700000", "--skip-seq-every", "5"],
     { cwd: ROOT, stdout: "pipe", stderr: "pipe" },
   );
-  const reader = proc.stdout.getReader();
-  let out = "";
-  while (!out.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    out += new TextDecoder().decode(value);
+  try {
+    const reader = proc.stdout.getReader();
+    let out = "";
+    while (!out.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += new TextDecoder().decode(value);
+    }
+    const info = JSON.parse(out.split("\n")[0]) as { ws_base: string; rest_base: string; markets: string[] };
+    expect(info.markets).toEqual(["BTC-USD"]);
+    expect(info.ws_base).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/stream\.extended\.exchange\/v1$/);
+    const r = await receive(orderbookStreamUrl(info.ws_base, "BTC-USD"), (f) => f.length >= 20);
+    const seqs = r.frames.map((f) => (decodeOrderbookMessage(f) as { value: { seq: number } }).value.seq);
+    expect(seqs[0]).toBe(1);
+    expect(seqs.some((s, i) => i > 0 && s - seqs[i - 1] === 2)).toBe(true); // the fault flag took effect
+    proc.kill("SIGTERM");
+    expect(await proc.exited).toBe(0);
+  } finally {
+    // an assertion that failed above must not leave the server (and its port) behind
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill(9);
+      await proc.exited;
+    }
   }
-  const info = JSON.parse(out.split("\n")[0]) as { wsBase: string; restBase: string; markets: string[] };
-  expect(info.markets).toEqual(["BTC-USD"]);
-  expect(info.wsBase).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/stream\.extended\.exchange\/v1$/);
-  const r = await receive(orderbookStreamUrl(info.wsBase, "BTC-USD"), (f) => f.length >= 20);
-  const seqs = r.frames.map((f) => (decodeOrderbookMessage(f) as { value: { seq: number } }).value.seq);
-  expect(seqs[0]).toBe(1);
-  expect(seqs.some((s, i) => i > 0 && s - seqs[i - 1] === 2)).toBe(true); // the fault flag took effect
-  proc.kill("SIGTERM");
-  expect(await proc.exited).toBe(0);
 });
 
 test("`serve` with a bad flag value or missing data exits 2 / 3 with one line", async () => {

@@ -75,7 +75,7 @@ test("a collector data dir is served: parts in order, funding frames, market.jso
     expect(ids).toEqual(Array.from({ length: 10 }, (_, r) => 1844000421446684673n + BigInt(r)));
     const res = await fetch(marketsUrl(srv.restBase, "ETH-USD"), { headers: { "User-Agent": "serve-test/1.0" } });
     const m = decodeMarketsResponse(await res.text());
-    expect(m.ok && m.value[0]).toMatchObject({ name: "ETH-USD", tickSize: "0.01", sizeStep: "0.001" });
+    expect(m.ok && m.value[0]).toMatchObject({ name: "ETH-USD", tickSize: "0.01", sizeStep: "0.001", maxLeverage: "50.00" });
     expect(m.ok && (m.value[0].raw.marketStats as Record<string, string>).fundingRate).toBe("-0.0000125"); // the last print replayed
     expect(m.ok && (m.value[0].raw.marketStats as Record<string, string>).lastPrice).toBe("3000.05");
     expect(srv.stats.fundingFrames).toBe(4);

@@ -100,7 +100,7 @@ describe("write → read round trip (property, seeded)", () => {
   });
 
   test("columns that are views of one buffer, or the same array twice, are written correctly", async () => {
-    // arrow-js writes a corrupt IPC stream when two columns share one typed array (platform-notes §7.3)
+    // arrow-js writes a corrupt IPC stream when two columns share one typed array (docs/platform.md §7.3)
     const n = 500;
     const big = new Float64Array(n * 9).map((_, i) => 1 + (i % 977));
     const col = (k: number) => big.subarray(k * n, (k + 1) * n);

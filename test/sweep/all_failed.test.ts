@@ -16,7 +16,7 @@ describe("sweep with every run failed", () => {
   test("is an error, outputs still written", async () => {
     const dir = mkdtempSync(join(tmpdir(), "emm-sweep-fail-"));
     const cfg = join(dir, "config.json");
-    writeFileSync(cfg, JSON.stringify({ warmup_period_seconds: 120, equity_sample_seconds: 1e-6 }));
+    writeFileSync(cfg, JSON.stringify({ warmup_period_seconds: 120, equity_sample_seconds: 1e-4 }));
     const orig = console.log;
     console.log = () => {};
     let err: unknown;

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -11,18 +11,22 @@ const root = join(import.meta.dir, "../..");
  */
 test("sweep runs its workers inside a compiled binary built with the worker entry point", () => {
   const dir = mkdtempSync(join(tmpdir(), "emm-sweep-bin-"));
-  const bin = join(dir, "extended-mm");
-  const b = Bun.spawnSync([process.execPath, "build", "--compile", "--minify", "src/main.ts", "src/sweep/worker.ts", "--outfile", bin], { cwd: root, stdout: "pipe", stderr: "pipe" });
-  expect(b.exitCode).toBe(0);
-  for (const f of ["orderbook.parquet", "trades.parquet"]) copyFileSync(join(root, "src/demo/sample", f), join(dir, f));
-  const r = Bun.spawnSync([bin, "sweep", "--market", "BTC-USD", "--orderbook", "orderbook.parquet", "--trades", "trades.parquet", "--param", "risk_aversion_gamma=0.1,1", "--param", "inventory_horizon_seconds=60,600", "--threads", "2", "--min-fills", "1"], {
-    cwd: dir,
-    env: { PATH: "/usr/bin:/bin", HOME: dir },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  expect(r.stderr.toString()).not.toContain("[error]");
-  expect(r.exitCode).toBe(0);
-  expect(r.stdout.toString()).toContain("[BEST]");
-  expect(readFileSync(join(dir, "sweep-output/sweep_results.csv"), "utf8").trim().split("\n").length).toBe(5);
+  try {
+    const bin = join(dir, "extended-mm");
+    const b = Bun.spawnSync([process.execPath, "build", "--compile", "--minify", "src/main.ts", "src/sweep/worker.ts", "--outfile", bin], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    expect(b.exitCode).toBe(0);
+    for (const f of ["orderbook.parquet", "trades.parquet"]) copyFileSync(join(root, "src/demo/sample", f), join(dir, f));
+    const r = Bun.spawnSync([bin, "sweep", "--market", "BTC-USD", "--orderbook", "orderbook.parquet", "--trades", "trades.parquet", "--param", "risk_aversion_gamma=0.1,1", "--param", "inventory_horizon_seconds=60,600", "--threads", "2", "--min-fills", "1"], {
+      cwd: dir,
+      env: { PATH: "/usr/bin:/bin", HOME: dir },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(r.stderr.toString()).not.toContain("[error]");
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.toString()).toContain("[BEST]");
+    expect(readFileSync(join(dir, "sweep-output/sweep_results.csv"), "utf8").trim().split("\n").length).toBe(5);
+  } finally {
+    rmSync(dir, { recursive: true, force: true }); // the binary is ~115 MB
+  }
 }, 120_000);

@@ -51,7 +51,7 @@ describe("--param parsing", () => {
 });
 
 const m = (pnl: number, sharpe: number, fills: number): RunMetrics => ({
-  pnl, return_pct: pnl / 10, sharpe, sortino: sharpe * 1.5, max_drawdown: 1, max_drawdown_pct: 0.1, return_over_drawdown: pnl, fills, bid_fills: fills >> 1, ask_fills: fills - (fills >> 1), volume: 1, notional: 20 * fills, fees: 0, spread_capture: 0, inventory_pnl: 0, final_inventory: 0, quote_uptime_pct: 100,
+  pnl, return_pct: pnl / 10, sharpe, sortino: sharpe * 1.5, max_drawdown: 1, max_drawdown_pct: 0.1, return_over_drawdown: pnl, fills, bid_fills: fills >> 1, ask_fills: fills - (fills >> 1), volume: 1, notional: 20 * fills, fees: 0, spread_capture: 0, inventory_pnl: 0, final_inventory: 0, quote_uptime_pct: 100, liquidations: 0,
 });
 
 describe("ranking and outputs", () => {
@@ -62,12 +62,29 @@ describe("ranking and outputs", () => {
     { index: 2, values: [2, 10], metrics: m(50, 3, 2) }, // too few fills
     { index: 3, values: [2, 20], metrics: m(7, 0.5, 30) }, // ties index 0 on sharpe
   ];
-  test("NaN last, ties by index, min-fills filter, fallback to all", () => {
-    expect(rank(rows, "sharpe", 5)).toEqual({ order: [0, 3, 1], qualified: true });
+  test("NaN last, ties by PnL then index, min-fills filter, fallback to all", () => {
+    expect(rank(rows, "sharpe", 5)).toEqual({ order: [3, 0, 1], qualified: true }); // 0 and 3 tie on Sharpe: more PnL first
     expect(rank(rows, "pnl", 5).order).toEqual([1, 3, 0]);
     expect(rank(rows, "pnl", 100)).toEqual({ order: [2, 1, 3, 0], qualified: false });
     const failed = [...rows, { index: 4, values: [3, 10], metrics: null, error: "boom" }];
     expect(rank(failed, "pnl", 0).order).toEqual([2, 1, 3, 0]);
+    expect(rank([{ index: 0, values: [1, 1], metrics: m(5, 1, 9) }, { index: 1, values: [1, 2], metrics: m(5, 1, 9) }], "sharpe", 5).order).toEqual([0, 1]); // full tie: index
+  });
+  test("when every run loses, a ratio cannot put a worse PnL first; winners always rank above losers", () => {
+    const losers: SweepRow[] = [
+      { index: 0, values: [1, 10], metrics: m(-50, -2, 10) }, // lost most, but the least negative Sharpe (volatile)
+      { index: 1, values: [1, 20], metrics: m(-10, -5, 10) },
+      { index: 2, values: [2, 10], metrics: m(-10, -3, 10) }, // ties index 1 on PnL: the better Sharpe first
+      { index: 3, values: [2, 20], metrics: m(0, NaN, 10) }, // broke even
+    ];
+    for (const metric of ["sharpe", "sortino", "return_over_drawdown", "pnl"] as const) {
+      const order = rank(losers, metric, 5).order;
+      const pnls = order.map((i) => losers[i]!.metrics!.pnl);
+      expect(pnls).toEqual([...pnls].sort((a, b) => b - a));
+    }
+    expect(rank(losers, "sharpe", 5).order).toEqual([3, 2, 1, 0]);
+    const mixed = [...losers, { index: 4, values: [3, 10], metrics: m(1, 0.1, 10) }, { index: 5, values: [3, 20], metrics: m(20, 0.05, 10) }];
+    expect(rank(mixed, "sharpe", 5).order).toEqual([4, 5, 3, 2, 1, 0]); // winners by Sharpe, then losers by PnL
   });
   test("best of each parameter for each value of the other", () => {
     const r = rank(rows, "pnl", 5);
@@ -82,14 +99,23 @@ describe("ranking and outputs", () => {
     const r = rank(rows, "sharpe", 5);
     const csv = resultsCsv([...rows].reverse(), ps, r);
     const lines = csv.trim().split("\n");
-    expect(lines[0]).toBe("index,rank,a_key,b_key,pnl,return_pct,sharpe,sortino,max_drawdown,max_drawdown_pct,return_over_drawdown,fills,bid_fills,ask_fills,volume,notional,fees,spread_capture,inventory_pnl,final_inventory,quote_uptime_pct,error");
-    expect(lines.slice(1).map((l) => l.split(",").slice(0, 2).join(","))).toEqual(["0,1", "1,3", "2,", "3,2"]);
+    expect(lines[0]).toBe("index,rank,a_key,b_key,pnl,return_pct,sharpe,sortino,max_drawdown,max_drawdown_pct,return_over_drawdown,fills,bid_fills,ask_fills,volume,notional,fees,spread_capture,inventory_pnl,final_inventory,quote_uptime_pct,liquidations,error");
+    expect(lines.slice(1).map((l) => l.split(",").slice(0, 2).join(","))).toEqual(["0,2", "1,3", "2,", "3,1"]);
     expect(lines[2].split(",")[6]).toBe(""); // NaN sharpe → blank
     const html = sweepReportHtml({ title: "t", rows, params: ps, ranking: r, best: bestPerValue(rows, ps, r), metric: "sharpe", minFills: 5, facts: [] });
-    expect(html.match(/<rect /g)!.length).toBe(4);
+    expect(html.match(/<g class="cell"/g)!.length).toBe(4);
     expect(html).toContain("(2 fills)");
-    expect(colorFor(0, 0, 1)).toBe("rgb(49,104,180)");
-    expect(colorFor(1, 0, 1)).toBe("rgb(214,72,36)");
+    expect(html).toContain('data-tip="a_key = 1, b_key = 10\npnl $5.00 (0.5 %)');
+    // diverging and centred on 0: white at 0, red for a loss, blue for a gain, symmetric strength
+    expect(colorFor(0, 3)).toBe("rgb(247,247,247)");
+    expect(colorFor(-3, 3)).toBe("rgb(178,24,43)");
+    expect(colorFor(3, 3)).toBe("rgb(33,102,172)");
+    expect(colorFor(-9, 3)).toBe("rgb(178,24,43)");
+    expect(colorFor(NaN, 3)).toBeNull();
+    const withFailure = [...rows.slice(0, 3), { index: 3, values: [2, 20], metrics: null, error: "boom" }];
+    const h2 = sweepReportHtml({ title: "t", rows: withFailure, params: ps, ranking: rank(withFailure, "sharpe", 5), best: [], metric: "sharpe", minFills: 5, facts: [] });
+    expect(h2).toContain('fill="url(#hatch)"');
+    expect(h2).toContain("failed: boom");
   });
 });
 

@@ -62,7 +62,7 @@ describe("sweep on workers", () => {
     const best = csv.slice(1).find((l) => l.split(",")[1] === "1")!;
     expect(Number(best.split(",")[4])).toBe(Math.max(...pnl));
     const html = readFileSync(join(out, "sweep_report.html"), "utf8");
-    expect(html.match(/<rect /g)!.length).toBe(6);
+    expect(html.match(/<g class="cell"/g)!.length).toBe(6);
 
     const bad = await main(["sweep", "--log-level", "silent", "--market", "BTC-USD", "--orderbook", join(out, "nope.parquet"), "--trades", source.trades, "--param", "risk_aversion_gamma=0.1,1", "--out", out]).catch((e) => e);
     expect(bad.exitCode).toBe(3);

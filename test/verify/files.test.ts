@@ -157,7 +157,7 @@ describe("verify_orderbook command: report, --json, exit codes", () => {
     expect(r3.code).toBe(3);
     const j = JSON.parse(r3.out);
     expect(j.markets[0].counts.crossed).toBe(2);
-    expect(j.exitCode).toBe(3);
+    expect(j.exit_code).toBe(3);
     expect((await run(["--data-dir", bad, "--market", MARKET, "--max-errors", "2"])).code).toBe(0);
     expect((await run(["--data-dir", bad, "--market", MARKET, "--max-errors", "1"])).code).toBe(3);
 

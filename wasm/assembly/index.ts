@@ -1,6 +1,9 @@
 // The WASM core: hot loops over typed arrays that live in this module's memory.
-// The host (src/core/) copies columns in once with `alloc`, calls kernels by pointer, and reads
-// results back through views; every kernel has a plain TypeScript reference in src/core/reference.ts.
+// Hosts copy columns in once with `alloc`, call kernels by pointer, and read results back through
+// views. Every kernel has a plain TypeScript reference that differential tests hold it to:
+// bookFeatures → src/core/reference.ts (host src/core/book_features.ts); the backtest loop
+// (loop.ts and its policies) → src/sim/reference/ (host src/sim/core.ts); the AS quote (quote.ts)
+// → src/model/quote.ts.
 
 /** Bump allocation into linear memory; the host resets with `reset()` between datasets. */
 export function alloc(bytes: usize): usize {
@@ -45,6 +48,7 @@ export function bookFeatures(
   }
 }
 
-// The backtest event loop and the AS quote it uses (src/backtest/reference.ts is the spec).
-export { btSetData, btRun, btBegin, btSetSchedule, btSetOutputs, btStep, btEnd, btCounts } from "./backtest";
+// The backtest event loop and the AS quote it uses.
+export { btSetData } from "./market";
+export { btRun, btBegin, btSetSchedule, btSetOutputs, btStep, btEnd, btCounts } from "./loop";
 export { computeQuote, setQuoteParams, qBid, qAsk, qBidTk, qAskTk, qGamma, qSpread, qReservation } from "./quote";

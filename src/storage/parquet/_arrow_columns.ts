@@ -2,7 +2,7 @@
  * Arrow column builders over typed arrays (no per-row objects, values buffers reused where the
  * data already has the right layout).
  *
- * Arrow-js gotcha (platform-notes §7.3): two columns must never share one typed-array object, or
+ * Arrow-js gotcha (docs/platform.md §7.3): two columns must never share one typed-array object, or
  * `tableToIPC` writes a corrupt stream. `distinct()` copies an array that was already used.
  */
 import {

@@ -15,7 +15,8 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { Table as ArrowTable, tableFromIPC, type Schema, type Table } from "apache-arrow";
-import type { ParquetFile } from "parquet-wasm/esm";
+import type { ParquetFile, ReaderOptions } from "parquet-wasm/esm";
+import { readParquetFFI, type FFITables } from "./_ffi.ts";
 import { parquet } from "./_wasm.ts";
 import { projectParquet } from "./_projected_file.ts";
 import { ColumnTypeError, fieldKind, toCodes, toEpochMs, toFloat64, toInt64, toTriState } from "./_arrow_read.ts";
@@ -44,6 +45,7 @@ interface OpenFile {
   rows: number;
   /** Row counts per row group. */
   groups: number[];
+  /** Single-batch tables, each valid until the next one is requested. */
   stream(columns: string[]): Generator<Table>;
   /** Drops cached file bytes; idempotent. */
   close(): void;
@@ -81,7 +83,8 @@ async function openFile(path: string): Promise<OpenFile> {
     if (!meta.has("market") && schema.fields.some((x) => x.name === "market") && groups.some((g) => g > 0)) {
       // DuckDB-written files carry no key-value metadata: take the market from the first row
       const first = readGroups(path, [groups.findIndex((g) => g > 0)], ["market"], schema.fields.length, { limit: 1 }, () => (cached ??= readWholeFile(path)));
-      const m = first.getChild("market")?.get(0);
+      const m = first.count > 0 ? first.table(0).getChild("market")?.get(0) : undefined;
+      first.free();
       if (typeof m === "string") meta.set("market", m);
     }
   } catch (err) {
@@ -109,17 +112,23 @@ async function openFile(path: string): Promise<OpenFile> {
           rows += groups[g];
         }
         if (rows === 0) continue;
-        let table: Table;
+        let read: Decoded;
         try {
           // one batch per call: files with tiny row groups (the original collector wrote one per
           // 100-row flush) still come out in large batches
-          table = readGroups(path, rowGroups, columns, schema.fields.length, { batchSize: Math.max(1, rows) }, whole);
+          read = readGroups(path, rowGroups, columns, schema.fields.length, { batchSize: Math.max(1, rows) }, whole);
         } catch (err) {
           throw new PartError(path, `read failed after ${done} rows (${oneLine(err)})`);
         }
-        for (const batch of table.batches) {
-          done += batch.numRows;
-          yield new ArrowTable(batch);
+        try {
+          // the consumer converts each batch before asking for the next (FFI views: see _ffi.ts)
+          for (let i = 0; i < read.count; i++) {
+            const batch = read.table(i);
+            done += batch.numRows;
+            yield batch;
+          }
+        } finally {
+          read.free();
         }
       }
       cached = null;
@@ -140,11 +149,14 @@ function readWholeFile(path: string): Uint8Array {
 }
 
 /** How row groups were decoded in this process (tests and the bench check that projection is used). */
-export const readerStats = { projectedReads: 0, wholeFileReads: 0, projectionFallbacks: 0 };
+export const readerStats = { projectedReads: 0, wholeFileReads: 0, projectionFallbacks: 0, ipcReads: 0 };
+
+/** Decoded row groups: `count` single-batch tables, each taken when needed (FFI views), then `free()`. */
+type Decoded = FFITables;
 
 /**
- * Row groups → Arrow table via the synchronous reader. When only some columns are wanted, the
- * reader gets a projected copy of the file (projected_file.ts) — `readParquet` would otherwise
+ * Row groups → Arrow batches via the synchronous reader. When only some columns are wanted, the
+ * reader gets a projected copy of the file (_projected_file.ts) — `readParquet` would otherwise
  * decode every column. If that copy cannot be built or read, the whole file is read instead, so a
  * part is only reported unreadable when the whole-file read fails too.
  */
@@ -155,13 +167,12 @@ function readGroups(
   totalColumns: number,
   opts: { batchSize?: number; limit?: number },
   whole: () => Uint8Array,
-): Table {
-  const pw = parquet();
+): Decoded {
   if (columns.length < totalColumns) {
     const projected = projectParquet(path, columns, rowGroups);
     if (projected) {
       try {
-        const t = tableFromIPC(pw.readParquet(projected, opts).intoIPCStream());
+        const t = decode(projected, opts);
         readerStats.projectedReads++;
         return t;
       } catch {
@@ -171,7 +182,17 @@ function readGroups(
     }
   }
   readerStats.wholeFileReads++;
-  return tableFromIPC(pw.readParquet(whole(), { ...opts, rowGroups, columns }).intoIPCStream());
+  return decode(whole(), { ...opts, rowGroups, columns });
+}
+
+/** Decodes with parquet-wasm; batches are views of wasm memory (_ffi.ts), or parsed from IPC for schemas it does not walk. */
+function decode(bytes: Uint8Array, opts: ReaderOptions): Decoded {
+  const pw = parquet();
+  const ffi = readParquetFFI(pw, bytes, opts);
+  if (ffi) return ffi;
+  readerStats.ipcReads++;
+  const batches = tableFromIPC(pw.readParquet(bytes, opts).intoIPCStream()).batches;
+  return { count: batches.length, table: (i) => new ArrowTable(batches[i]!), free() {} };
 }
 
 function oneLine(err: unknown): string {

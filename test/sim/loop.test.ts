@@ -2,17 +2,17 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import * as v from "valibot";
 import { buildSchedule } from "../../src/backtest/calibrate.ts";
-import { EventDataBuilder, type EventData } from "../../src/backtest/data.ts";
+import type { EventData } from "../../src/sim/data.ts";
 import { loadEventData } from "../../src/backtest/load.ts";
-import { runParamsFromConfig } from "../../src/backtest/params.ts";
-import { runReferenceResult } from "../../src/backtest/run_reference.ts";
-import type { Schedule } from "../../src/backtest/schedule.ts";
+import { runParamsFromConfig } from "../../src/sim/params.ts";
+import { runReferenceResult } from "../../src/sim/run_reference.ts";
+import type { Schedule } from "../../src/sim/schedule.ts";
 import { resolveMarket } from "../../src/config/market.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
-import { BacktestCore } from "../../src/core/backtest.ts";
+import { BacktestCore } from "../../src/sim/core.ts";
 import { engineOptionsFromConfig } from "../../src/model/engine.ts";
-import { expectSame } from "./expect_same.ts";
-import { synData, synMarket } from "./synthetic.ts";
+import { expectSame } from "../backtest/expect_same.ts";
+import { synData, synOffGrid } from "../backtest/synthetic.ts";
 
 const SAMPLE = join(import.meta.dir, "../fixtures/standx-btc-usd-2h");
 
@@ -38,7 +38,9 @@ function both(d: EventData, s: Schedule, p: ReturnType<typeof runParamsFromConfi
   return { w: core.run(s, p), r: runReferenceResult(d, s, p) };
 }
 
-describe("WASM core vs TS reference", () => {
+// loop.ts pair (and every policy together): the event merge (funding, trade, book on equal
+// milliseconds), the schedule, warm-up and gaps, quoting — the whole WASM core vs the TS reference.
+describe("loop: WASM loop.ts vs reference/loop.ts, every policy together", () => {
   for (const seed of [1, 2, 3]) {
     test(`synthetic market seed ${seed} (gap, funding, locked rows, same-ms trades), ${VARIANTS.length} configurations`, () => {
       const d = synData({ seed, books: 3000, gap: seed === 2 });
@@ -59,11 +61,7 @@ describe("WASM core vs TS reference", () => {
 
   test("market tick coarser than the book grid: off-grid levels in the queue scans", () => {
     // book on a 0.1 grid, quotes on a 0.5 tick: four levels in five are between two of our ticks
-    const m = synMarket({ seed: 4, books: 3000 });
-    const b = new EventDataBuilder(10, 0.5);
-    b.addBooks(m.books);
-    b.addTrades(m.trades);
-    const d = b.build();
+    const d = synOffGrid(4, 0.5);
     let offGrid = 0;
     for (let i = 0; i < d.bidTk.length; i++) if (d.bidTk[i]! < -1) offGrid++;
     expect(offGrid).toBeGreaterThan(d.bidTk.length / 2);

@@ -1,7 +1,7 @@
 /**
- * Output layout shared by the TS reference loop and the WASM core (wasm/assembly/backtest.ts
- * mirrors every constant). Tables are column-major Float64Arrays: column c of row i is at
- * `c * capacity + i`.
+ * Output layout shared by the TS reference loop and the WASM core: the one definition; the
+ * core's S_*, F_*, Q_*, R_* constants are generated from it (wasm_layout.ts). Tables are
+ * column-major Float64Arrays: column c of row i is at `c * capacity + i`.
  */
 
 /** Scalar results, indices into the `scalars` block. */
@@ -12,23 +12,29 @@ export const S = {
   ordersPlaced: 20, postOnlyRejects: 21, nFills: 22, nSamples: 23, firstTs: 24, lastTs: 25,
   overflow: 26, quotesComputed: 27, nRows: 28, finalEquity: 29, invBeforeClose: 30, expired: 31,
   closePrice: 32, anyLiveTime: 33,
+  // margin (reference/margin.ts): liquidation closes, their fees (taker + liquidation), orders not
+  // placed for margin, peak initial margin / equity, minimum distance to the liquidation price
+  // as a fraction of the mark (0 when no position was held)
+  liquidations: 34, liquidationFees: 35, marginRejects: 36, peakMarginUsage: 37, minLiqDistance: 38,
 } as const;
-export const S_COUNT = 34;
+export const S_COUNT = Object.keys(S).length;
 
 /** fills table columns; side +1 = our bid filled (bought), −1 = our ask filled (sold). */
 export const F = { ts: 0, side: 1, price: 2, size: 3, fee: 4, mid: 5, inventory: 6, cash: 7, trade: 8 } as const;
-export const F_COLS = 9;
+export const F_COLS = Object.keys(F).length;
 /** `trade` column: index of the trade that filled us, or one of these. */
 export const FILL_BY_BOOK = -1;
 export const FILL_CLOSE = -2;
+/** A liquidation: the whole position closed at the mark with the taker and liquidation fees. */
+export const FILL_LIQUIDATION = -3;
 
 /** Equity samples on the fixed grid (plus a final one after the close); bid/ask NaN when not live. */
 export const Q = { ts: 0, cash: 1, inventory: 2, mid: 3, bid: 4, ask: 5 } as const;
-export const Q_COLS = 6;
+export const Q_COLS = Object.keys(Q).length;
 
 /** One row per recalibration (the original's backtest_results.csv). */
 export const R = { mid: 0, inventory: 1, cash: 2, bid: 3, ask: 4, gamma: 5, spread: 6, bidFills: 7, askFills: 8 } as const;
-export const R_COLS = 9;
+export const R_COLS = Object.keys(R).length;
 
 export interface RunBuffers {
   scalars: Float64Array;

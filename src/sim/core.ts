@@ -3,13 +3,13 @@
  * instance once; `run(schedule, params)` then simulates as often as needed (a sweep pays the copy
  * once). Results are copied out, so they stay valid when the core's memory grows.
  */
-import { eventSpan, type EventData, type PreallocatedArrays } from "../backtest/data.ts";
+import { eventSpan, type EventData, type PreallocatedArrays } from "./data.ts";
 import {
   F, Q, R, S, S_COUNT, F_COLS, Q_COLS, R_COLS, collectResult, fillCapacity, sampleCapacity, type RunResult,
-} from "../backtest/layout.ts";
-import { encodeParams, FillModel, PARAM_KEYS, type RunParams } from "../backtest/params.ts";
-import type { Schedule } from "../backtest/schedule.ts";
-import { privateCore, type CoreExports } from "./wasm.ts";
+} from "./layout.ts";
+import { encodeParams, FillModel, PARAM_KEYS, type RunParams } from "./params.ts";
+import type { Schedule } from "./schedule.ts";
+import { privateCore, type CoreExports } from "../core/wasm.ts";
 
 interface Ptrs {
   bookTs: number; bestBid: number; bestAsk: number; bidTk: number; bidQ: number; askTk: number; askQ: number;

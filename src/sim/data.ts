@@ -11,6 +11,7 @@
  * documented handling), so the loop itself never sees NaN.
  */
 import { DataError } from "../errors.ts";
+import { BAD, KEPT, TradeCleaner } from "../storage/trade_clean.ts";
 import type { BookBatch, FundingBatch, TradeBatch } from "../storage/types.ts";
 
 export interface EventData {
@@ -77,11 +78,21 @@ export interface DataQuality {
   duplicate_trades: number;
   one_sided_books: number;
   crossed_books: number;
+  /** Unreadable Parquet parts read past with --skip-bad-parts (without it they stop the run). */
+  skipped_parts: { file: string; reason: string }[];
 }
 
-/** The BuildStats counts under their summary.json / --json names. */
-export function dataQuality(st: BuildStats): DataQuality {
-  return { bad_trades: st.badTrades, duplicate_trades: st.duplicateTrades, one_sided_books: st.oneSidedBooks, crossed_books: st.crossedBooks };
+/** The BuildStats counts (and the parts skipped) under their summary.json / --json names. */
+export function dataQuality(st: BuildStats, skipped: readonly { path: string; reason: string }[] = []): DataQuality {
+  return {
+    bad_trades: st.badTrades, duplicate_trades: st.duplicateTrades, one_sided_books: st.oneSidedBooks, crossed_books: st.crossedBooks,
+    skipped_parts: skipped.map((x) => ({ file: x.path, reason: x.reason })),
+  };
+}
+
+/** Every counted defect of the input, skipped parts included. */
+export function defectCount(q: DataQuality): number {
+  return q.bad_trades + q.duplicate_trades + q.one_sided_books + q.crossed_books + q.skipped_parts.length;
 }
 
 /** Level ticks are i32 (the core's layout); larger counts would wrap silently. */
@@ -123,7 +134,9 @@ export class EventDataBuilder {
   private fundingRate = new Float64Array(0);
   // the last accepted row of each stream, across chunks (order and duplicate checks)
   private lastBookTs = -Infinity;
-  private lastTr = { ts: -Infinity, px: NaN, qty: NaN, side: 0, id: null as bigint | null, any: false };
+  private lastTr = { ts: -Infinity };
+  /** The trade-cleaning rule every command shares (bad and duplicate trades). */
+  private readonly cleaner = new TradeCleaner();
   private lastFundingTs = -Infinity;
   /** Time of the first book row (Infinity before any): earlier trades and funding are dropped. */
   private firstBookTs = Infinity;
@@ -272,28 +285,18 @@ export class EventDataBuilder {
         last.ts = ts; // still checked for time order
         continue;
       }
-      const px = t.price[i]!, qty = t.quantity[i]!;
-      if (!(px > 0) || !Number.isFinite(px) || !(qty > 0) || !Number.isFinite(qty)) {
-        this.stats.badTrades++;
-        continue;
-      }
-      const side = t.side[i]!;
-      const id = t.tradeId ? t.tradeId[i]! : null;
-      if (last.any && ts === last.ts && px === last.px && qty === last.qty && side === last.side && (id === null || id === last.id)) {
-        this.stats.duplicateTrades++;
+      const verdict = this.cleaner.judge(t, i);
+      if (verdict !== KEPT) {
+        if (verdict === BAD) this.stats.badTrades++;
+        else this.stats.duplicateTrades++;
         continue;
       }
       const k = this.nT++;
       this.tradeTs[k] = ts;
-      this.tradePx[k] = px;
-      this.tradeQty[k] = qty;
-      this.tradeSide[k] = side;
+      this.tradePx[k] = t.price[i]!;
+      this.tradeQty[k] = t.quantity[i]!;
+      this.tradeSide[k] = t.side[i]!;
       last.ts = ts;
-      last.px = px;
-      last.qty = qty;
-      last.side = side;
-      last.id = id;
-      last.any = true;
     }
   }
 

@@ -2,7 +2,7 @@
 import { eventSpan, type EventData } from "./data.ts";
 import { allocRunBuffers, collectResult, fillCapacity, S, sampleCapacity, type RunResult } from "./layout.ts";
 import { encodeParams, FillModel, type RunParams } from "./params.ts";
-import { runReference } from "./reference.ts";
+import { runReference } from "./reference/loop.ts";
 import type { Schedule } from "./schedule.ts";
 
 export function runReferenceResult(d: EventData, schedule: Schedule, params: RunParams): RunResult {

@@ -1,15 +1,19 @@
 /**
  * The numeric parameters of one simulation run, resolved from config + market. They cross into the
- * WASM core as one Float64Array "param block"; the indices below are mirrored in
- * wasm/assembly/backtest.ts (P_* constants) and must stay in the same order.
+ * WASM core as one Float64Array "param block" in PARAM_KEYS order; the core's P_* offsets are
+ * generated from PARAM_KEYS (wasm_layout.ts).
  */
+import * as v from "valibot";
 import type { MarketParams } from "../config/market.ts";
-import type { Config } from "../config/schema.ts";
+import { describeIssue } from "../config/load.ts";
+import { CONFIG_ENTRIES, type Config } from "../config/schema.ts";
+import { UsageError } from "../errors.ts";
 
 export const FillModel = { cross: 0, strict: 1, queue: 2 } as const;
 export const QueueModel = { risk_averse: 0, power: 1 } as const;
 export const Requote = { every_update: 0, on_recalibration: 1 } as const;
 export const GammaModeCode = { constant: 0, inventory_scaled: 1, max_shift: 2 } as const;
+export const AfterLiquidation = { stop: 0, continue: 1 } as const;
 
 export interface RunParams {
   capital: number;
@@ -46,14 +50,22 @@ export interface RunParams {
   maxSpreadBps: number;
   minVolatility: number;
   maxVolatility: number;
+  // margin (reference/margin.ts)
+  /** Leverage of the cross-margin account; 0 = no margin model (the original's cash account). */
+  leverage: number;
+  maintenanceMarginRatio: number;
+  liquidationFeeBps: number;
+  /** 0 = stop quoting after a liquidation, 1 = continue from flat. */
+  afterLiquidation: number;
 }
 
-/** Order of the param block; wasm/assembly/backtest.ts reads the same offsets. */
+/** Order of the param block (the core's P_* offsets are generated from it). */
 export const PARAM_KEYS: readonly (keyof RunParams)[] = [
   "capital", "orderNotional", "lotSize", "tickSize", "maxInventory", "makerFeeBps", "takerFeeBps",
   "cooldownMs", "validityMs", "gapMs", "warmupMs", "latencyMs", "fillModel", "queueModel", "queuePower",
   "requote", "originalSizing", "sampleMs", "postOnly", "gammaMode", "riskAversionGamma", "gammaMin",
   "gammaMax", "horizonSeconds", "maxShiftTicks", "minSpreadBps", "maxSpreadBps", "minVolatility", "maxVolatility",
+  "leverage", "maintenanceMarginRatio", "liquidationFeeBps", "afterLiquidation",
 ];
 
 export interface RunOverrides {
@@ -61,7 +73,16 @@ export interface RunOverrides {
   orderNotional?: number;
 }
 
+/** A command-line override must lie in its config key's range (`--capital` as `initial_capital`). */
+function checkOverride(flag: string, key: "initial_capital" | "order_notional", x: number | undefined): void {
+  if (x === undefined) return;
+  const r = v.safeParse(CONFIG_ENTRIES[key], x);
+  if (!r.success) throw new UsageError(`--${flag} (${describeIssue(r.issues[0])})`.replace("(root)", key));
+}
+
 export function runParamsFromConfig(config: Config, market: MarketParams, o: RunOverrides = {}): RunParams {
+  checkOverride("capital", "initial_capital", o.capital);
+  checkOverride("notional", "order_notional", o.orderNotional);
   return {
     capital: o.capital ?? config.initial_capital,
     orderNotional: o.orderNotional ?? market.orderNotional,
@@ -92,6 +113,10 @@ export function runParamsFromConfig(config: Config, market: MarketParams, o: Run
     maxSpreadBps: config.max_spread_bps,
     minVolatility: config.min_volatility,
     maxVolatility: config.max_volatility,
+    leverage: config.margin_model === "cross" ? market.leverage : 0,
+    maintenanceMarginRatio: market.maintenanceMarginRatio,
+    liquidationFeeBps: config.liquidation_fee_bps,
+    afterLiquidation: AfterLiquidation[config.after_liquidation],
   };
 }
 
