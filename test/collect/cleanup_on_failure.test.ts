@@ -8,6 +8,7 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runProcess } from "../support/run_process.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 
@@ -34,16 +35,14 @@ function processesUsing(dir: string): string[] {
 
 test("a failing disk-full test still unmounts its tmpfs, stops its server and leaves no process or temp dir", async () => {
   const sandbox = mkdtempSync(join(tmpdir(), "emm-cleanup-"));
-  const child = Bun.spawn([process.execPath, "test", "--timeout", "60000", "test/collect/cli.test.ts", "-t", "disk full"], {
-    cwd: ROOT,
-    env: { ...process.env, TMPDIR: sandbox, EMM_FAIL_ON_PURPOSE: "disk-full" },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const timer = setTimeout(() => child.kill(9), 90_000);
   try {
-    const [code, out, err] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
-    const log = out + err;
+    // killed after 90 s should the deliberate failure hang
+    const { code, stdout, stderr } = await runProcess(
+      [process.execPath, "test", "--timeout", "60000", "test/collect/cli.test.ts", "-t", "disk full"],
+      { cwd: ROOT, env: { ...process.env, TMPDIR: sandbox, EMM_FAIL_ON_PURPOSE: "disk-full" } },
+      90_000,
+    );
+    const log = stdout + stderr;
     if (log.includes("disk-full test skipped")) {
       console.warn("cleanup-on-failure test skipped: this machine cannot mount a tmpfs (needs root)");
       return;
@@ -63,11 +62,6 @@ test("a failing disk-full test still unmounts its tmpfs, stops its server and le
     // the file's afterAll removed its temp dir although a test failed
     expect(readdirSync(sandbox).filter((f) => f.startsWith("emm-"))).toEqual([]);
   } finally {
-    clearTimeout(timer);
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill(9);
-      await child.exited;
-    }
     for (const m of mountsUnder(sandbox)) Bun.spawnSync(["umount", "-l", m]);
     rmSync(sandbox, { recursive: true, force: true });
   }

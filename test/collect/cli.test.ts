@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { journalPart, readJournal } from "../../src/collect/journal.ts";
 import { partNumber } from "../../src/storage/layout.ts";
+import { runProcess } from "../support/run_process.ts";
 import { duckRows } from "./duck.ts";
 import { loadSource } from "./replay_source.ts";
 import { type ReplayServer, startReplayServer } from "./replay_server.ts";
@@ -17,18 +18,8 @@ const tmp = mkdtempSync(join(tmpdir(), "emm-collect-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 async function runCli(args: string[], timeoutMs = 30_000) {
-  const p = Bun.spawn([process.execPath, join(ROOT, "src/main.ts"), "collect_data", ...args], { cwd: tmp, stdout: "pipe", stderr: "pipe" });
-  const timer = setTimeout(() => p.kill(9), timeoutMs);
-  try {
-    const [code, stderr] = await Promise.all([p.exited, new Response(p.stderr).text()]);
-    return { code, stderr };
-  } finally {
-    clearTimeout(timer);
-    if (p.exitCode === null && p.signalCode === null) {
-      p.kill(9);
-      await p.exited;
-    }
-  }
+  const { code, stderr } = await runProcess([process.execPath, join(ROOT, "src/main.ts"), "collect_data", ...args], { cwd: tmp }, timeoutMs);
+  return { code, stderr };
 }
 
 function writeConfig(name: string, srv: { wsBase: string; restBase: string }, extra: Record<string, unknown> = {}) {
