@@ -45,7 +45,7 @@ export function backtestReportHtml(r: ReportInput): string {
     title: `Backtest ${r.market}`,
     subtitle: `${new Date(s.first_ts).toISOString()} → ${new Date(s.last_ts).toISOString()} · fill model ${config.fill_model}` +
       `${config.fill_model === "queue" ? ` (${config.queue_model})` : ""} · requote ${config.requote} · latency ${config.order_latency_ms} ms · γ mode ${config.gamma_mode}`,
-    headline: { text: headline(s, an.markouts), loss: s.final_pnl < 0 },
+    headline: { text: headline(s, an.attribution, an.markouts), loss: s.final_pnl < 0 },
     charts,
     bands,
     groups: summaryGroups(s, r.quality),

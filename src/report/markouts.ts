@@ -3,11 +3,10 @@
  * fixed horizons, per side. move = side·(mid(t + h) − mid(t)) with side +1 for our bid filled
  * (we bought) and −1 for our ask: positive = the mid moved our way, negative = we were picked off.
  * Reported in bps of the fill's mid and in USD (move·size), as mean ± a 95 % confidence half-width
- * (1.96·s/√n, normal approximation). The closing trade is not a quote and is left out; a fill whose
+ * (1.96·s/√n, normal approximation). The closing trade and liquidations are not quotes and are left out; a fill whose
  * horizon runs past the last book row has no markout at that horizon.
  */
-import { FILL_CLOSE } from "../sim/layout.ts";
-import type { FillColumns } from "./attribution.ts";
+import { isQuoteFill, type FillColumns } from "./attribution.ts";
 
 export const MARKOUT_HORIZONS_S = [1, 5, 30, 60, 300] as const;
 
@@ -64,7 +63,7 @@ export class MidAtTimes {
 /** The maker fills' indices and the times their markouts need (fill k, horizon h at k·H + h). */
 export function markoutTimes(fills: FillColumns, horizonsS: readonly number[] = MARKOUT_HORIZONS_S): { fillIdx: Uint32Array; times: Float64Array } {
   const idx: number[] = [];
-  for (let k = 0; k < fills.ts.length; k++) if (fills.trade[k] !== FILL_CLOSE) idx.push(k);
+  for (let k = 0; k < fills.ts.length; k++) if (isQuoteFill(fills.trade[k]!)) idx.push(k);
   const H = horizonsS.length;
   const times = new Float64Array(idx.length * H);
   idx.forEach((k, q) => horizonsS.forEach((h, j) => (times[q * H + j] = fills.ts[k]! + h * 1000)));

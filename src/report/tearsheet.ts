@@ -5,11 +5,11 @@
  * fill markers are thinned to FILL_MARKERS_MAX, histograms and calibration rows are small.
  */
 import { CHART_MAX_POINTS, type SampleCols } from "../backtest/chart_grid.ts";
-import { FILL_CLOSE, type RunResult } from "../sim/layout.ts";
+import type { RunResult } from "../sim/layout.ts";
 import type { CalibratedSchedule } from "../backtest/calibrate.ts";
 import type { Summary } from "../backtest/metrics.ts";
 import { DEFAULT_A, DEFAULT_KAPPA } from "../model/intensity.ts";
-import type { Attribution } from "./attribution.ts";
+import { isQuoteFill, type Attribution } from "./attribution.ts";
 import type { IntensityBins } from "./intensity_view.ts";
 import type { MarkoutStat } from "./markouts.ts";
 import type { RunAnalysis } from "./run_analysis.ts";
@@ -68,7 +68,7 @@ export interface TearsheetInput {
   gapEnds: number[];
 }
 
-const C = { total: "#1d232a", spread: "#1a7f37", inventory: "#8250df", fees: "#cf222e", funding: "#bc4c00", buy: "#1a7f37", sell: "#cf222e", mid: "#57606a", ask: "#cf222e", bid: "#1a7f37" };
+const C = { liquidation: "#6e40c9", total: "#1d232a", spread: "#1a7f37", inventory: "#8250df", fees: "#cf222e", funding: "#bc4c00", buy: "#1a7f37", sell: "#cf222e", mid: "#57606a", ask: "#cf222e", bid: "#1a7f37" };
 
 /** Rounds to ~8 significant digits of the series' largest magnitude (the page's JSON stays small). */
 export function compact(y: ArrayLike<number>): (number | null)[] {
@@ -120,11 +120,14 @@ const WHY_NEGATIVE: Record<string, string> = {
   "spread capture": "Our fills were on average on the wrong side of the mid: filled after the mid had moved through our quote.",
   fees: "Fees outweighed everything the quotes earned.",
   funding: "Funding payments on the position we held outweighed the rest.",
+  liquidations: "The account was liquidated: the position was closed at the mark, paying the taker and liquidation fees.",
 };
 
-/** The first sentence a losing (or winning) day needs: profit and its parts, largest first. */
-export function headline(s: Summary, m: MarkoutStat[]): string {
-  const parts: [string, number][] = [["spread capture", s.spread_capture], ["inventory PnL", s.inventory_pnl], ["fees", -s.fees_total], ["funding", s.funding]];
+/** The first sentence a losing (or winning) day needs: profit and its parts (the attribution's final values), largest first. */
+export function headline(s: Summary, att: Attribution, m: MarkoutStat[]): string {
+  const end = (k: keyof Attribution["components"]) => att.components[k][att.ts.length - 1] ?? 0;
+  const parts: [string, number][] = [["spread capture", end("spread_capture")], ["inventory PnL", end("inventory_pnl")], ["fees", end("fees")], ["funding", end("funding")]];
+  if (end("liquidation") !== 0) parts.push(["liquidations", end("liquidation")]);
   const signed = (x: number) => (x > 0 ? `+${fmtUsd(x)}` : fmtUsd(x));
   const order = [...parts].sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
   let out = `${s.final_pnl < 0 ? "Lost" : "Made"} ${fmtUsd(Math.abs(s.final_pnl))} over ${fmtDuration(s.duration_s)} = ` +
@@ -152,6 +155,7 @@ export function tearsheetCharts(t: TearsheetInput): ChartSpec[] {
       { label: "inventory PnL", color: C.inventory, y: compact(att.components.inventory_pnl) },
       { label: "fees", color: C.fees, y: compact(att.components.fees) },
       { label: "funding", color: C.funding, y: compact(att.components.funding) },
+      ...(att.components.liquidation.some((x) => x !== 0) ? [{ label: "liquidations", color: C.liquidation, y: compact(att.components.liquidation), width: 2 }] : []),
     ] }],
     note: "Spread capture = what each fill earned against the mid at that moment; inventory PnL = the position's mark-to-market as the mid moved (and the closing trade); the four add up to the total at every point.",
   });
@@ -188,7 +192,7 @@ export function tearsheetCharts(t: TearsheetInput): ChartSpec[] {
   }
   const f = t.fills;
   const maker: number[] = [];
-  for (let k = 0; k < f.ts.length; k++) if (f.trade[k] !== FILL_CLOSE && f.mid[k]! > 0) maker.push(k);
+  for (let k = 0; k < f.ts.length; k++) if (isQuoteFill(f.trade[k]!) && f.mid[k]! > 0) maker.push(k);
   const shown = thin(maker.length, FILL_MARKERS_MAX).map((i) => maker[i]!);
   const fx = shown.map((k) => f.ts[k]!);
   const fillBps = (k: number) => ((f.price[k]! - f.mid[k]!) / f.mid[k]!) * 1e4;

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
-import { FILL_BY_BOOK, FILL_CLOSE } from "../../src/sim/layout.ts";
+import { FILL_BY_BOOK, FILL_CLOSE, FILL_LIQUIDATION } from "../../src/sim/layout.ts";
+import { at, run, type Lv } from "../backtest/scenario.ts";
 import { runBacktest } from "../../src/backtest/run.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
 import { ATTRIBUTION_KEYS, attribution } from "../../src/report/attribution.ts";
@@ -27,6 +28,25 @@ describe("PnL attribution", () => {
     expect(r(a.components.funding)).toEqual([0, 0, -0.05, -0.05]);
     // the position marked at the mid: 1·0.5; + 1·1 + 3·0.5 − 2·0.5; − 2·0.8 and the close 0.2 below the mid on 2
     expect(r(a.components.inventory_pnl)).toEqual([0, 0.5, 1.5, -0.5]);
+  });
+
+  test("a liquidation is its own part: its fees and distance from the mid, out of fees and inventory", () => {
+    // margin.test.ts's long: bought 1 @ 99.9, mid falls to 84, liquidated at 84 with a 1 % fee (0.84); capital 20
+    const book = (ts: number, mid: number): [number, Lv, Lv] => [ts, [[mid - 0.1, 2]], [[mid + 0.1, 2]]];
+    const cfg = { initial_capital: 20, leverage: 10, maintenance_margin_ratio: 0.05, liquidation_fee_bps: 100, taker_fee_bps: 0 };
+    const r = run({ books: [at(0), book(1000, 90), book(2000, 84), book(3000, 84)], trades: [[10, 99.8, 1, -1]], cfg, cal: [0, 3] });
+    const k = Array.from(r.fills.trade).indexOf(FILL_LIQUIDATION);
+    expect(k).toBeGreaterThan(0);
+    const a = attribution(r.samples, r.fills, 20);
+    const last = a.ts.length - 1;
+    for (let i = 0; i <= last; i++) expect(Math.abs(ATTRIBUTION_KEYS.reduce((x, key) => x + a.components[key][i]!, 0) - a.total[i]!)).toBeLessThan(1e-12);
+    expect(a.total[last]!).toBeCloseTo(-99.9 + 84 - 0.84, 12);
+    expect(a.components.liquidation[last]!).toBeCloseTo(-r.fills.side[k]! * (r.fills.price[k]! - r.fills.mid[k]!) * r.fills.size[k]! - 0.84, 12);
+    expect(a.components.liquidation[last]!).toBeCloseTo(-0.84, 12); // closed at the mid: only the fee
+    expect(a.components.fees[last]! + 0).toBe(0); // maker fee 0, no close: the liquidation's fee is not here
+    expect(a.components.spread_capture[last]!).toBeCloseTo(r.fills.mid[0]! - 99.9, 12);
+    expect(a.components.funding[last]!).toBeCloseTo(0, 12);
+    expect(a.components.liquidation[0]!).toBe(0);
   });
 
   test("on a real run: the parts add up to the total at every point, end at the summary's split, and funding stays 0 without funding data", async () => {
