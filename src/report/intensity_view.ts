@@ -7,7 +7,7 @@
  * the maximum-likelihood estimate of a piecewise-constant intensity under the same exposure the
  * calibrator uses (src/model/intensity.ts). Units are the fit's: trades·s⁻¹ per unit δ.
  */
-import { tradeDelta, usableRange, type BookPoint } from "../model/intensity.ts";
+import { tradeDelta, usableRange, type BookPoint, type TradeBookRule } from "../model/intensity.ts";
 
 export interface IntensityBins {
   /** Bin centres in bps of mid. */
@@ -22,16 +22,20 @@ export interface IntensityBins {
 export function intensityBins(
   points: BookPoint[], windowEnd: number, maxGapMs: number,
   trades: { ts: ArrayLike<number>; px: ArrayLike<number>; side: ArrayLike<number> },
-  side: "bid" | "ask", fit: { kappa: number; a: number }, nBins = 16,
+  side: "bid" | "ask", fit: { kappa: number; a: number }, rule: TradeBookRule = "strictly_before", nBins = 16,
 ): IntensityBins {
   const sgn = side === "bid" ? -1 : 1;
   const deltas: number[] = [];
+  // the calibrator's trade-to-book rule (engine.ts): the latest book strictly before the trade, or
+  // (`original`) the last with ts ≤ the trade's, else the window's first book
+  const orig = rule === "original";
   let j = -1;
   for (let i = 0; i < trades.ts.length; i++) {
     const t = trades.ts[i]!;
-    while (j + 1 < points.length && points[j + 1]!.ts < t) j++;
-    if (j < 0 || t - points[j]!.ts > maxGapMs || trades.side[i] !== sgn) continue;
-    const d = tradeDelta(trades.px[i]!, points[j]!.mid, sgn);
+    while (j + 1 < points.length && (orig ? points[j + 1]!.ts <= t : points[j + 1]!.ts < t)) j++;
+    const k = j < 0 && orig && points.length > 0 ? 0 : j;
+    if (k < 0 || (!orig && t - points[k]!.ts > maxGapMs) || trades.side[i] !== sgn) continue;
+    const d = tradeDelta(trades.px[i]!, points[k]!.mid, sgn);
     if (d > 0) deltas.push(d);
   }
   const empty: IntensityBins = { delta_bps: [], observed: [], trades: [], fitted: [] };

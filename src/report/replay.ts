@@ -6,9 +6,10 @@
  * Rows go through the same EventDataBuilder as the run, so validation and the mid rule match.
  */
 import { EventDataBuilder } from "../sim/data.ts";
+import { exactMid } from "../model/exact_price.ts";
 import { bookPoint, type BookPoint } from "../model/intensity.ts";
 import { openBookSource, openTradeSource, type SourceSpec } from "../storage/sources.ts";
-import { bookMid, MidAtTimes } from "./markouts.ts";
+import { MidAtTimes } from "./markouts.ts";
 
 export interface ReplayWindow {
   fromMs?: number;
@@ -44,7 +45,7 @@ export async function replayWindow(books: SourceSpec, trades: SourceSpec, fromMs
     const d = b.takeChunk();
     for (let i = 0; i < d.nBooks; i++) {
       const bb = d.bestBid[i]!, ba = d.bestAsk[i]!;
-      mid = bookMid(bb, ba, mid);
+      mid = bb > 0 && ba > 0 ? exactMid(bb, ba) : mid; // the calibrator's exact mid (calibrate.ts)
       const p = bookPoint(d.bookTs[i]!, mid, bb, ba, d.farBid[i]!, d.farAsk[i]!);
       if (p) points.push(p);
     }

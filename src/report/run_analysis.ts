@@ -50,11 +50,12 @@ export async function analyzeRun(a: AnalysisInput): Promise<RunAnalysis> {
   if (k >= 0) {
     const toMs = s.ts[k]!, fromMs = toMs - a.config.calibration_window_seconds * 1000;
     const win = await replayWindow(a.books, a.trades, Math.max(fromMs, a.fromMs ?? -Infinity), toMs, a.tickSize);
-    const gap = engineOptionsFromConfig(a.config).maxGapMs;
+    const eo = engineOptionsFromConfig(a.config);
+    const gap = eo.maxGapMs;
     intensity = {
       fromMs, toMs, label: a.intensityAtMs === undefined ? "the last recalibration" : `the recalibration at or before --intensity-at, #${k + 1} of ${s.n}`,
-      bid: intensityBins(win.points, toMs, gap, win.trades, "bid", { kappa: s.kappaBid[k]!, a: s.aBid[k]! }),
-      ask: intensityBins(win.points, toMs, gap, win.trades, "ask", { kappa: s.kappaAsk[k]!, a: s.aAsk[k]! }),
+      bid: intensityBins(win.points, toMs, gap, win.trades, "bid", { kappa: s.kappaBid[k]!, a: s.aBid[k]! }, eo.tradeBookRule),
+      ask: intensityBins(win.points, toMs, gap, win.trades, "ask", { kappa: s.kappaAsk[k]!, a: s.aAsk[k]! }, eo.tradeBookRule),
     };
   }
   return { attribution: attribution(a.chart, f, a.capital), markouts: markouts(f, fillIdx, mids), gapEnds, intensity };

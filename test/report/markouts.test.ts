@@ -62,12 +62,24 @@ describe("markouts", () => {
     // one book point for 10 s: mid 100, bids exposed from 0.1 % to 0.3 % below the mid
     const p = bookPoint(0, 100, 99.9, 100.1, 99.7, 100.3)!;
     const trades = { ts: [1000, 2000, 3000, 4000, 5000], px: [99.85, 99.85, 99.85, 99.75, 100.2], side: [-1, -1, -1, -1, 1] };
-    const b = intensityBins([p], 10_000, Infinity, trades, "bid", { kappa: 1000, a: 50 }, 2);
+    const b = intensityBins([p], 10_000, Infinity, trades, "bid", { kappa: 1000, a: 50 }, "strictly_before", 2);
     // δ = 0.0015 ×3 and 0.0025; bins of 0.00125 up to the 95th percentile (0.0025): exposure 10 s × 0.00025 and 10 s × 0.00125
     expect(b.trades).toEqual([0, 4]);
     expect(b.observed[0]).toBe(0);
     expect(b.observed[1]!).toBeCloseTo(4 / (10 * 0.00125), 6);
     expect(b.delta_bps.map((x) => Number(x.toFixed(9)))).toEqual([6.25, 18.75]);
     expect(b.fitted[1]!).toBeCloseTo(50 * Math.exp(-1000 * 0.001875), 12);
+  });
+
+  test("intensity by distance follows the calibrator's trade-to-book rule", () => {
+    // a book at 0 (mid 100) and one in the trade's own millisecond that has moved (mid 99.8)
+    const p0 = bookPoint(0, 100, 99.9, 100.1, 99.7, 100.3)!;
+    const p1 = bookPoint(5000, 99.8, 99.7, 99.9, 99.5, 100.1)!;
+    const trades = { ts: [5000], px: [99.7], side: [-1] };
+    const causal = intensityBins([p0, p1], 10_000, Infinity, trades, "bid", { kappa: 1000, a: 50 }, "strictly_before", 1);
+    const original = intensityBins([p0, p1], 10_000, Infinity, trades, "bid", { kappa: 1000, a: 50 }, "original", 1);
+    // strictly before: δ = (100 − 99.7)/100 = 0.003; original (same-ms book): δ = (99.8 − 99.7)/99.8
+    expect(causal.delta_bps[0]! * 2).toBeCloseTo(30, 9);
+    expect(original.delta_bps[0]! * 2).toBeCloseTo((0.1 / 99.8) * 1e4, 9);
   });
 });
