@@ -6,7 +6,8 @@ import { log } from "../log.ts";
 import { marketPath, partsDir } from "../storage/layout.ts";
 import { listParquet, verifyMarket, type MarketInput, type MarketReport } from "../verify/files.ts";
 import { formatMarketReport } from "../verify/report_text.ts";
-import { commonArgs, jsonArg, numberArg, printJson, setup } from "./common.ts";
+import { isObjectUrl } from "../storage/object_store.ts";
+import { commonArgs, jsonArg, numberArg, printJson, setup, stageInputs, stagePath } from "./common.ts";
 
 export default defineCommand({
   meta: {
@@ -37,6 +38,12 @@ export default defineCommand({
     if (args.seconds !== undefined) throw new UsageError("--seconds: only with --live");
     const toleranceBps = numberArg("tolerance-bps", args["tolerance-bps"], { min: 0 }) ?? 50;
     const maxExamples = numberArg("examples", args.examples, { min: 0, integer: true }) ?? 5;
+    // s3:// inputs are fetched to a local copy first (one market's folder, or all of them)
+    if (args.market !== undefined && !args.all) await stageInputs(ctx, args.market, args, {}, "");
+    else {
+      for (const k of ["orderbook", "trades"] as const) if (isObjectUrl(args[k])) args[k] = await stagePath(args[k]);
+      if (isObjectUrl(ctx.dataDir) && args.orderbook === undefined && args.trades === undefined) ctx.dataDir = await stagePath(ctx.dataDir);
+    }
     const inputs = resolveInputs(ctx.dataDir, ctx.config.markets, args);
     const gapSeconds = ctx.config.gap_threshold_seconds;
     const reports: MarketReport[] = [];
