@@ -184,7 +184,7 @@ async function writeSweep(ctx: CommandContext, out: Output, r: SweepResult): Pro
 }
 
 /** `sweep merge --out …`: the shards under --out/shards/ → the one-machine sweep's outputs. */
-async function merge(args: Record<string, unknown> & RankArgs & { out?: string; json?: boolean }, rawArgs: string[]): Promise<number> {
+async function merge(args: { config?: string; "data-dir"?: string; "log-level"?: string; out?: string; json?: boolean } & RankArgs & Record<string, unknown>, rawArgs: string[]): Promise<number> {
   const ctx = setup(args, rawArgs);
   for (const k of ["param", "shard", "shards", "orderbook", "trades", "from", "to", "threads", "market"]) {
     if (args[k] !== undefined) throw new UsageError(`sweep merge: --${k} belongs to the shard runs, not to merge`);

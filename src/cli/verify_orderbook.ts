@@ -39,12 +39,13 @@ export default defineCommand({
     const toleranceBps = numberArg("tolerance-bps", args["tolerance-bps"], { min: 0 }) ?? 50;
     const maxExamples = numberArg("examples", args.examples, { min: 0, integer: true }) ?? 5;
     // s3:// inputs are fetched to a local copy first (one market's folder, or all of them)
-    if (args.market !== undefined && !args.all) await stageInputs(ctx, args.market, args, {}, "");
+    const input: InputArgs = { market: args.market, all: args.all, orderbook: args.orderbook, trades: args.trades };
+    if (input.market !== undefined && !input.all) await stageInputs(ctx, input.market, input, {}, "");
     else {
-      for (const k of ["orderbook", "trades"] as const) if (isObjectUrl(args[k])) args[k] = await stagePath(args[k]);
-      if (isObjectUrl(ctx.dataDir) && args.orderbook === undefined && args.trades === undefined) ctx.dataDir = await stagePath(ctx.dataDir);
+      for (const k of ["orderbook", "trades"] as const) if (isObjectUrl(input[k])) input[k] = await stagePath(input[k]);
+      if (isObjectUrl(ctx.dataDir) && input.orderbook === undefined && input.trades === undefined) ctx.dataDir = await stagePath(ctx.dataDir);
     }
-    const inputs = resolveInputs(ctx.dataDir, ctx.config.markets, args);
+    const inputs = resolveInputs(ctx.dataDir, ctx.config.markets, input);
     const gapSeconds = ctx.config.gap_threshold_seconds;
     const reports: MarketReport[] = [];
     for (const input of inputs) {

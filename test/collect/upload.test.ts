@@ -17,8 +17,8 @@ import { readTradeFile } from "../../src/storage/parquet/index.ts";
 import { startS3, type TestS3 } from "../support/s3.ts";
 import { loadSource } from "./replay_source.ts";
 import { startReplayServer } from "./replay_server.ts";
+import { spawnCollector as spawnChild } from "./collector_process.ts";
 
-const ROOT = join(import.meta.dir, "../..");
 const tmp = mkdtempSync(join(tmpdir(), "emm-upload-"));
 let s3: TestS3 | null = null;
 const children = new Set<Subprocess>();
@@ -31,23 +31,7 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-function spawnCollector(configPath: string, dataDir: string, env: Record<string, string>) {
-  const p = Bun.spawn([process.execPath, join(ROOT, "src/main.ts"), "collect_data", "--config", configPath, "--data-dir", dataDir, "--log-level", "info"], {
-    cwd: tmp, stdout: "ignore", stderr: "pipe", env: { ...process.env, ...env },
-  });
-  children.add(p);
-  let err = "";
-  let live: () => void = () => {};
-  const started = new Promise<void>((r) => (live = r));
-  void (async () => {
-    const dec = new TextDecoder();
-    for await (const chunk of p.stderr) {
-      err += dec.decode(chunk);
-      if (err.includes("collecting BTC-USD")) live();
-    }
-  })();
-  return { p, started, stderr: () => err };
-}
+const spawnCollector = (configPath: string, dataDir: string, env: Record<string, string>) => spawnChild({ cwd: tmp, configPath, dataDir, children, env });
 
 const localParts = (dataDir: string) =>
   ["orderbook_parts", "trades_parts"].flatMap((d) => {
@@ -87,6 +71,7 @@ describe("collector upload_to", () => {
       await Bun.sleep(2500);
       second.p.kill("SIGTERM");
       expect(await second.p.exited).toBe(0);
+      await second.drained;
       expect(second.stderr()).toMatch(/uploads to s3:\/\/rec\/live: \d+ part\(s\) uploaded, 0 already there, 0 kept locally/);
 
       const objects = (await bucket.list({ prefix: "live/", maxKeys: 1000 })).contents ?? [];
