@@ -1,5 +1,5 @@
 /**
- * backtest, calculate_spread and verify_orderbook reading s3:// from a real S3-compatible server
+ * backtest, calculate_spread, sweep and verify_orderbook reading s3:// from a real S3-compatible server
  * (s3rver on 127.0.0.1) give what they give on the same files on local disk; bad credentials and a
  * missing bucket end in one line and exit code 4, with no secret in the output.
  */
@@ -84,6 +84,17 @@ describe("reading s3://", async () => {
     expect(csv).toBe(readFileSync(join(dir, "sl.csv"), "utf8"));
     const strip = (j: { output?: string }) => ({ ...j, output: undefined });
     expect(strip(JSON.parse(remote.out))).toEqual(strip(JSON.parse(local.out)));
+  }, 120_000);
+
+  test("sweep: --data-dir s3:// gives the local sweep's results table", async () => {
+    const flags = ["sweep", "--market", "BTC-USD", "--param", "risk_aversion_gamma=0.05,0.5", "--threads", "1"];
+    const local = await run([...flags, "--data-dir", dataDir, "--out", join(dir, "sw-local")]);
+    expect(local.code, local.err).toBe(0);
+    const remote = await run([...flags, "--data-dir", "s3://market-data/recorded", "--out", join(dir, "sw-remote")]);
+    expect(remote.code, remote.err).toBe(0);
+    const csv = readFileSync(join(dir, "sw-remote", "sweep_results.csv"), "utf8");
+    expect(csv.trim().split("\n")).toHaveLength(3);
+    expect(csv).toBe(readFileSync(join(dir, "sw-local", "sweep_results.csv"), "utf8"));
   }, 120_000);
 
   test("verify_orderbook: the same verdict on s3:// as on disk", async () => {
