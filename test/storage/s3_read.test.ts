@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readBookFile, readTradeFile } from "../../src/storage/parquet/index.ts";
 import { orderbookPartName, partName } from "../../src/storage/layout.ts";
+import { compiledBinary } from "../support/binary.ts";
 import { startS3, uploadDir, type TestS3 } from "../support/s3.ts";
 
 const main = join(import.meta.dir, "../../src/main.ts");
@@ -109,6 +110,21 @@ describe("reading s3://", async () => {
     const norm = (j: { markets: { source?: string }[] }) => JSON.stringify(j.markets.map((m) => ({ ...m, source: undefined }))).replace(/"file":"[^"]*\/(btc_usd\/[^"]*)"/g, '"file":"$1"');
     expect(norm(b)).toBe(norm(a));
   }, 120_000);
+
+  test("the compiled binary, alone in a folder, reads s3:// like the sources do", async () => {
+    const { bin, dir: binDir } = compiledBinary();
+    try {
+      const flags = ["backtest", "--market", "BTC-USD", "--json", "--quiet", "--data-dir", "s3://market-data/recorded"];
+      const fromSources = await run([...flags, "--output", join(dir, "bs", "r.csv")]);
+      // asynchronous for the same reason as run(); a minimal environment plus the S3 variables
+      const p = Bun.spawn([bin, ...flags, "--output", join(dir, "bb", "r.csv")], { cwd: binDir, env: { PATH: "/usr/bin:/bin", HOME: binDir, ...s3.env }, stdout: "pipe", stderr: "pipe" });
+      const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+      expect(code, err).toBe(0);
+      expect(JSON.parse(out).summary).toEqual(JSON.parse(fromSources.out).summary);
+    } finally {
+      rmSync(binDir, { recursive: true, force: true });
+    }
+  }, 300_000);
 
   test("wrong credentials and a missing bucket: one line, exit 4, no secret", async () => {
     const secret = "wJalrXUtnFEMI-not-a-real-secret";
