@@ -15,7 +15,7 @@ import { stageObjects } from "../storage/stage.ts";
 /** Flags every command accepts. */
 export const commonArgs = {
   config: { type: "string", description: "Config file (JSON)", default: "config.json", valueHint: "path" },
-  "data-dir": { type: "string", description: "Data directory (overrides data_directory)", valueHint: "dir" },
+  "data-dir": { type: "string", description: "Data directory or s3://bucket/prefix (overrides data_directory)", valueHint: "dir" },
   "log-level": {
     type: "string",
     description: "silent|error|warn|info|debug|trace (also LOG_LEVEL)",
@@ -205,4 +205,9 @@ export async function stageInputs(
     const local = await stage(`${root}/${marketDir(market)}`, parseObjectUrl(root).prefix);
     ctx.dataDir = ctx.config.data_directory = dirname(local);
   }
+}
+
+/** Commands that write into or serve from a data directory need a local one. */
+export function requireLocalDataDir(ctx: CommandContext, command: string, hint: string): void {
+  if (isObjectUrl(ctx.dataDir)) throw new UsageError(`${command}: the data directory must be local, got ${ctx.dataDir} (${hint})`);
 }

@@ -111,6 +111,15 @@ describe("reading s3://", async () => {
     expect(norm(b)).toBe(norm(a));
   }, 120_000);
 
+  test("commands that write into a data directory refuse an s3:// one (collect_data points to upload_to)", async () => {
+    for (const cmd of ["collect_data", "migrate", "serve"]) {
+      const r = await run([cmd, "--data-dir", "s3://market-data/recorded"]);
+      expect(r.code, r.err).toBe(2);
+      expect(r.err).toContain(`${cmd}: the data directory must be local`);
+    }
+    expect((await run(["collect_data", "--data-dir", "s3://market-data/recorded"])).err).toContain("upload_to");
+  }, 60_000);
+
   test("the compiled binary, alone in a folder, reads s3:// like the sources do", async () => {
     const { bin, dir: binDir } = compiledBinary();
     try {
