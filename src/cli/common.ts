@@ -172,10 +172,30 @@ export function numberArg(
 /** Longest delay a timer honours, in whole seconds (flags given in seconds). */
 export const MAX_TIMER_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
 
-/** A local copy of what an `s3://` URL names (removed when the process exits); its local path. */
+const stagedCleanups: (() => void)[] = [];
+
+/**
+ * Local copies go when the process ends: at exit, and on SIGINT/SIGTERM too (a listener replaces
+ * the default of dying without exit handlers, which would leave gigabytes of a shard's copy in /tmp).
+ */
+function removeAtEnd(cleanup: () => void): void {
+  if (stagedCleanups.length === 0) {
+    const all = () => stagedCleanups.splice(0).forEach((f) => f());
+    process.once("exit", all);
+    for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+      process.once(sig, () => {
+        all();
+        process.exit(code);
+      });
+    }
+  }
+  stagedCleanups.push(cleanup);
+}
+
+/** A local copy of what an `s3://` URL names (removed when the process ends); its local path. */
 export async function stagePath(url: string, window: { fromMs?: number; toMs?: number } = {}, base?: string): Promise<string> {
   const s = await stageObjects(url, { ...window, base });
-  process.once("exit", s.cleanup);
+  removeAtEnd(s.cleanup);
   log.info(`${url}: fetched ${s.files} object(s), ${(s.bytes / 1e6).toFixed(1)} MB`);
   return s.path;
 }

@@ -4,7 +4,7 @@
  * missing bucket end in one line and exit code 4, with no secret in the output.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readBookFile, readTradeFile } from "../../src/storage/parquet/index.ts";
@@ -119,6 +119,24 @@ describe("reading s3://", async () => {
     }
     expect((await run(["collect_data", "--data-dir", "s3://market-data/recorded"])).err).toContain("upload_to");
   }, 60_000);
+
+  test("the local copy is removed at exit and on SIGTERM", async () => {
+    const tmp = join(dir, "tmpdir");
+    mkdirSync(tmp, { recursive: true });
+    const flags = ["backtest", "--market", "BTC-USD", "--quiet", "--log-level", "info", "--data-dir", "s3://market-data/recorded"];
+    expect((await run([...flags, "--output", join(dir, "t1", "r.csv")], { ...s3.env, TMPDIR: tmp })).code).toBe(0);
+    expect(readdirSync(tmp)).toEqual([]);
+    const p = Bun.spawn([process.execPath, main, ...flags, "--output", join(dir, "t2", "r.csv")], { cwd: dir, env: { ...process.env, ...s3.env, TMPDIR: tmp }, stdout: "ignore", stderr: "pipe" });
+    let err = "";
+    for await (const chunk of p.stderr) {
+      err += new TextDecoder().decode(chunk);
+      if (err.includes("fetched")) break;
+    }
+    expect(readdirSync(tmp).some((f) => f.startsWith("emm-stage-"))).toBe(true); // the copy exists while it runs
+    p.kill("SIGTERM");
+    expect(await p.exited).toBe(143);
+    expect(readdirSync(tmp)).toEqual([]);
+  }, 120_000);
 
   test("the compiled binary, alone in a folder, reads s3:// like the sources do", async () => {
     const { bin, dir: binDir } = compiledBinary();
