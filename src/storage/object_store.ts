@@ -3,7 +3,7 @@
  *
  *   const { store, prefix } = openObjectStore("s3://bucket/data");   // or a local path
  *   await store.list(prefix)  → [{ key, size }] in key order
- *   await store.read(key) / readRange(key, start, end) / write(key, bytes) / stat(key) / remove(key)
+ *   await store.read(key) / write(key, bytes) / stat(key)
  *
  * S3 goes through Bun's built-in client. Credentials, region and endpoint come from the standard
  * environment: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN / AWS_REGION and
@@ -12,7 +12,7 @@
  * Every failure is a StorageError naming the bucket and key and the store's error code — never a
  * credential (the messages are scrubbed of both keys in case a store echoes them).
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { StorageError, describeError } from "../errors.ts";
 
@@ -32,12 +32,9 @@ export interface ObjectStore {
   readonly label: string;
   list(prefix: string): Promise<ObjectInfo[]>;
   read(key: string): Promise<Uint8Array>;
-  /** Bytes [start, end). */
-  readRange(key: string, start: number, end: number): Promise<Uint8Array>;
   /** Whole-object write: the object appears complete or not at all. */
   write(key: string, bytes: Uint8Array | string): Promise<void>;
   stat(key: string): Promise<ObjectStat | null>;
-  remove(key: string): Promise<void>;
 }
 
 export const isObjectUrl = (s: string | undefined): s is string => s !== undefined && /^s3:\/\//i.test(s);
@@ -90,9 +87,6 @@ export class LocalStore implements ObjectStore {
   async read(key: string): Promise<Uint8Array> {
     return new Uint8Array(readFileSync(key));
   }
-  async readRange(key: string, start: number, end: number): Promise<Uint8Array> {
-    return new Uint8Array(await Bun.file(key).slice(start, end).arrayBuffer());
-  }
   async write(key: string, bytes: Uint8Array | string): Promise<void> {
     mkdirSync(dirname(key), { recursive: true });
     const tmp = join(dirname(key), `.${Date.now()}.${process.pid}.tmp`);
@@ -105,9 +99,6 @@ export class LocalStore implements ObjectStore {
     } catch {
       return null;
     }
-  }
-  async remove(key: string): Promise<void> {
-    rmSync(key, { force: true });
   }
 }
 
@@ -162,9 +153,6 @@ export class S3Store implements ObjectStore {
   async read(key: string): Promise<Uint8Array> {
     return this.call(key, "read", async () => new Uint8Array(await this.client.file(key).arrayBuffer()));
   }
-  async readRange(key: string, start: number, end: number): Promise<Uint8Array> {
-    return this.call(key, "read", async () => new Uint8Array(await this.client.file(key).slice(start, end).arrayBuffer()));
-  }
   async write(key: string, bytes: Uint8Array | string): Promise<void> {
     await this.call(key, "write", () => this.client.write(key, bytes));
   }
@@ -178,9 +166,6 @@ export class S3Store implements ObjectStore {
         throw e;
       }
     });
-  }
-  async remove(key: string): Promise<void> {
-    await this.call(key, "delete", () => this.client.delete(key));
   }
 }
 
