@@ -10,6 +10,8 @@ export const ExitCode = {
   usage: 2,
   /** Bad or inconsistent market data. */
   data: 3,
+  /** Object storage refused or failed: bad credentials, missing bucket, unreachable endpoint. */
+  storage: 4,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -41,6 +43,13 @@ export class ConfigError extends AppError {
 export class DataError extends AppError {
   constructor(message: string) {
     super(message, ExitCode.data);
+  }
+}
+
+/** Object storage (s3://) refused a request or cannot be reached; the message names bucket and key, never a secret. */
+export class StorageError extends AppError {
+  constructor(message: string) {
+    super(message, ExitCode.storage);
   }
 }
 

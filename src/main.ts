@@ -71,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
   if (first === undefined || first === "--help" || first === "-h" || first === "help") {
     console.log(await usage(root));
     console.log(`\nAliases: ${Object.entries(aliases).map(([a, c]) => `${a} → ${c}`).join(", ")}`);
-    console.log("Exit codes: 0 ok, 1 runtime failure, 2 usage or config error, 3 data error");
+    console.log("Exit codes: 0 ok, 1 runtime failure, 2 usage or config error, 3 data error, 4 object storage error");
     return first === undefined ? ExitCode.usage : ExitCode.ok;
   }
   const name = aliases[first] ?? first;

@@ -6,7 +6,7 @@ import { backtestPaths, writeBacktestOutputs } from "../report/backtest_outputs.
 import { progressBar, sourceRows } from "../report/progress.ts";
 import { analyzeBacktest } from "../report/run_analysis.ts";
 import { summaryLines } from "../report/table.ts";
-import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, printJson, progressArg, setup, skipBadPartsArg, skippedPartsLine, timeArg, timeRangeArgs } from "./common.ts";
+import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, printJson, progressArg, setup, skipBadPartsArg, stageInputs, skippedPartsLine, timeArg, timeRangeArgs } from "./common.ts";
 
 /**
  * backtest (docs/original.md §1.2, §6): event-driven simulation of AS quoting on recorded data.
@@ -51,6 +51,7 @@ export default defineCommand({
     const toMs = timeArg("to", args.to);
     const intensityAt = timeArg("intensity-at", args["intensity-at"]);
     if (fromMs !== undefined && toMs !== undefined && !(toMs > fromMs)) throw new UsageError(`--to must be after --from`);
+    await stageInputs(ctx, market, args, { fromMs, toMs });
     const bar = progressBar(!args.quiet, args.progress);
     const opts: BacktestOptions = { config, dataDir: ctx.dataDir, market, tradesPath: args.trades, orderbookPath: args.orderbook, capital, notional, fromMs, toMs };
     // done = share of the --from/--to window passed, else of the book rows in the Parquet footers

@@ -18,7 +18,7 @@ import { forEachEvent, openEvents } from "../storage/events.ts";
 import { openBookSource, partStartMs, resolveSource, type SourceSpec } from "../storage/sources.ts";
 import { progressBar, sourceRows } from "../report/progress.ts";
 import { KEPT, TradeCleaner } from "../storage/trade_clean.ts";
-import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, numberArg, printJson, progressArg, setup, skipBadPartsArg, skippedPartsLine } from "./common.ts";
+import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, numberArg, printJson, progressArg, setup, skipBadPartsArg, stageInputs, skippedPartsLine } from "./common.ts";
 
 /**
  * calculate_spread (docs/original.md §1.3): rolling calibration over a market's recorded book
@@ -50,6 +50,8 @@ export default defineCommand({
     if (args.inventory !== undefined && !args.now) throw new UsageError("--inventory only applies with --now");
     if (args.output !== undefined && args.now) throw new UsageError("--output does not apply with --now (it writes no CSV)");
 
+    // --now still needs the whole history listed (the latest part decides the window): no pruning
+    await stageInputs(ctx, market, args, {}, args.now ? "" : "output");
     const info = readMarketInfo(ctx.dataDir, market);
     const params = resolveMarket(config, market, info);
     const quoteParams = spreadQuoteParams(quoteParamsFromConfig(config, params));

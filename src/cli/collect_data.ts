@@ -3,7 +3,7 @@ import { describeDuplicate } from "../config/load.ts";
 import { MARKET_NAME, duplicateMarket } from "../config/schema.ts";
 import { UsageError } from "../errors.ts";
 import { runCollector } from "../collect/run.ts";
-import { MAX_TIMER_SECONDS, commonArgs, numberArg, setup } from "./common.ts";
+import { MAX_TIMER_SECONDS, commonArgs, numberArg, setup, requireLocalDataDir } from "./common.ts";
 
 export default defineCommand({
   meta: {
@@ -18,6 +18,7 @@ export default defineCommand({
   },
   async run({ args, rawArgs }) {
     const ctx = setup(args, rawArgs);
+    requireLocalDataDir(ctx, "collect_data", "set upload_to to move the published parts to object storage");
     let markets = ctx.config.markets;
     if (args.markets !== undefined) {
       markets = args.markets.split(",").map((s) => s.trim()).filter(Boolean);

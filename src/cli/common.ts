@@ -6,12 +6,16 @@ import type { Config } from "../config/schema.ts";
 import { MAX_TIMER_MS } from "../collect/backoff.ts";
 import { UsageError } from "../errors.ts";
 import { assertMarketName } from "../config/market.ts";
-import { setLogLevel } from "../log.ts";
+import { log, setLogLevel } from "../log.ts";
+import { dirname } from "node:path";
+import { marketDir } from "../storage/layout.ts";
+import { isObjectUrl, parseObjectUrl } from "../storage/object_store.ts";
+import { stageObjects } from "../storage/stage.ts";
 
 /** Flags every command accepts. */
 export const commonArgs = {
   config: { type: "string", description: "Config file (JSON)", default: "config.json", valueHint: "path" },
-  "data-dir": { type: "string", description: "Data directory (overrides data_directory)", valueHint: "dir" },
+  "data-dir": { type: "string", description: "Data directory or s3://bucket/prefix (overrides data_directory)", valueHint: "dir" },
   "log-level": {
     type: "string",
     description: "silent|error|warn|info|debug|trace (also LOG_LEVEL)",
@@ -167,3 +171,63 @@ export function numberArg(
 
 /** Longest delay a timer honours, in whole seconds (flags given in seconds). */
 export const MAX_TIMER_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
+
+const stagedCleanups: (() => void)[] = [];
+
+/**
+ * Local copies go when the process ends: at exit, and on SIGINT/SIGTERM too (a listener replaces
+ * the default of dying without exit handlers, which would leave gigabytes of a shard's copy in /tmp).
+ */
+function removeAtEnd(cleanup: () => void): void {
+  if (stagedCleanups.length === 0) {
+    const all = () => stagedCleanups.splice(0).forEach((f) => f());
+    process.once("exit", all);
+    for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+      process.once(sig, () => {
+        all();
+        process.exit(code);
+      });
+    }
+  }
+  stagedCleanups.push(cleanup);
+}
+
+/** A local copy of what an `s3://` URL names (removed when the process ends); its local path. */
+export async function stagePath(url: string, window: { fromMs?: number; toMs?: number } = {}, base?: string): Promise<string> {
+  const s = await stageObjects(url, { ...window, base });
+  removeAtEnd(s.cleanup);
+  log.info(`${url}: fetched ${s.files} object(s), ${(s.bytes / 1e6).toFixed(1)} MB`);
+  return s.path;
+}
+
+/**
+ * `s3://` inputs → local copies for the readers (removed when the process exits): the market's
+ * folder of an `s3://` data directory and `s3://` --trades/--orderbook paths, fetching only the
+ * parts that overlap --from/--to. Rewrites ctx.dataDir and the path flags in place. Outputs that
+ * would default into an `s3://` data directory need an explicit local path.
+ */
+export async function stageInputs(
+  ctx: CommandContext,
+  market: string,
+  paths: { trades?: string; orderbook?: string; output?: string },
+  window: { fromMs?: number; toMs?: number } = {},
+  /** The flag naming the outputs ("" = the command writes none). */
+  outputFlag = "output",
+): Promise<void> {
+  const stage = (url: string, base?: string) => stagePath(url, window, base);
+  for (const k of ["trades", "orderbook"] as const) {
+    const v = paths[k];
+    if (isObjectUrl(v)) paths[k] = await stage(v);
+  }
+  if (isObjectUrl(ctx.dataDir)) {
+    if (outputFlag !== "" && paths.output === undefined) throw new UsageError(`--${outputFlag}: required when the data directory is ${ctx.dataDir} (outputs go to a local path)`);
+    const root = ctx.dataDir.replace(/\/+$/, "");
+    const local = await stage(`${root}/${marketDir(market)}`, parseObjectUrl(root).prefix);
+    ctx.dataDir = ctx.config.data_directory = dirname(local);
+  }
+}
+
+/** Commands that write into or serve from a data directory need a local one. */
+export function requireLocalDataDir(ctx: CommandContext, command: string, hint: string): void {
+  if (isObjectUrl(ctx.dataDir)) throw new UsageError(`${command}: the data directory must be local, got ${ctx.dataDir} (${hint})`);
+}

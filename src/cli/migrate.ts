@@ -19,7 +19,7 @@ import { readBookCsv, readTradeCsv } from "../storage/read_csv.ts";
 import { readBookFile, readTradeFile, writeBookPart, writeTradePart } from "../storage/parquet/index.ts";
 import type { BookBatch, TradeBatch } from "../storage/types.ts";
 import { writeParts, type PartsSummary } from "../storage/write_parts.ts";
-import { commonArgs, jsonArg, printJson, setup, type CommandContext } from "./common.ts";
+import { commonArgs, jsonArg, printJson, setup, type CommandContext, requireLocalDataDir } from "./common.ts";
 
 /** The market named in a CSV's first data row (`market` column), or null; a CSV without rows is a DataError. */
 async function csvMarket(path: string, kind: "trades" | "orderbook"): Promise<string | null> {
@@ -39,6 +39,7 @@ export default defineCommand({
   },
   async run({ args, rawArgs }) {
     const ctx = setup(args, rawArgs);
+    requireLocalDataDir(ctx, "migrate", "migrate writes parts locally; upload them afterwards");
     if (!args.trades && !args.orderbook) throw new UsageError("migrate: give --trades <csv> and/or --orderbook <csv>");
     // the markets the CSVs name (first row): both files must be one market, and --market wins with a warning
     const named: [string, string][] = [];

@@ -4,7 +4,7 @@ import { AppError, UsageError, describeError } from "../errors.ts";
 import { log } from "../log.ts";
 import type { FaultOptions } from "../serve/faults.ts";
 import { startServer } from "../serve/server.ts";
-import { MAX_TIMER_SECONDS, commonArgs, jsonArg, numberArg, printJson, setup, timeArg } from "./common.ts";
+import { MAX_TIMER_SECONDS, commonArgs, jsonArg, numberArg, printJson, setup, timeArg, requireLocalDataDir } from "./common.ts";
 
 
 export default defineCommand({
@@ -39,6 +39,7 @@ export default defineCommand({
   },
   async run({ args, rawArgs }) {
     const ctx = setup(args, rawArgs);
+    requireLocalDataDir(ctx, "serve", "serve replays a local copy");
     let markets: string[] | undefined;
     if (args.markets !== undefined) {
       markets = args.markets.split(",").map((s) => s.trim()).filter(Boolean);

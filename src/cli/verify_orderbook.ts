@@ -6,7 +6,8 @@ import { log } from "../log.ts";
 import { marketPath, partsDir } from "../storage/layout.ts";
 import { listParquet, verifyMarket, type MarketInput, type MarketReport } from "../verify/files.ts";
 import { formatMarketReport } from "../verify/report_text.ts";
-import { commonArgs, jsonArg, numberArg, printJson, setup } from "./common.ts";
+import { isObjectUrl } from "../storage/object_store.ts";
+import { commonArgs, jsonArg, numberArg, printJson, setup, stageInputs, stagePath } from "./common.ts";
 
 export default defineCommand({
   meta: {
@@ -37,7 +38,14 @@ export default defineCommand({
     if (args.seconds !== undefined) throw new UsageError("--seconds: only with --live");
     const toleranceBps = numberArg("tolerance-bps", args["tolerance-bps"], { min: 0 }) ?? 50;
     const maxExamples = numberArg("examples", args.examples, { min: 0, integer: true }) ?? 5;
-    const inputs = resolveInputs(ctx.dataDir, ctx.config.markets, args);
+    // s3:// inputs are fetched to a local copy first (one market's folder, or all of them)
+    const input: InputArgs = { market: args.market, all: args.all, orderbook: args.orderbook, trades: args.trades };
+    if (input.market !== undefined && !input.all) await stageInputs(ctx, input.market, input, {}, "");
+    else {
+      for (const k of ["orderbook", "trades"] as const) if (isObjectUrl(input[k])) input[k] = await stagePath(input[k]);
+      if (isObjectUrl(ctx.dataDir) && input.orderbook === undefined && input.trades === undefined) ctx.dataDir = await stagePath(ctx.dataDir);
+    }
+    const inputs = resolveInputs(ctx.dataDir, ctx.config.markets, input);
     const gapSeconds = ctx.config.gap_threshold_seconds;
     const reports: MarketReport[] = [];
     for (const input of inputs) {

@@ -25,6 +25,7 @@ import { storageError } from "./journal.ts";
 import { DirLock } from "./lock.ts";
 import { refreshMarketInfo } from "./market_info.ts";
 import { PartSink, recoverJournals, removeStaleTemps, type SinkPaths } from "./part_sink.ts";
+import type { PartUploader } from "./uploader.ts";
 import { bookCodec, fundingCodec, tradeCodec, type RowCodec } from "./row_codecs.ts";
 import { loadState, saveState, type CollectorState } from "./state_file.ts";
 import { TradeDedup } from "./trade_dedup.ts";
@@ -43,6 +44,8 @@ export interface MarketCollectorOptions {
   rateLimit?: RateLimit;
   /** Called with a storage failure (disk full, permissions): the run must stop with exit 1. */
   onFatal(err: unknown): void;
+  /** `upload_to`: published parts are moved to object storage. */
+  uploader?: PartUploader;
 }
 
 const DEDUP_WINDOW = 8192;
@@ -140,6 +143,8 @@ export class MarketCollector {
     }
     this.base = { trades: this.state.trades_count, book: this.state.orderbook_updates_count, funding: this.state.funding_count };
     this.saveState();
+    // parts published before a crash (or recovered from journals just now) that never reached the bucket
+    this.queueUploads();
   }
 
   private async recover<B extends { length: number }>(codec: RowCodec<B>, stream: Stream, counter: number, onRows: (b: B) => void): Promise<number> {
@@ -306,7 +311,21 @@ export class MarketCollector {
 
   private roll<B extends { length: number }>(sink: PartSink<B> | null): void {
     if (!sink) return;
-    sink.roll().catch((err) => this.o.onFatal(err));
+    sink
+      .roll()
+      .then((part) => {
+        if (!part) return;
+        // the crash-between-publish-and-upload test: the part is published, its journal gone, nothing uploaded
+        if (process.env.EXTENDED_MM_TEST_KILL_AFTER_PUBLISH === "1") process.kill(process.pid, "SIGKILL");
+        this.o.uploader?.enqueue(part.path);
+      })
+      .catch((err) => this.o.onFatal(err));
+  }
+
+  /** Queues every part still on local disk for upload (start-up after recovery, shutdown). */
+  queueUploads(): void {
+    if (!this.o.uploader) return;
+    for (const s of ["orderbook", "trades", "funding"] as const) this.o.uploader.scan(this.paths(s).partsDir);
   }
 
   /**

@@ -19,6 +19,7 @@ import { log } from "../log.ts";
 import { MAX_TIMER_MS } from "./backoff.ts";
 import { storageError } from "./journal.ts";
 import { MarketCollector } from "./market_collector.ts";
+import { PartUploader } from "./uploader.ts";
 
 export interface RunOptions {
   config: Config;
@@ -79,8 +80,9 @@ export async function runCollector(o: RunOptions): Promise<number> {
     requestStop("fatal");
   };
 
+  const uploader = c.upload_to ? new PartUploader(o.dataDir, c.upload_to) : undefined;
   const collectors = o.markets.map(
-    (market) => new MarketCollector({ config: c, dataDir: o.dataDir, market, wsBase: ep.wsBase, rest, apiKey: o.apiKey, rateLimit, onFatal }),
+    (market) => new MarketCollector({ config: c, dataDir: o.dataDir, market, wsBase: ep.wsBase, rest, apiKey: o.apiKey, rateLimit, onFatal, uploader }),
   );
   // Markets are prepared concurrently: an unreachable REST endpoint costs one timeout, not one per market.
   const prepared = await Promise.allSettled(collectors.map((m) => m.prepare()));
@@ -137,6 +139,11 @@ export async function runCollector(o: RunOptions): Promise<number> {
   if (fatal === null) {
     try {
       for (const m of collectors) await m.close();
+      if (uploader) {
+        for (const m of collectors) m.queueUploads();
+        await uploader.idle();
+        log.info(`uploads to ${c.upload_to}: ${uploader.uploaded} part(s) uploaded, ${uploader.alreadyThere} already there, ${uploader.failed} kept locally after failures`);
+      }
       log.info(`stopped (${why}); parts and state.json written`);
     } catch (err) {
       fatal = err;

@@ -78,7 +78,7 @@ export const NOT_RESULT_RELEVANT: Readonly<Record<string, string>> = {
   orderbook_min_interval_ms: "collection", idle_timeout_seconds: "collection",
   reconnect_max_backoff_seconds: "collection", gap_log_threshold_ms: "collection",
   collect_funding: "collection", journal_flush_ms: "collection", part_roll_seconds: "collection",
-  health_log_seconds: "collection", serve_port: "local server",
+  health_log_seconds: "collection", upload_to: "collection", serve_port: "local server",
   num_threads: "sweep worker count",
   ewma_half_life_seconds: "only read by volatility_model ewma, which the original lacks",
   queue_model: "only read by fill_model queue", queue_power: "only read by fill_model queue",

@@ -113,6 +113,8 @@ const ConfigObject = v.object({
   /** A part is rolled from the journal at the row limit or after this many seconds. */
   part_roll_seconds: v.optional(num(1), 30),
   health_log_seconds: v.optional(num(1), 60),
+  /** Object storage the collector moves each published part to (docs/collect.md "Upload"); unset: parts stay local. */
+  upload_to: v.optional(v.pipe(v.string(), v.regex(/^s3:\/\/[^/]+/, "s3://bucket/prefix URL"))),
   /** Port of the local Extended-protocol server (`serve`). */
   serve_port: v.optional(int(0, 65535), 8765),
 

@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { duckRows } from "./duck.ts";
 import { BOOK_FILE, ID_BASE, loadSource } from "./replay_source.ts";
 import { startReplayServer } from "./replay_server.ts";
+import { spawnCollector as spawnChild } from "./collector_process.ts";
 
-const ROOT = join(import.meta.dir, "../..");
 const tmp = mkdtempSync(join(tmpdir(), "emm-crash-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -32,25 +32,7 @@ async function killChildren() {
 }
 afterAll(killChildren);
 
-function spawnCollector(configPath: string, dataDir: string) {
-  const p = Bun.spawn([process.execPath, join(ROOT, "src/main.ts"), "collect_data", "--config", configPath, "--data-dir", dataDir, "--log-level", "info"], {
-    cwd: tmp,
-    stdout: "ignore",
-    stderr: "pipe",
-  });
-  children.add(p);
-  let err = "";
-  let live: () => void = () => {};
-  const started = new Promise<void>((r) => (live = r));
-  void (async () => {
-    const dec = new TextDecoder();
-    for await (const chunk of p.stderr) {
-      err += dec.decode(chunk);
-      if (err.includes("collecting BTC-USD")) live();
-    }
-  })();
-  return { p, started, stderr: () => err };
-}
+const spawnCollector = (configPath: string, dataDir: string) => spawnChild({ cwd: tmp, configPath, dataDir, children });
 
 test("kill -9 mid-run several times, then SIGTERM: readable parts, exactly-once trades, bounded loss", async () => {
   const src = await loadSource();
