@@ -34,15 +34,16 @@ export class GarchBatch {
 
 const OK = [false, false, false, false];
 const admissible = (vbar: number, a: number, b: number) => !(a < 0 || b < 0 || a + b >= 0.999) && vbar * (1 - a - b) > 0;
+/** α₀..α₃, β₀..β₃, ω₀..ω₃ of the lanes being evaluated. */
+const LANES = new Float64Array(12);
 
 /**
- * Fills `g.logLik`/`g.variance` for lanes 0..g.m−1 over r[from, to). `blocked`: Σ ln σ²ₜ as logs of
- * 8-step products (`garchLogLikBlocked`); otherwise one log per step (`garchLogLik`).
+ * Sets OK (admissible lanes) and LANES; inadmissible or unused lanes run on a harmless copy of the
+ * first admissible lane's parameters and are reset after. False (every ℓ −∞, bound 0) when no
+ * lane is admissible.
  */
-export function garchLogLikBatch(r: ArrayLike<number>, from: number, to: number, vbar: number, g: GarchBatch, blocked: boolean, split = -1): void {
-  // inadmissible or unused lanes run on a harmless copy of lane 0's parameters and are reset after
-  const A = g.alpha, B = g.beta;
-  const ok = OK;
+function laneParams(vbar: number, g: GarchBatch): boolean {
+  const A = g.alpha, B = g.beta, ok = OK, P = LANES;
   let first = -1;
   for (let k = 0; k < 4; k++) {
     ok[k] = k < g.m && admissible(vbar, A[k]!, B[k]!);
@@ -50,13 +51,27 @@ export function garchLogLikBatch(r: ArrayLike<number>, from: number, to: number,
   }
   if (first < 0) {
     g.logLik.fill(-Infinity);
-    return;
+    g.bound.fill(0);
+    return false;
   }
-  const pa = (k: number) => (ok[k] ? A[k]! : A[first]!);
-  const pb = (k: number) => (ok[k] ? B[k]! : B[first]!);
-  const a0 = pa(0), a1 = pa(1), a2 = pa(2), a3 = pa(3);
-  const b0 = pb(0), b1 = pb(1), b2 = pb(2), b3 = pb(3);
-  const w0 = vbar * (1 - a0 - b0), w1 = vbar * (1 - a1 - b1), w2 = vbar * (1 - a2 - b2), w3 = vbar * (1 - a3 - b3);
+  for (let k = 0; k < 4; k++) {
+    const j = ok[k] ? k : first;
+    P[k] = A[j]!;
+    P[4 + k] = B[j]!;
+    P[8 + k] = vbar * (1 - P[k]! - P[4 + k]!);
+  }
+  return true;
+}
+
+/**
+ * Fills `g.logLik`/`g.variance` for lanes 0..g.m−1 over r[from, to). `blocked`: Σ ln σ²ₜ as logs of
+ * 8-step products (`garchLogLikBlocked`); otherwise one log per step (`garchLogLik`).
+ */
+export function garchLogLikBatch(r: ArrayLike<number>, from: number, to: number, vbar: number, g: GarchBatch, blocked: boolean, split = -1): void {
+  if (!laneParams(vbar, g)) return;
+  const ok = OK, P = LANES;
+  const a0 = P[0]!, a1 = P[1]!, a2 = P[2]!, a3 = P[3]!, b0 = P[4]!, b1 = P[5]!, b2 = P[6]!, b3 = P[7]!;
+  const w0 = P[8]!, w1 = P[9]!, w2 = P[10]!, w3 = P[11]!;
   const init = Math.max(vbar, 1e-12);
   let s0 = init, s1 = init, s2 = init, s3 = init;
   const L = g.logLik, V = g.variance;
@@ -128,23 +143,10 @@ const SCREEN_BLOCK = 64;
  * each magnitude. The sum is doubled for safety; an overflowed product leaves the lane unscreened.
  */
 export function garchLogLikScreen(r: ArrayLike<number>, from: number, to: number, vbar: number, g: GarchBatch, xmax: number): void {
-  const A = g.alpha, B = g.beta;
-  const ok = OK;
-  let first = -1;
-  for (let k = 0; k < 4; k++) {
-    ok[k] = k < g.m && admissible(vbar, A[k]!, B[k]!);
-    if (ok[k] && first < 0) first = k;
-  }
-  if (first < 0) {
-    g.logLik.fill(-Infinity);
-    g.bound.fill(0);
-    return;
-  }
-  const pa = (k: number) => (ok[k] ? A[k]! : A[first]!);
-  const pb = (k: number) => (ok[k] ? B[k]! : B[first]!);
-  const a0 = pa(0), a1 = pa(1), a2 = pa(2), a3 = pa(3);
-  const b0 = pb(0), b1 = pb(1), b2 = pb(2), b3 = pb(3);
-  const w0 = vbar * (1 - a0 - b0), w1 = vbar * (1 - a1 - b1), w2 = vbar * (1 - a2 - b2), w3 = vbar * (1 - a3 - b3);
+  if (!laneParams(vbar, g)) return;
+  const ok = OK, P = LANES, A = g.alpha, B = g.beta;
+  const a0 = P[0]!, a1 = P[1]!, a2 = P[2]!, a3 = P[3]!, b0 = P[4]!, b1 = P[5]!, b2 = P[6]!, b3 = P[7]!;
+  const w0 = P[8]!, w1 = P[9]!, w2 = P[10]!, w3 = P[11]!;
   const init = Math.max(vbar, 1e-12);
   const iv = 1 / vbar;
   let s0 = init, s1 = init, s2 = init, s3 = init;
