@@ -26,21 +26,24 @@ export class GarchBatch {
   /** Blocked mode with a `split`: ℓ and Σ rₜ²/σ²ₜ over [from, split) (the prefix a later bound starts from). */
   readonly splitLogLik = new Float64Array(4);
   readonly splitQ = new Float64Array(4);
+  /** `garchLogLikScreen`: a bound on |ℓ − the blocked ℓ| per lane (+∞ when the lane could not be screened). */
+  readonly bound = new Float64Array(4);
   /** Lanes in use (1..4). */
   m = 0;
 }
 
 const OK = [false, false, false, false];
 const admissible = (vbar: number, a: number, b: number) => !(a < 0 || b < 0 || a + b >= 0.999) && vbar * (1 - a - b) > 0;
+/** α₀..α₃, β₀..β₃, ω₀..ω₃ of the lanes being evaluated. */
+const LANES = new Float64Array(12);
 
 /**
- * Fills `g.logLik`/`g.variance` for lanes 0..g.m−1 over r[from, to). `blocked`: Σ ln σ²ₜ as logs of
- * 8-step products (`garchLogLikBlocked`); otherwise one log per step (`garchLogLik`).
+ * Sets OK (admissible lanes) and LANES; inadmissible or unused lanes run on a harmless copy of the
+ * first admissible lane's parameters and are reset after. False (every ℓ −∞, bound 0) when no
+ * lane is admissible.
  */
-export function garchLogLikBatch(r: ArrayLike<number>, from: number, to: number, vbar: number, g: GarchBatch, blocked: boolean, split = -1): void {
-  // inadmissible or unused lanes run on a harmless copy of lane 0's parameters and are reset after
-  const A = g.alpha, B = g.beta;
-  const ok = OK;
+function laneParams(vbar: number, g: GarchBatch): boolean {
+  const A = g.alpha, B = g.beta, ok = OK, P = LANES;
   let first = -1;
   for (let k = 0; k < 4; k++) {
     ok[k] = k < g.m && admissible(vbar, A[k]!, B[k]!);
@@ -48,13 +51,27 @@ export function garchLogLikBatch(r: ArrayLike<number>, from: number, to: number,
   }
   if (first < 0) {
     g.logLik.fill(-Infinity);
-    return;
+    g.bound.fill(0);
+    return false;
   }
-  const pa = (k: number) => (ok[k] ? A[k]! : A[first]!);
-  const pb = (k: number) => (ok[k] ? B[k]! : B[first]!);
-  const a0 = pa(0), a1 = pa(1), a2 = pa(2), a3 = pa(3);
-  const b0 = pb(0), b1 = pb(1), b2 = pb(2), b3 = pb(3);
-  const w0 = vbar * (1 - a0 - b0), w1 = vbar * (1 - a1 - b1), w2 = vbar * (1 - a2 - b2), w3 = vbar * (1 - a3 - b3);
+  for (let k = 0; k < 4; k++) {
+    const j = ok[k] ? k : first;
+    P[k] = A[j]!;
+    P[4 + k] = B[j]!;
+    P[8 + k] = vbar * (1 - P[k]! - P[4 + k]!);
+  }
+  return true;
+}
+
+/**
+ * Fills `g.logLik`/`g.variance` for lanes 0..g.m−1 over r[from, to). `blocked`: Σ ln σ²ₜ as logs of
+ * 8-step products (`garchLogLikBlocked`); otherwise one log per step (`garchLogLik`).
+ */
+export function garchLogLikBatch(r: ArrayLike<number>, from: number, to: number, vbar: number, g: GarchBatch, blocked: boolean, split = -1): void {
+  if (!laneParams(vbar, g)) return;
+  const ok = OK, P = LANES;
+  const a0 = P[0]!, a1 = P[1]!, a2 = P[2]!, a3 = P[3]!, b0 = P[4]!, b1 = P[5]!, b2 = P[6]!, b3 = P[7]!;
+  const w0 = P[8]!, w1 = P[9]!, w2 = P[10]!, w3 = P[11]!;
   const init = Math.max(vbar, 1e-12);
   let s0 = init, s1 = init, s2 = init, s3 = init;
   const L = g.logLik, V = g.variance;
@@ -103,4 +120,75 @@ export function garchLogLikBatch(r: ArrayLike<number>, from: number, to: number,
   }
   V[0] = s0; V[1] = s1; V[2] = s2; V[3] = s3;
   for (let k = 0; k < 4; k++) if (!ok[k]) L[k] = -Infinity;
+}
+
+const U = 2 ** -53;
+/** Steps per logarithm in the screening pass: products of σ²ₜ/v̄ ∈ [0.001, 25·n] stay finite for windows up to ~10⁵ returns. */
+const SCREEN_BLOCK = 64;
+
+/**
+ * A cheaper ℓ for ranking candidates (the blocked mode only): the same σ² recursion and the same
+ * Σ rₜ²/σ²ₜ (bit-identical: the divisions, the pass's bottleneck, are the same operations in the
+ * same order), but Σ ln σ²ₜ as n·ln v̄ + logs of 64-step products of σ²ₜ/v̄ — one logarithm per 64
+ * steps instead of 8 (≈ 25 % less time). `g.bound[k]` bounds |ℓ_screen − ℓ_blocked| rigorously, so
+ * a caller can decide "strictly greater than" exactly whenever two intervals do not overlap and
+ * fall back to `garchLogLikBlocked` when they do (volatility.ts `garchFit`). `g.variance` is the
+ * exact forecast. `xmax` = max rₜ² over [from, to) (bounds every σ²ₜ, hence every |ln σ²ₜ|).
+ *
+ * The bound: both Λ = Σ ln σ²ₜ differ from the exact sum by at most the rounding of each block
+ * product (k steps, each scaled by 1/v̄: ≤ (2k+4)u relative, i.e. absolute in the log), of each logarithm (≤ 1 ulp
+ * = 2u·|block log|) and of the running sum ((blocks)·u·Σ|block logs| ≤ blocks·u·n·Lmax), with
+ * Lmax ≥ |ln σ²ₜ| from σ²ₜ ∈ [min(σ²₁, ω), max(σ²₁, (ω + α·xmax)/(1 − β))] (inflated by 4u per
+ * step); the screen's n·ln v̄ and σ²ₜ/v̄ add n·(3u·|ln v̄| + u); the final −½(c + Λ + Q) adds 3u of
+ * each magnitude. The sum is doubled for safety; an overflowed product leaves the lane unscreened.
+ */
+export function garchLogLikScreen(r: ArrayLike<number>, from: number, to: number, vbar: number, g: GarchBatch, xmax: number): void {
+  if (!laneParams(vbar, g)) return;
+  const ok = OK, P = LANES, A = g.alpha, B = g.beta;
+  const a0 = P[0]!, a1 = P[1]!, a2 = P[2]!, a3 = P[3]!, b0 = P[4]!, b1 = P[5]!, b2 = P[6]!, b3 = P[7]!;
+  const w0 = P[8]!, w1 = P[9]!, w2 = P[10]!, w3 = P[11]!;
+  const init = Math.max(vbar, 1e-12);
+  const iv = 1 / vbar;
+  let s0 = init, s1 = init, s2 = init, s3 = init;
+  let q0 = 0, q1 = 0, q2 = 0, q3 = 0, l0 = 0, l1 = 0, l2 = 0, l3 = 0;
+  let p0 = 1, p1 = 1, p2 = 1, p3 = 1;
+  let k = 0;
+  for (let i = from; i < to; i++) {
+    const x = r[i]! * r[i]!;
+    p0 *= s0 * iv; p1 *= s1 * iv; p2 *= s2 * iv; p3 *= s3 * iv;
+    q0 += x / s0; q1 += x / s1; q2 += x / s2; q3 += x / s3;
+    if (++k === SCREEN_BLOCK) {
+      l0 += Math.log(p0); l1 += Math.log(p1); l2 += Math.log(p2); l3 += Math.log(p3);
+      p0 = p1 = p2 = p3 = 1;
+      k = 0;
+    }
+    s0 = w0 + a0 * x + b0 * s0; s1 = w1 + a1 * x + b1 * s1; s2 = w2 + a2 * x + b2 * s2; s3 = w3 + a3 * x + b3 * s3;
+  }
+  const n = to - from;
+  const nLogV = n * Math.log(vbar);
+  const c = n * LN_2PI;
+  const L = g.logLik, V = g.variance, E = g.bound, Q = g.sumQ;
+  L[0] = -0.5 * (c + (l0 + Math.log(p0) + nLogV) + q0); L[1] = -0.5 * (c + (l1 + Math.log(p1) + nLogV) + q1);
+  L[2] = -0.5 * (c + (l2 + Math.log(p2) + nLogV) + q2); L[3] = -0.5 * (c + (l3 + Math.log(p3) + nLogV) + q3);
+  Q[0] = q0; Q[1] = q1; Q[2] = q2; Q[3] = q3;
+  V[0] = s0; V[1] = s1; V[2] = s2; V[3] = s3;
+  const blocks = Math.ceil(n / 8) + Math.ceil(n / SCREEN_BLOCK) + 2;
+  const lnV = Math.abs(Math.log(vbar));
+  for (let j = 0; j < 4; j++) {
+    if (!ok[j]) {
+      L[j] = -Infinity;
+      E[j] = 0;
+      continue;
+    }
+    if (!Number.isFinite(L[j]!)) {
+      E[j] = Infinity;
+      continue;
+    }
+    const a = A[j]!, b = B[j]!, w = vbar * (1 - a - b), infl = 1 + 4 * U * (n + 2);
+    const lo = Math.min(init, w) / infl;
+    const hi = Math.max(init, (w + a * xmax) / (1 - b * infl)) * infl;
+    const lmax = Math.max(Math.abs(Math.log(lo)), Math.abs(Math.log(hi))) + lnV + 1;
+    const lam = Math.abs(-2 * L[j]! - c - Q[j]!);
+    E[j] = 2 * U * (blocks * (2 * SCREEN_BLOCK + 4) + (blocks + 2) * n * lmax + n * (3 * lnV + 1) + 3 * (c + lam + Q[j]! + Math.abs(L[j]!)));
+  }
 }

@@ -73,27 +73,34 @@ export function fitSide(n: number, sumDelta: number, E: ExposureFn, minTrades = 
   let low = Math.max(best / 5, KAPPA_MIN);
   let high = Math.min(best * 5, KAPPA_MAX);
   if (high <= low) high = Math.min(10 * low, KAPPA_MAX);
+  // E at the two interior points is kept with their ℓ: A at the winner reuses it (E is pure)
   let c = high - (high - low) * PHI;
   let d = low + (high - low) * PHI;
-  let lc = logLik(n, sumDelta, c, E);
-  let ld = logLik(n, sumDelta, d, E);
+  let ec = E(c);
+  let ed = E(d);
+  let lc = logLikAt(n, sumDelta, c, ec);
+  let ld = logLikAt(n, sumDelta, d, ed);
   for (let it = 0; it < 32; it++) {
     if (lc > ld) {
       high = d;
       d = c;
       ld = lc;
+      ed = ec;
       c = high - (high - low) * PHI;
-      lc = logLik(n, sumDelta, c, E);
+      ec = E(c);
+      lc = logLikAt(n, sumDelta, c, ec);
     } else {
       low = c;
       c = d;
       lc = ld;
+      ec = ed;
       d = low + (high - low) * PHI;
-      ld = logLik(n, sumDelta, d, E);
+      ed = E(d);
+      ld = logLikAt(n, sumDelta, d, ed);
     }
   }
   const kappa = lc > ld ? c : d;
-  const a = (n * kappa) / E(kappa);
+  const a = (n * kappa) / (lc > ld ? ec : ed);
   if (!(a > 0) || !Number.isFinite(a) || !(kappa > 0)) return null;
   return { kappa, a };
 }

@@ -5,7 +5,7 @@
  * Inputs are parallel arrays of epoch-ms timestamps and prices, in time order.
  */
 
-import { GarchBatch, garchLogLikBatch } from "./garch_batch.ts";
+import { GarchBatch, garchLogLikBatch, garchLogLikScreen } from "./garch_batch.ts";
 
 const LN_2PI = 1.8378770664093453;
 
@@ -222,26 +222,63 @@ export function garchFit(r: ArrayLike<number>, from = 0, to = r.length, start?: 
   const blocked = blockedLog && vbar >= 1e-30;
   // Candidates are evaluated four at a time (garch_batch.ts, bit-identical to one at a time) and
   // their results taken in the literal order: "better" = strictly greater ℓ, best updated at once.
+  // In the blocked mode the batch is screened (`garchLogLikScreen`, ℓ within a proven bound of
+  // the blocked ℓ): a comparison the bounds decide is the exact one's, an undecided one is
+  // settled by evaluating both sides exactly, so the search's path and fit are the literal ones.
   const g = BATCH;
+  const screen = blocked;
+  let xmax = 0;
+  if (screen) for (let i = from; i < to; i++) xmax = Math.max(xmax, r[i]! * r[i]!);
+  // exact ℓ already computed in this fit, by (α, β): the walk's clamping at α = 0 or β = 0 repeats
+  // candidates, and on the degenerate α = 0 line (σ²ₜ = v̄ for every β) every comparison is undecided
+  let nCached = 0;
+  const exact = (a: number, b: number) => {
+    for (let i = 0; i < nCached; i++) if (CACHE_A[i] === a && CACHE_B[i] === b) return CACHE_L[i]!;
+    const l = garchLogLikBlocked(r, from, to, vbar, a, b, EXACT_OUT);
+    if (nCached < CACHE_A.length) {
+      CACHE_A[nCached] = a;
+      CACHE_B[nCached] = b;
+      CACHE_L[nCached++] = l;
+    }
+    return l;
+  };
   let bestA = 0.1;
   let bestB = 0.85;
   let bestV = vbar;
   let bestL = -Infinity;
+  /** Bound on |bestL − the exact ℓ of the best| (0: bestL is exact). */
+  let bestE = 0;
   /** Evaluates the batch and takes its lanes in order; returns the first lane that improved (−1: none). */
   const flush = (stopAtImprovement: boolean): number => {
     if (g.m === 0) return -1;
-    garchLogLikBatch(r, from, to, vbar, g, blocked);
+    if (screen) garchLogLikScreen(r, from, to, vbar, g, xmax);
+    else garchLogLikBatch(r, from, to, vbar, g, blocked);
     let improved = -1;
     for (let k = 0; k < g.m; k++) {
-      const l = g.logLik[k]!;
-      if (l > bestL) {
-        bestL = l;
-        bestA = g.alpha[k]!;
-        bestB = g.beta[k]!;
-        bestV = g.variance[k]!;
-        if (improved < 0) improved = k;
-        if (stopAtImprovement) break;
-      }
+      let l = g.logLik[k]!, e = screen ? g.bound[k]! : 0;
+      if (e !== 0) {
+        if (l - e > bestL + bestE) {
+          // certainly strictly greater than the best's exact ℓ
+        } else if (l + e <= bestL - bestE || (g.alpha[k] === bestA && g.beta[k] === bestB && bestL > -Infinity)) {
+          // (the best itself again, e.g. the walk's zero offset: the same ℓ, not strictly greater)
+          continue;
+        } else {
+          if (bestE !== 0) {
+            bestL = exact(bestA, bestB);
+            bestE = 0;
+          }
+          l = exact(g.alpha[k]!, g.beta[k]!);
+          e = 0;
+          if (!(l > bestL)) continue;
+        }
+      } else if (!(l > bestL)) continue;
+      bestL = l;
+      bestE = e;
+      bestA = g.alpha[k]!;
+      bestB = g.beta[k]!;
+      bestV = g.variance[k]!;
+      if (improved < 0) improved = k;
+      if (stopAtImprovement) break;
     }
     g.m = 0;
     return improved;
@@ -295,11 +332,14 @@ export function garchFit(r: ArrayLike<number>, from = 0, to = r.length, start?: 
     const k = flush(true);
     w = k >= 0 ? laneStep[k]! + 1 : v;
   }
+  if (bestE !== 0) bestL = exact(bestA, bestB);
   if (!Number.isFinite(bestL) || !Number.isFinite(bestV) || !(bestV > 0)) return null;
   return { alpha: bestA, beta: bestB, logLik: bestL, variance: bestV };
 }
 
 const BATCH = new GarchBatch();
+const EXACT_OUT = new Float64Array(1);
+const CACHE_A = new Float64Array(128), CACHE_B = new Float64Array(128), CACHE_L = new Float64Array(128);
 
 /** The literal coarse grid's admissible points in the literal order (α = 0.02i outer, β = 0.02j inner). */
 export const GARCH_GRID = (() => {
