@@ -63,9 +63,8 @@ export class ReplayClock {
    * a row already sent early on a connection that was cut right after is not the current one
    * (its SNAPSHOT would repeat a row the client has).
    */
-  startOf(tl: MarketTimeline, ev: Ev): { g: number; startT: number } {
+  startOf(tl: MarketTimeline, ev: Ev, r = this.now()): { g: number; startT: number } {
     if (this.speed > 0) {
-      const r = this.now();
       const g = ev === "book" ? Math.max(0, tl.lastAtOrBefore("book", r + DUE_EARLY_MS * this.speed)) : tl.firstAfter(ev, r);
       return { g, startT: r };
     }

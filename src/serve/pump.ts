@@ -102,15 +102,17 @@ export class ConnectionPump {
       return;
     }
     clock.start();
-    for (const w of this.waiting.splice(0)) if (!w.closed) this.place(w);
-    this.place(c);
-  }
-
-  private place(c: Conn): void {
-    const { g, startT } = this.o.clock.startOf(c.tl, c.ev);
-    c.g = g;
-    c.startT = startT;
-    this.pump(c);
+    // Connections that start together are all placed at one replay time before any is pumped:
+    // pumping one sends up to 255 frames, and at 300× each wall ms of that is 0.3 s of replay
+    // the next would otherwise miss.
+    const group = [...this.waiting.splice(0).filter((w) => !w.closed), c];
+    const r = clock.now();
+    for (const w of group) {
+      const { g, startT } = clock.startOf(w.tl, w.ev, r);
+      w.g = g;
+      w.startT = startT;
+    }
+    for (const w of group) this.pump(w);
   }
 
   /** The socket drained below the high-water mark. */
