@@ -4,6 +4,7 @@
  * market data in, schedule out: no trading state is involved, so one schedule serves every run
  * that shares the calibration settings (γ, T, fill model… can vary freely).
  */
+import { wasmGarchScreen } from "../core/garch_screen.ts";
 import { CalibrationEngine, type EngineOptions } from "../model/engine.ts";
 import { exactMid } from "../model/exact_price.ts";
 import { kappaAtSearchBound } from "../model/intensity.ts";
@@ -31,7 +32,7 @@ export class ScheduleBuilder {
   atBound = 0;
 
   constructor(opts: EngineOptions) {
-    this.eng = new CalibrationEngine(opts);
+    this.eng = new CalibrationEngine(opts, { garchScreen: wasmGarchScreen() });
   }
 
   feed(d: EventData, onProgress?: (done: number, total: number) => void): CalibratedSchedule {

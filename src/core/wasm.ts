@@ -50,6 +50,8 @@ export interface CoreExports {
   qGamma: WebAssembly.Global;
   qSpread: WebAssembly.Global;
   qReservation: WebAssembly.Global;
+  /** GARCH screening pass, eight lanes (wasm/assembly/garch.ts; host src/core/garch_screen.ts). */
+  garchScreen8(r: number, n: number, iv: number, init: number, par: number, out: number): void;
   [kernel: string]: unknown;
 }
 

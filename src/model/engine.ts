@@ -16,10 +16,11 @@
 import type { Config } from "../config/schema.ts";
 import { ExposureHistogram } from "./exposure_histogram.ts";
 import {
-  bookRanges, combineSides, fitSide, KAPPA_GRID, tradeDelta, usableRange,
-  type CombinedIntensity, type TradeBookRule,
+  bookRanges, combineSides, fitSide, fitSideNewton, KAPPA_GRID, tradeDelta, usableRange,
+  type CombinedIntensity, type SideFit, type TradeBookRule,
 } from "./intensity.ts";
 import { FullHistoryGrid } from "./garch_full.ts";
+import type { GarchScreen } from "./garch_batch.ts";
 import { RingColumns, RingRows } from "./ring.ts";
 import { GARCH_MIN_SAMPLES, GARCH_RIDGE_SEEDS, garchFit, validPrice, type GarchFit } from "./volatility.ts";
 
@@ -150,6 +151,7 @@ export class CalibrationEngine {
   private nAsk = 0;
   private sumAsk = 0;
   private gridScratch = new Float64Array(61);
+  private momentScratch = new Float64Array(3);
   // Current and previous valid book point: ts, mid, δ ranges.
   private cur = new Float64Array(6).fill(NaN);
   private prev = new Float64Array(6).fill(NaN);
@@ -161,8 +163,12 @@ export class CalibrationEngine {
   /** The most recent calibration, or null before the first. */
   last: CalibrationResult | null = null;
 
-  constructor(opts: EngineOptions) {
+  private readonly garchScreen: GarchScreen | undefined;
+
+  /** `garchScreen`: a faster screening pass for the GARCH search (the WASM core's); same results. */
+  constructor(opts: EngineOptions, kernels: { garchScreen?: GarchScreen } = {}) {
     this.opts = opts;
+    this.garchScreen = kernels.garchScreen;
     this.ewK = Math.LN2 / (opts.ewmaHalfLifeSeconds * 1000);
     this.gridGapMs = opts.garchFullHistory ? Infinity : opts.maxGapMs;
   }
@@ -291,8 +297,8 @@ export class CalibrationEngine {
       bid = this.hBidMin.size > 0 ? fitSide(nB, sB, (k) => this.exactExposure(k, X_BMIN, X_BMAX, openDur), o.minTradesPerSide, (out) => this.exactGrid(0, X_BMIN, X_BMAX, openDur, out)) : null;
       ask = this.hAskMin.size > 0 ? fitSide(nA, sA, (k) => this.exactExposure(k, X_AMIN, X_AMAX, openDur), o.minTradesPerSide, (out) => this.exactGrid(2, X_AMIN, X_AMAX, openDur, out)) : null;
     } else {
-      bid = this.hBidMin.size > 0 ? fitSide(nB, sB, (k) => this.hBidMin.evaluate(k) - this.hBidMax.evaluate(k), o.minTradesPerSide, (out) => this.gridDiff(this.hBidMin, this.hBidMax, out)) : null;
-      ask = this.hAskMin.size > 0 ? fitSide(nA, sA, (k) => this.hAskMin.evaluate(k) - this.hAskMax.evaluate(k), o.minTradesPerSide, (out) => this.gridDiff(this.hAskMin, this.hAskMax, out)) : null;
+      bid = this.hBidMin.size > 0 ? this.fitBinned(nB, sB, this.hBidMin, this.hBidMax) : null;
+      ask = this.hAskMin.size > 0 ? this.fitBinned(nA, sA, this.hAskMin, this.hAskMax) : null;
     }
     if (open) this.exposeCurrent(openDur, -1);
     this.intensity = combineSides({ bid, ask }, this.intensity, o.resetFailedFits);
@@ -376,7 +382,7 @@ export class CalibrationEngine {
     const full = this.garchPrev === null || this.sinceFullGrid + 1 >= o.garchFullGridEvery || len > 1.25 * this.lenAtFull;
     const seeds = full ? undefined : [this.garchPrev!, ...(this.garchLastFull ? [this.garchLastFull] : []), ...GARCH_RIDGE_SEEDS];
     this.fullGrid.stableLength = this.grid.length;
-    const fit = garchFit(r, 0, len, seeds, true, o.garchWarmStride, o.garchFullHistory ? this.fullGrid : undefined);
+    const fit = garchFit(r, 0, len, seeds, true, o.garchWarmStride, o.garchFullHistory ? this.fullGrid : undefined, this.garchScreen);
     this.sinceFullGrid = full ? 0 : this.sinceFullGrid + 1;
     if (!fit) return null;
     this.garchPrev = { alpha: fit.alpha, beta: fit.beta };
@@ -433,6 +439,23 @@ export class CalibrationEngine {
       this.hAskMin.update(amin, dur, sign);
       this.hAskMax.update(amax, dur, sign);
     }
+  }
+
+  /**
+   * One side's MLE on the histograms: Newton on ℓ′ (intensity.ts `fitSideNewton`), falling back
+   * to the grid and golden section when E stops being positive and finite on the way.
+   */
+  private fitBinned(n: number, sumDelta: number, hMin: ExposureHistogram, hMax: ExposureHistogram): SideFit | null {
+    const m = this.momentScratch;
+    const fit = fitSideNewton(n, sumDelta, (k, out) => {
+      hMin.moments(k, out);
+      hMax.moments(k, m);
+      out[0] = out[0]! - m[0]!;
+      out[1] = m[1]! - out[1]!;
+      out[2] = out[2]! - m[2]!;
+    }, this.opts.minTradesPerSide);
+    if (fit !== undefined) return fit;
+    return fitSide(n, sumDelta, (k) => hMin.evaluate(k) - hMax.evaluate(k), this.opts.minTradesPerSide, (out) => this.gridDiff(hMin, hMax, out));
   }
 
   /** E on the κ grid from a side's histograms: min − max, as the per-κ evaluation. */

@@ -15,27 +15,66 @@ const LN_2PI = 1.8378770664093453;
 
 /** Candidate parameters (in) and results (out) of one batch; reused across calls. */
 export class GarchBatch {
-  readonly alpha = new Float64Array(4);
-  readonly beta = new Float64Array(4);
+  readonly alpha: Float64Array;
+  readonly beta: Float64Array;
   /** Log-likelihood per lane (−∞ when inadmissible or unused). */
-  readonly logLik = new Float64Array(4);
+  readonly logLik: Float64Array;
   /** One-step variance forecast σ²ₙ₊₁ per lane. */
-  readonly variance = new Float64Array(4);
+  readonly variance: Float64Array;
   /** Blocked mode: Σ rₜ²/σ²ₜ per lane over the whole range. */
-  readonly sumQ = new Float64Array(4);
+  readonly sumQ: Float64Array;
   /** Blocked mode with a `split`: ℓ and Σ rₜ²/σ²ₜ over [from, split) (the prefix a later bound starts from). */
-  readonly splitLogLik = new Float64Array(4);
-  readonly splitQ = new Float64Array(4);
+  readonly splitLogLik: Float64Array;
+  readonly splitQ: Float64Array;
   /** `garchLogLikScreen`: a bound on |ℓ − the blocked ℓ| per lane (+∞ when the lane could not be screened). */
-  readonly bound = new Float64Array(4);
-  /** Lanes in use (1..4). */
+  readonly bound: Float64Array;
+  /** Lanes in use (1..width). */
   m = 0;
+
+  /** `width` lanes: 4 for the TypeScript passes, a screen's `lanes` for it. */
+  constructor(readonly width = 4) {
+    const f = () => new Float64Array(width);
+    this.alpha = f();
+    this.beta = f();
+    this.logLik = f();
+    this.variance = f();
+    this.sumQ = f();
+    this.splitLogLik = f();
+    this.splitQ = f();
+    this.bound = f();
+  }
 }
 
-const OK = [false, false, false, false];
+/**
+ * A screening pass (`garchLogLikScreen`'s contract: exact forecast and Σ rₜ²/σ²ₜ, ℓ within
+ * `bound` of the blocked ℓ) over the returns last loaded, for up to `lanes` candidates at once.
+ * `tsGarchScreen` is the TypeScript one; the WASM core provides a wider one (src/core/garch_screen.ts).
+ */
+export interface GarchScreen {
+  readonly lanes: number;
+  /** The returns r[from, to) of the fit about to be screened (kept until the next load). */
+  load(r: ArrayLike<number>, from: number, to: number): void;
+  run(vbar: number, g: GarchBatch, xmax: number): void;
+}
+
+/** `garchLogLikScreen` as a GarchScreen (four lanes). */
+export function tsGarchScreen(): GarchScreen {
+  let rr: ArrayLike<number> = [], f = 0, t = 0;
+  return {
+    lanes: 4,
+    load(r, from, to) {
+      rr = r;
+      f = from;
+      t = to;
+    },
+    run: (vbar, g, xmax) => garchLogLikScreen(rr, f, t, vbar, g, xmax),
+  };
+}
+
+const OK = [false, false, false, false, false, false, false, false];
 const admissible = (vbar: number, a: number, b: number) => !(a < 0 || b < 0 || a + b >= 0.999) && vbar * (1 - a - b) > 0;
-/** α₀..α₃, β₀..β₃, ω₀..ω₃ of the lanes being evaluated. */
-const LANES = new Float64Array(12);
+/** α of every lane, then β, then ω (width each) of the lanes being evaluated. */
+const LANES = new Float64Array(24);
 
 /**
  * Sets OK (admissible lanes) and LANES; inadmissible or unused lanes run on a harmless copy of the
@@ -43,9 +82,9 @@ const LANES = new Float64Array(12);
  * lane is admissible.
  */
 function laneParams(vbar: number, g: GarchBatch): boolean {
-  const A = g.alpha, B = g.beta, ok = OK, P = LANES;
+  const A = g.alpha, B = g.beta, ok = OK, P = LANES, w = g.width;
   let first = -1;
-  for (let k = 0; k < 4; k++) {
+  for (let k = 0; k < w; k++) {
     ok[k] = k < g.m && admissible(vbar, A[k]!, B[k]!);
     if (ok[k] && first < 0) first = k;
   }
@@ -54,13 +93,22 @@ function laneParams(vbar: number, g: GarchBatch): boolean {
     g.bound.fill(0);
     return false;
   }
-  for (let k = 0; k < 4; k++) {
+  for (let k = 0; k < w; k++) {
     const j = ok[k] ? k : first;
     P[k] = A[j]!;
-    P[4 + k] = B[j]!;
-    P[8 + k] = vbar * (1 - P[k]! - P[4 + k]!);
+    P[w + k] = B[j]!;
+    P[2 * w + k] = vbar * (1 - P[k]! - P[w + k]!);
   }
   return true;
+}
+
+/**
+ * For a screen other than the TypeScript one: the lanes' α, β, ω (width each; views into a
+ * shared scratch, copy before the next call), or null when no lane is admissible (the batch's
+ * ℓ are then already −∞).
+ */
+export function screenLaneParams(vbar: number, g: GarchBatch): Float64Array | null {
+  return laneParams(vbar, g) ? LANES.subarray(0, 3 * g.width) : null;
 }
 
 /**
@@ -124,7 +172,7 @@ export function garchLogLikBatch(r: ArrayLike<number>, from: number, to: number,
 
 const U = 2 ** -53;
 /** Steps per logarithm in the screening pass: products of σ²ₜ/v̄ ∈ [0.001, 25·n] stay finite for windows up to ~10⁵ returns. */
-const SCREEN_BLOCK = 64;
+export const SCREEN_BLOCK = 64;
 
 /**
  * A cheaper ℓ for ranking candidates (the blocked mode only): the same σ² recursion and the same
@@ -144,7 +192,7 @@ const SCREEN_BLOCK = 64;
  */
 export function garchLogLikScreen(r: ArrayLike<number>, from: number, to: number, vbar: number, g: GarchBatch, xmax: number): void {
   if (!laneParams(vbar, g)) return;
-  const ok = OK, P = LANES, A = g.alpha, B = g.beta;
+  const P = LANES;
   const a0 = P[0]!, a1 = P[1]!, a2 = P[2]!, a3 = P[3]!, b0 = P[4]!, b1 = P[5]!, b2 = P[6]!, b3 = P[7]!;
   const w0 = P[8]!, w1 = P[9]!, w2 = P[10]!, w3 = P[11]!;
   const init = Math.max(vbar, 1e-12);
@@ -164,17 +212,32 @@ export function garchLogLikScreen(r: ArrayLike<number>, from: number, to: number
     }
     s0 = w0 + a0 * x + b0 * s0; s1 = w1 + a1 * x + b1 * s1; s2 = w2 + a2 * x + b2 * s2; s3 = w3 + a3 * x + b3 * s3;
   }
-  const n = to - from;
+  const Ls = LSUM, Qs = QSUM, Vs = VFIN;
+  Ls[0] = l0 + Math.log(p0); Ls[1] = l1 + Math.log(p1); Ls[2] = l2 + Math.log(p2); Ls[3] = l3 + Math.log(p3);
+  Qs[0] = q0; Qs[1] = q1; Qs[2] = q2; Qs[3] = q3;
+  Vs[0] = s0; Vs[1] = s1; Vs[2] = s2; Vs[3] = s3;
+  finishScreen(g, to - from, vbar, xmax, Ls, Qs, Vs);
+}
+
+const LSUM = new Float64Array(8), QSUM = new Float64Array(8), VFIN = new Float64Array(8);
+
+/**
+ * The screen's ℓ, Σ rₜ²/σ²ₜ, forecast and bound per lane from a pass's per-lane results: `lsum` =
+ * Σ ln of the 64-step products of σ²ₜ/v̄ (the last one partial), `q` = Σ rₜ²/σ²ₜ, `s` = σ²ₙ₊₁, over
+ * n returns. Lanes must have been set up by `laneParams` / `screenLaneParams` for this batch.
+ */
+export function finishScreen(g: GarchBatch, n: number, vbar: number, xmax: number, lsum: ArrayLike<number>, q: ArrayLike<number>, s: ArrayLike<number>): void {
+  const ok = OK, A = g.alpha, B = g.beta;
+  const init = Math.max(vbar, 1e-12);
   const nLogV = n * Math.log(vbar);
   const c = n * LN_2PI;
   const L = g.logLik, V = g.variance, E = g.bound, Q = g.sumQ;
-  L[0] = -0.5 * (c + (l0 + Math.log(p0) + nLogV) + q0); L[1] = -0.5 * (c + (l1 + Math.log(p1) + nLogV) + q1);
-  L[2] = -0.5 * (c + (l2 + Math.log(p2) + nLogV) + q2); L[3] = -0.5 * (c + (l3 + Math.log(p3) + nLogV) + q3);
-  Q[0] = q0; Q[1] = q1; Q[2] = q2; Q[3] = q3;
-  V[0] = s0; V[1] = s1; V[2] = s2; V[3] = s3;
   const blocks = Math.ceil(n / 8) + Math.ceil(n / SCREEN_BLOCK) + 2;
   const lnV = Math.abs(Math.log(vbar));
-  for (let j = 0; j < 4; j++) {
+  for (let j = 0; j < g.width; j++) {
+    L[j] = -0.5 * (c + (lsum[j]! + nLogV) + q[j]!);
+    Q[j] = q[j]!;
+    V[j] = s[j]!;
     if (!ok[j]) {
       L[j] = -Infinity;
       E[j] = 0;

@@ -105,6 +105,56 @@ export function fitSide(n: number, sumDelta: number, E: ExposureFn, minTrades = 
   return { kappa, a };
 }
 
+/**
+ * E(κ), E′(κ), E″(κ) at one κ: writes them to out[0..2]. (Moments of the exposed time: with
+ * E(κ) = Σ dur·(e^(−κδmin) − e^(−κδmax)), E′ = −Σ dur·(δmin e^(−κδmin) − δmax e^(−κδmax)), …)
+ */
+export type ExposureDerivFn = (kappa: number, out: Float64Array) => void;
+const DERIV = new Float64Array(3);
+
+/**
+ * The same MLE as `fitSide`, found by safeguarded Newton steps on ℓ′(κ) instead of the grid and
+ * golden section. ℓ is concave in κ (E(κ)/κ is the Laplace transform of the exposed time per δ,
+ * so ln E − ln κ is convex), hence ℓ′ = n/κ − n·E′/E − Σδ falls through one root in [1, 1e6] or
+ * keeps its sign (the maximum is then the bound). Each step either follows Newton or, when that
+ * leaves the bracket of known sign, tries the untried bound or halves the bracket in log space;
+ * it stops when a step moves κ by < 1e-13 relative. Starts at n/Σδ (the untruncated MLE), so the
+ * result depends on the window alone. The golden section's answer lies within its resolution
+ * (~1e-6 relative) of this root. Null when `fitSide` would be null, or when E or its derivatives
+ * stop being positive and finite on the way (callers then fall back to `fitSide`: `undefined`).
+ */
+export function fitSideNewton(n: number, sumDelta: number, D: ExposureDerivFn, minTrades = 5): SideFit | null | undefined {
+  if (n < minTrades || n <= 0 || !(sumDelta > 0) || !Number.isFinite(sumDelta)) return null;
+  let lo = KAPPA_MIN, hi = KAPPA_MAX;
+  let loTried = false, hiTried = false;
+  let k = Math.min(Math.max(n / sumDelta, lo), hi);
+  const out = DERIV;
+  for (let it = 0; it < 200; it++) {
+    D(k, out);
+    const e = out[0]!, e1 = out[1]!, e2 = out[2]!;
+    if (!(e > 0) || !Number.isFinite(e) || !Number.isFinite(e1) || !Number.isFinite(e2)) return undefined;
+    if (k === KAPPA_MIN) loTried = true;
+    if (k === KAPPA_MAX) hiTried = true;
+    const f = n / k - (n * e1) / e - sumDelta;
+    const fp = -n / (k * k) - (n * (e2 * e - e1 * e1)) / (e * e);
+    if (f > 0) lo = k;
+    else if (f < 0) hi = k;
+    let next = f === 0 ? k : k - f / fp;
+    const done = f === 0 || (f > 0 && k === KAPPA_MAX) || (f < 0 && k === KAPPA_MIN) || Math.abs(next - k) <= 1e-13 * k;
+    if (done) {
+      const a = (n * k) / e;
+      return a > 0 && Number.isFinite(a) ? { kappa: k, a } : null;
+    }
+    if (!(next > lo && next < hi)) {
+      if (!(next > lo) && lo === KAPPA_MIN && !loTried) next = KAPPA_MIN;
+      else if (!(next < hi) && hi === KAPPA_MAX && !hiTried) next = KAPPA_MAX;
+      else next = Math.sqrt(lo * hi);
+    }
+    k = next;
+  }
+  return undefined;
+}
+
 /** Exposure intervals of one side as plain arrays (the non-incremental form). */
 export function exposureFromArrays(dur: ArrayLike<number>, dmin: ArrayLike<number>, dmax: ArrayLike<number>, len = dur.length): ExposureFn {
   return (k) => {

@@ -5,7 +5,7 @@
  * Inputs are parallel arrays of epoch-ms timestamps and prices, in time order.
  */
 
-import { GarchBatch, garchLogLikBatch, garchLogLikScreen } from "./garch_batch.ts";
+import { GarchBatch, garchLogLikBatch, tsGarchScreen, type GarchScreen } from "./garch_batch.ts";
 
 const LN_2PI = 1.8378770664093453;
 
@@ -215,7 +215,10 @@ const REFINE = [-0.02, -0.01, -0.005, 0, 0.005, 0.01, 0.02];
  * it proves cannot win); the grid's winner, and so the fit, is the same.
  * Null with fewer than 5 returns or a non-positive mean square.
  */
-export function garchFit(r: ArrayLike<number>, from = 0, to = r.length, start?: readonly { alpha: number; beta: number }[], blockedLog = false, stride = 0, coarse?: CoarseGrid): GarchFit | null {
+export function garchFit(
+  r: ArrayLike<number>, from = 0, to = r.length, start?: readonly { alpha: number; beta: number }[], blockedLog = false, stride = 0, coarse?: CoarseGrid,
+  screenWith: GarchScreen = TS_SCREEN,
+): GarchFit | null {
   if (to - from < 5) return null;
   const vbar = meanSquare(r, from, to);
   if (!(vbar > 0)) return null;
@@ -225,10 +228,13 @@ export function garchFit(r: ArrayLike<number>, from = 0, to = r.length, start?: 
   // In the blocked mode the batch is screened (`garchLogLikScreen`, ℓ within a proven bound of
   // the blocked ℓ): a comparison the bounds decide is the exact one's, an undecided one is
   // settled by evaluating both sides exactly, so the search's path and fit are the literal ones.
-  const g = BATCH;
   const screen = blocked;
+  const g = screen ? batchOf(screenWith.lanes) : BATCH;
   let xmax = 0;
-  if (screen) for (let i = from; i < to; i++) xmax = Math.max(xmax, r[i]! * r[i]!);
+  if (screen) {
+    for (let i = from; i < to; i++) xmax = Math.max(xmax, r[i]! * r[i]!);
+    screenWith.load(r, from, to);
+  }
   // exact ℓ already computed in this fit, by (α, β): the walk's clamping at α = 0 or β = 0 repeats
   // candidates, and on the degenerate α = 0 line (σ²ₜ = v̄ for every β) every comparison is undecided
   let nCached = 0;
@@ -248,18 +254,54 @@ export function garchFit(r: ArrayLike<number>, from = 0, to = r.length, start?: 
   let bestL = -Infinity;
   /** Bound on |bestL − the exact ℓ of the best| (0: bestL is exact). */
   let bestE = 0;
-  /** Evaluates the batch and takes its lanes in order; returns the first lane that improved (−1: none). */
-  const flush = (stopAtImprovement: boolean): number => {
-    if (g.m === 0) return -1;
-    if (screen) garchLogLikScreen(r, from, to, vbar, g, xmax);
-    else garchLogLikBatch(r, from, to, vbar, g, blocked);
+  // Candidates wait in `seq`, in the literal order, until taken. Each has a result slot: a memo
+  // slot (seeds and walk: the walk revisits points — its zero offset, steps back, lanes discarded
+  // after an improvement — and a revisit is free) or a scratch slot (the coarse grid's unique
+  // points). Uncached ones are evaluated four per pass.
+  let nMemo = 0;
+  let nSeq = 0;
+  const laneSlot = LANE_SLOT;
+  const lookup = (a: number, b: number) => {
+    for (let i = 0; i < nMemo; i++) if (MEMO_A[i] === a && MEMO_B[i] === b) return i;
+    return -1;
+  };
+  /** Queues a candidate; true when four lanes are waiting to be evaluated. */
+  const enqueue = (a: number, b: number, memo: boolean, step: number): boolean => {
+    let s = memo ? lookup(a, b) : -1;
+    if (s < 0) {
+      s = memo && nMemo < MEMO_CAP ? nMemo++ : MEMO_CAP + nSeq;
+      MEMO_A[s] = a;
+      MEMO_B[s] = b;
+      laneSlot[g.m] = s;
+      g.alpha[g.m] = a;
+      g.beta[g.m] = b;
+      g.m++;
+    }
+    SEQ_SLOT[nSeq] = s;
+    SEQ_STEP[nSeq++] = step;
+    return g.m === g.width || nSeq === SEQ_SLOT.length;
+  };
+  /** Evaluates the waiting lanes, then takes the queued candidates in order; returns the queue index of the first improvement (−1: none). */
+  const take = (stopAtImprovement: boolean): number => {
+    if (g.m > 0) {
+      if (screen) screenWith.run(vbar, g, xmax);
+      else garchLogLikBatch(r, from, to, vbar, g, blocked);
+      for (let k = 0; k < g.m; k++) {
+        const s = laneSlot[k]!;
+        MEMO_L[s] = g.logLik[k]!;
+        MEMO_E[s] = screen ? g.bound[k]! : 0;
+        MEMO_V[s] = g.variance[k]!;
+      }
+      g.m = 0;
+    }
     let improved = -1;
-    for (let k = 0; k < g.m; k++) {
-      let l = g.logLik[k]!, e = screen ? g.bound[k]! : 0;
+    for (let q = 0; q < nSeq; q++) {
+      const s = SEQ_SLOT[q]!, a = MEMO_A[s]!, b = MEMO_B[s]!;
+      let l = MEMO_L[s]!, e = MEMO_E[s]!;
       if (e !== 0) {
         if (l - e > bestL + bestE) {
           // certainly strictly greater than the best's exact ℓ
-        } else if (l + e <= bestL - bestE || (g.alpha[k] === bestA && g.beta[k] === bestB && bestL > -Infinity)) {
+        } else if (l + e <= bestL - bestE || (a === bestA && b === bestB && bestL > -Infinity)) {
           // (the best itself again, e.g. the walk's zero offset: the same ℓ, not strictly greater)
           continue;
         } else {
@@ -267,26 +309,21 @@ export function garchFit(r: ArrayLike<number>, from = 0, to = r.length, start?: 
             bestL = exact(bestA, bestB);
             bestE = 0;
           }
-          l = exact(g.alpha[k]!, g.beta[k]!);
-          e = 0;
+          l = MEMO_L[s] = exact(a, b);
+          e = MEMO_E[s] = 0;
           if (!(l > bestL)) continue;
         }
       } else if (!(l > bestL)) continue;
       bestL = l;
       bestE = e;
-      bestA = g.alpha[k]!;
-      bestB = g.beta[k]!;
-      bestV = g.variance[k]!;
-      if (improved < 0) improved = k;
+      bestA = a;
+      bestB = b;
+      bestV = MEMO_V[s]!;
+      if (improved < 0) improved = q;
       if (stopAtImprovement) break;
     }
-    g.m = 0;
+    nSeq = 0;
     return improved;
-  };
-  const push = (a: number, b: number) => {
-    g.alpha[g.m] = a;
-    g.beta[g.m] = b;
-    if (++g.m === 4) flush(false);
   };
   // The coarse grid: every point (literal), or every `stride`-th α and β (warm mode).
   const step = start ? stride : 1;
@@ -306,31 +343,26 @@ export function garchFit(r: ArrayLike<number>, from = 0, to = r.length, start?: 
       const a = i * 0.02;
       for (let j = 0; j <= 49; j += step) {
         const b = j * 0.02;
-        if (a + b < 0.999) push(a, b);
+        if (a + b < 0.999 && enqueue(a, b, false, 0)) take(false);
       }
     }
   }
-  for (const st of start ?? []) push(st.alpha, st.beta);
-  flush(false);
-  // The walk's candidates depend on the best so far: a batch is built from the current best and,
-  // when one of its lanes improves, the lanes after it are discarded and rebuilt from the new best.
+  for (const st of start ?? []) if (enqueue(st.alpha, st.beta, true, 0)) take(false);
+  take(false);
+  // The walk's candidates depend on the best so far: the queue is filled from the current best
+  // and, when one of its candidates improves, the rest are dropped and rebuilt from the new best.
   const nWalk = REFINE.length * REFINE.length;
-  const laneStep = [0, 0, 0, 0];
   for (let w = 0; w < nWalk;) {
     let v = w;
-    while (g.m < 4 && v < nWalk) {
+    let full = false;
+    while (!full && v < nWalk) {
       const a = Math.max(bestA + REFINE[(v / REFINE.length) | 0]!, 0);
       const b = Math.max(bestB + REFINE[v % REFINE.length]!, 0);
-      if (a + b < 0.999) {
-        laneStep[g.m] = v;
-        g.alpha[g.m] = a;
-        g.beta[g.m] = b;
-        g.m++;
-      }
+      if (a + b < 0.999) full = enqueue(a, b, true, v);
       v++;
     }
-    const k = flush(true);
-    w = k >= 0 ? laneStep[k]! + 1 : v;
+    const q = take(true);
+    w = q >= 0 ? SEQ_STEP[q]! + 1 : v;
   }
   if (bestE !== 0) bestL = exact(bestA, bestB);
   if (!Number.isFinite(bestL) || !Number.isFinite(bestV) || !(bestV > 0)) return null;
@@ -338,6 +370,18 @@ export function garchFit(r: ArrayLike<number>, from = 0, to = r.length, start?: 
 }
 
 const BATCH = new GarchBatch();
+const TS_SCREEN = tsGarchScreen();
+const batches = new Map<number, GarchBatch>([[4, BATCH]]);
+function batchOf(width: number): GarchBatch {
+  let b = batches.get(width);
+  if (!b) batches.set(width, (b = new GarchBatch(width)));
+  return b;
+}
+/** Memo slots of one fit (then 64 scratch slots), the queue and the lanes' slots. */
+const MEMO_CAP = 512;
+const MEMO_A = new Float64Array(MEMO_CAP + 64), MEMO_B = new Float64Array(MEMO_CAP + 64);
+const MEMO_L = new Float64Array(MEMO_CAP + 64), MEMO_E = new Float64Array(MEMO_CAP + 64), MEMO_V = new Float64Array(MEMO_CAP + 64);
+const SEQ_SLOT = new Int32Array(64), SEQ_STEP = new Int32Array(64), LANE_SLOT = new Int32Array(16);
 const EXACT_OUT = new Float64Array(1);
 const CACHE_A = new Float64Array(128), CACHE_B = new Float64Array(128), CACHE_L = new Float64Array(128);
 

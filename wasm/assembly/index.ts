@@ -52,3 +52,4 @@ export function bookFeatures(
 export { btSetData } from "./market";
 export { btRun, btBegin, btSetSchedule, btSetOutputs, btStep, btEnd, btCounts } from "./loop";
 export { computeQuote, setQuoteParams, qBid, qAsk, qBidTk, qAskTk, qGamma, qSpread, qReservation } from "./quote";
+export { garchScreen8 } from "./garch";
