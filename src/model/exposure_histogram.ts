@@ -162,7 +162,8 @@ export class ExposureHistogram {
    * out[0..2] = Σ w·e^(−κδ), Σ w·δ·e^(−κδ), Σ w·δ²·e^(−κδ) (the intensity MLE's E and its
    * derivatives). With δ = c + u: Σ w·δᵐ·e^(−κδ) = e^(−κc)·Σⱼ (−κ)ʲ/j!·Σ w·uʲ·(c + u)ᵐ, the power
    * sums shifted by m; the series are cut where the sums end (j ≤ 6 − m), the first moment's
-   * truncation being |κu|⁶/6! ≤ 1.4e-9 of a bucket's Σ w·u·e^(−κu), itself ≤ |u|/c of the term.
+   * truncation being |κu|⁶/6! ≤ 1.4e-9 of a bucket's Σ w·u·e^(−κu), itself ≤ |u|/c of the term
+   * (≤ 1/400 in the log buckets; in the first linear buckets at κ ≈ 1e6 up to the whole term).
    */
   moments(kappa: number, out: Float64Array): void {
     const cf = MOMENT_COEF;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { combineSides, fitIntensity, fitSide, exposureFromArrays, type BookPoint } from "../../src/model/intensity.ts";
+import { combineSides, fitIntensity, fitSide, fitSideNewton, exposureFromArrays, type BookPoint } from "../../src/model/intensity.ts";
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 const pt = (ts: number, bmin: number, bmax: number, amin: number, amax: number): BookPoint =>
@@ -104,5 +104,75 @@ describe("fits the data cannot identify", () => {
     expect(kappaAtSearchBound(1090.7291937373486)).toBe(false);
     expect(kappaAtSearchBound(1e6)).toBe(true);
     expect(kappaAtSearchBound(9.8e5)).toBe(false);
+  });
+});
+
+describe("fitSideNewton: the golden-section MLE's maximiser, by Newton on ℓ′", () => {
+  /** Random exposure sets: E, E′, E″ summed exactly. */
+  function exposureSet(seed: number, m: number, spread: number) {
+    let s = seed;
+    const u = () => (s = (s * 48271) % 2147483647) / 2147483647;
+    const dur: number[] = [], lo: number[] = [], hi: number[] = [];
+    for (let i = 0; i < m; i++) {
+      const a = u() < 0.3 ? 0 : u() * spread;
+      dur.push(0.05 + u()); lo.push(a); hi.push(a + spread * (0.5 + 3 * u()));
+    }
+    const E = exposureFromArrays(dur, lo, hi);
+    const D = (k: number, out: Float64Array) => {
+      let e = 0, e1 = 0, e2 = 0;
+      for (let i = 0; i < m; i++) {
+        const x = Math.exp(-k * lo[i]!), y = Math.exp(-k * hi[i]!);
+        e += dur[i]! * (x - y);
+        e1 -= dur[i]! * (lo[i]! * x - hi[i]! * y);
+        e2 += dur[i]! * (lo[i]! ** 2 * x - hi[i]! ** 2 * y);
+      }
+      out[0] = e; out[1] = e1; out[2] = e2;
+    };
+    return { E, D };
+  }
+  const logLik = (n: number, S: number, k: number, E: (k: number) => number) => n * (Math.log(k) - Math.log(E(k))) - k * S;
+
+  test("agrees with fitSide to its golden-section resolution and is at least as good a maximum", () => {
+    let worst = 0, cases = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const spread = [1e-5, 1e-4, 1e-3][seed % 3]!;
+      const { E, D } = exposureSet(seed, 200, spread);
+      for (const [n, meanD] of [[50, spread * 0.3], [800, spread * 0.05], [7, spread * 2], [3000, spread * 0.8]] as const) {
+        const S = n * meanD;
+        const g = fitSide(n, S, E)!, nw = fitSideNewton(n, S, D)!;
+        expect(g).not.toBeNull();
+        expect(nw).toBeTruthy();
+        const r = Math.abs(nw.kappa / g.kappa - 1);
+        worst = Math.max(worst, r);
+        expect(r).toBeLessThan(2e-6);
+        expect(Math.abs(nw.a / g.a - 1)).toBeLessThan(2e-6);
+        // never a worse likelihood than the golden section's point (up to rounding of ℓ)
+        expect(logLik(n, S, nw.kappa, E)).toBeGreaterThanOrEqual(logLik(n, S, g.kappa, E) - 1e-9 * Math.abs(logLik(n, S, g.kappa, E)));
+        cases++;
+      }
+    }
+    expect(cases).toBe(160);
+    expect(worst).toBeGreaterThan(0); // the two methods are distinct (golden section stops at ~1e-6)
+  });
+
+  test("a maximum beyond the search range ends exactly at its bound", () => {
+    // trades far out (Σδ/n ≫ exposed δ): ℓ rises towards κ → 1; trades at the touch: κ → 1e6
+    const { D, E } = exposureSet(7, 100, 1e-4);
+    const low = fitSideNewton(100, 100 * 0.5, D)!;
+    expect(low.kappa).toBe(1);
+    expect(fitSide(100, 100 * 0.5, E)!.kappa).toBeLessThan(1 + 1e-5);
+    const { D: D2, E: E2 } = exposureSet(8, 100, 1e-2);
+    const high = fitSideNewton(100, 100 * 1e-9, D2)!;
+    expect(high.kappa).toBe(1e6);
+    expect(fitSide(100, 100 * 1e-9, E2)!.kappa).toBeGreaterThan(1e6 * (1 - 1e-5));
+  });
+
+  test("null where fitSide is null; undefined (caller falls back) when E stops being usable", () => {
+    const { D } = exposureSet(9, 50, 1e-3);
+    expect(fitSideNewton(0, 0, D)).toBeNull();
+    expect(fitSideNewton(10, NaN, D)).toBeNull();
+    expect(fitSideNewton(4, 0.01, D)).toBeNull();
+    expect(fitSideNewton(10, 0.01, (_k, out) => out.fill(0))).toBeUndefined();
+    expect(fitSideNewton(10, 0.01, (_k, out) => out.fill(NaN))).toBeUndefined();
   });
 });
