@@ -21,7 +21,7 @@ import { ConfigSchema } from "../src/config/schema.ts";
 import * as v from "valibot";
 import { generateSynthetic, type SyntheticMarket } from "../test/model/synthetic_market.ts";
 import { join } from "node:path";
-import { buildSchedule, type CalibratedSchedule } from "../src/backtest/calibrate.ts";
+import { buildSchedule, buildScheduleParallel, type CalibratedSchedule } from "../src/backtest/calibrate.ts";
 import type { EventData } from "../src/sim/data.ts";
 import type { EngineOptions } from "../src/model/engine.ts";
 import { oldSourceDir } from "./support/old_source.ts";
@@ -109,10 +109,13 @@ function maxDiff(a: CalibratedSchedule, b: CalibratedSchedule): { sigma: number;
   return { sigma, kappaA };
 }
 
-/** Old and new alternately on the same data; best time of each. */
-function sideBySide(d: EventData, o: EngineOptions, n: number, runOld = true) {
-  let bestOld = Infinity, bestNew = Infinity;
-  let a: CalibratedSchedule | null = null, b: CalibratedSchedule | null = null;
+/**
+ * Old, new (one thread) and new with the GARCH fits on a worker (what `backtest` runs) alternately
+ * on the same data; best time of each.
+ */
+async function sideBySide(d: EventData, o: EngineOptions, n: number, runOld = true) {
+  let bestOld = Infinity, bestNew = Infinity, bestPar = Infinity;
+  let a: CalibratedSchedule | null = null, b: CalibratedSchedule | null = null, c: CalibratedSchedule | null = null;
   for (let r = 0; r < n; r++) {
     if (runOld) {
       const t0 = performance.now();
@@ -122,8 +125,11 @@ function sideBySide(d: EventData, o: EngineOptions, n: number, runOld = true) {
     const t1 = performance.now();
     b = buildSchedule(d, o);
     bestNew = Math.min(bestNew, performance.now() - t1);
+    const t2 = performance.now();
+    c = await buildScheduleParallel(d, o);
+    bestPar = Math.min(bestPar, performance.now() - t2);
   }
-  return { bestOld, bestNew, diff: a && b ? maxDiff(a, b) : null, n: b!.n };
+  return { bestOld, bestNew, bestPar, diff: a && b ? maxDiff(a, b) : null, parDiff: maxDiff(b!, c!), n: b!.n };
 }
 
 const head = (d: EventData, h: number): EventData => {
@@ -137,13 +143,13 @@ const s3 = (ms: number) => (ms / 1000).toFixed(2);
 console.log(`\nreal-shaped day (StandX sample tiled to 24 h), backtest calibration, best of ${rounds} alternating runs; old = ${base.slice(0, 12)}:`);
 for (const rate of [1, 2.5] as const) {
   const d = await realShapedDay(rate);
-  const r = sideBySide(d, opts, rounds);
-  console.log(`  ${rate}× trade rate (${d.nBooks.toLocaleString()} books, ${d.nTrades.toLocaleString()} trades, ${r.n} calibrations): old ${s3(r.bestOld)} s, new ${s3(r.bestNew)} s → ${(r.bestOld / r.bestNew).toFixed(2)}× (${(r.bestNew * 1000 / d.nTrades).toFixed(1)} µs per trade, ${(r.bestNew * 1000 / d.nBooks).toFixed(1)} µs per book); max rel. diff σ ${r.diff!.sigma.toExponential(1)}, κ/A ${r.diff!.kappaA.toExponential(1)} — target ≤ 1 s: ${r.bestNew <= 1000 ? "met" : "NOT met"}`);
+  const r = await sideBySide(d, opts, rounds);
+  console.log(`  ${rate}× trade rate (${d.nBooks.toLocaleString()} books, ${d.nTrades.toLocaleString()} trades, ${r.n} calibrations): old ${s3(r.bestOld)} s, new ${s3(r.bestNew)} s one thread → ${(r.bestOld / r.bestNew).toFixed(2)}×, ${s3(r.bestPar)} s with the GARCH fits on a worker → ${(r.bestOld / r.bestPar).toFixed(2)}×; max rel. diff old/new σ ${r.diff!.sigma.toExponential(1)}, κ/A ${r.diff!.kappaA.toExponential(1)}; one thread/worker σ ${r.parDiff.sigma.toExponential(1)}, κ/A ${r.parDiff.kappaA.toExponential(1)} — target ≤ 1 s: ${r.bestPar <= 1000 ? "met" : "NOT met"}${r.bestNew <= 1000 ? " (also on one thread)" : ""}`);
 }
 
 const full = engineOptionsFromConfig(v.parse(ConfigSchema, { garch_full_history: true }));
 const dFull = head(await realShapedDay(1), fullHours);
 // the old full-history fit takes ~10 min for a whole day: only on request beyond 6 h
 const fullOld = fullHours <= 6 || process.argv.includes("--full-old");
-const rf = sideBySide(dFull, full, 1, fullOld);
-console.log(`  garch_full_history, first ${fullHours} h (${dFull.nBooks.toLocaleString()} books): ${fullOld ? `old ${s3(rf.bestOld)} s, ` : ""}new ${s3(rf.bestNew)} s${rf.diff ? ` → ${(rf.bestOld / rf.bestNew).toFixed(2)}×; max rel. diff σ ${rf.diff.sigma.toExponential(1)}, κ/A ${rf.diff.kappaA.toExponential(1)}` : ""}`);
+const rf = await sideBySide(dFull, full, 1, fullOld);
+console.log(`  garch_full_history, first ${fullHours} h (${dFull.nBooks.toLocaleString()} books): ${fullOld ? `old ${s3(rf.bestOld)} s, ` : ""}new ${s3(rf.bestNew)} s one thread, ${s3(rf.bestPar)} s with the GARCH fits on a worker${rf.diff ? ` → ${(rf.bestOld / rf.bestNew).toFixed(2)}× / ${(rf.bestOld / rf.bestPar).toFixed(2)}×; max rel. diff σ ${rf.diff.sigma.toExponential(1)}, κ/A ${rf.diff.kappaA.toExponential(1)}` : ""}; one thread/worker σ ${rf.parDiff.sigma.toExponential(1)}, κ/A ${rf.parDiff.kappaA.toExponential(1)}`);

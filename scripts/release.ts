@@ -52,15 +52,18 @@ export function fetchRuntimeWithNpm(target: string): void {
 }
 
 /**
- * Compiles one platform's binary into `outDir`. The sweep worker is a second entry point, as in
- * `npm run build`: a compiled binary cannot load it from a source path (docs/sweep.md).
+ * The binary's entry points, as in `npm run build`: the CLI and the worker threads, which a
+ * compiled binary cannot load from a source path (docs/platform.md, src/backtest/worker_entry.ts).
  */
+export const ENTRY_POINTS = ["src/main.ts", "src/sweep/worker.ts", "src/backtest/garch_worker.ts"];
+
+/** Compiles one platform's binary into `outDir`. */
 export function buildRelease(platform: string, outDir: string): string {
   const target = TARGETS[platform];
   if (!target) throw new Error(`unknown platform ${platform}; one of ${Object.keys(TARGETS).join(", ")}`);
   const out = join(outDir, binaryName(platform));
   const build = () =>
-    Bun.spawnSync([process.execPath, "build", "--compile", "--minify", `--target=${target}`, "src/main.ts", "src/sweep/worker.ts", "--outfile", out], {
+    Bun.spawnSync([process.execPath, "build", "--compile", "--minify", `--target=${target}`, ...ENTRY_POINTS, "--outfile", out], {
       cwd: ROOT,
       stdout: "pipe",
       stderr: "pipe",

@@ -76,7 +76,16 @@ export function checkEquitySamples(spanMs: number, sampleMs: number): void {
 
 export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
   const builder = new EventDataBuilder(spec.levels, spec.tickSize);
-  const sb = new ScheduleBuilder(spec.engine);
+  // the GARCH fits run on a worker while this thread ingests and fits intensities
+  const sb = new ScheduleBuilder(spec.engine, { parallel: true });
+  try {
+    return await stream_(spec, builder, sb);
+  } finally {
+    sb.close();
+  }
+}
+
+async function stream_(spec: StreamSpec, builder: EventDataBuilder, sb: ScheduleBuilder): Promise<StreamedRun> {
   // created with the first chunk: the chart grid depends on when the data start (and, when the
   // first chunk is all of it, end)
   let core: BacktestStream | null = null;
@@ -106,7 +115,7 @@ export async function runStreamed(spec: StreamSpec): Promise<StreamedRun> {
       if (Number.isNaN(startTs)) startTs = chunkFirst;
       checkEquitySamples(chunkLast - startTs, spec.params.sampleMs);
       const c0 = performance.now();
-      const s = sb.feed(d);
+      const s = await sb.feedAsync(d);
       calibrateMs += performance.now() - c0;
       parts.push({ s, bookOffset: events.books });
       if (!core) {

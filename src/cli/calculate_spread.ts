@@ -19,6 +19,7 @@ import { openBookSource, partStartMs, resolveSource, type SourceSpec } from "../
 import { progressBar, sourceRows } from "../report/progress.ts";
 import { KEPT, TradeCleaner } from "../storage/trade_clean.ts";
 import { commonArgs, jsonArg, marketAndPaths, marketSourceArgs, numberArg, printJson, progressArg, setup, skipBadPartsArg, stageInputs, skippedPartsLine } from "./common.ts";
+import { wasmGarchScreen } from "../core/garch_screen.ts";
 
 /**
  * calculate_spread (docs/original.md §1.3): rolling calibration over a market's recorded book
@@ -68,7 +69,7 @@ export default defineCommand({
       const start = partStartMs(files[files.length - 1]!);
       if (start !== null) fromMs = start - engineOpts.windowMs;
     }
-    const series = new SpreadSeries(engineOpts, quoteParams, config.effective_volume_threshold, !args.now);
+    const series = new SpreadSeries(engineOpts, quoteParams, config.effective_volume_threshold, !args.now, { garchScreen: wasmGarchScreen() });
     const skipBadParts = args["skip-bad-parts"];
     const events = openEvents({ books: bookSpec, trades: tradeSpec, funding: null, fromMs, skipBadParts });
     const otherMarkets = new Set<string>();

@@ -19,10 +19,10 @@ import {
   bookRanges, combineSides, fitSide, fitSideNewton, KAPPA_GRID, tradeDelta, usableRange,
   type CombinedIntensity, type SideFit, type TradeBookRule,
 } from "./intensity.ts";
-import { FullHistoryGrid } from "./garch_full.ts";
 import type { GarchScreen } from "./garch_batch.ts";
+import { GarchChain, type GarchChainOptions } from "./garch_chain.ts";
 import { RingColumns, RingRows } from "./ring.ts";
-import { GARCH_MIN_SAMPLES, GARCH_RIDGE_SEEDS, garchFit, validPrice, type GarchFit } from "./volatility.ts";
+import { GARCH_MIN_SAMPLES, validPrice, type GarchFit } from "./volatility.ts";
 
 export type VolatilityModel = "garch" | "realized" | "ewma";
 
@@ -78,6 +78,11 @@ export function engineOptionsFromConfig(config: Config): EngineOptions {
   };
 }
 
+/** The GARCH search settings of an engine (garch_chain.ts). */
+export function garchChainOptions(o: EngineOptions): GarchChainOptions {
+  return { fullGridEvery: o.garchFullGridEvery, warmStride: o.garchWarmStride, fullHistory: o.garchFullHistory };
+}
+
 export type SigmaSource = "garch" | "realized" | "ewma" | "kept" | "none";
 
 /** κ/A per side with their sources (`fitted`, `kept`, `copied`, `default`: see CombinedIntensity). */
@@ -100,6 +105,36 @@ export interface CalibrationResult extends CombinedIntensity {
 const R_TS0 = 0, R_TS1 = 1, R_R2 = 2, R_DT = 3; // returns (first/second price ts, r², dt s)
 const X_TS = 0, X_DUR = 1, X_BMIN = 2, X_BMAX = 3, X_AMIN = 4, X_AMAX = 5; // closed exposures
 const T_TS = 0, T_SIDE = 1, T_D = 2, T_PX = 3; // trades with their δ (NaN: not measured) and price
+
+/**
+ * σ of a calibration: the volatility model's value when it has one, else the realized estimate,
+ * else the previous calibration's raw σ ("kept"; 0 and "none" at the first); then the
+ * min/max_volatility clamp. One rule for the engine and for the deferred GARCH of
+ * backtest/calibrate.ts, which settles σ once the fits are back.
+ */
+export function settleSigma(
+  model: number | null, modelSource: "garch" | "ewma", realized: number | null, prevRaw: number | null,
+  o: Pick<EngineOptions, "minVolatility" | "maxVolatility">,
+): { sigma: number; sigmaRaw: number; sigmaSource: SigmaSource } {
+  let raw: number, src: SigmaSource;
+  if (model !== null) [raw, src] = [model, modelSource];
+  else if (realized !== null) [raw, src] = [realized, "realized"];
+  else [raw, src] = prevRaw !== null ? [prevRaw, "kept"] : [0, "none"];
+  let sigma = raw;
+  if (o.maxVolatility > o.minVolatility) sigma = Math.min(Math.max(sigma, o.minVolatility), o.maxVolatility);
+  return { sigma: Math.max(sigma, 0), sigmaRaw: raw, sigmaSource: src };
+}
+
+/**
+ * Receives the GARCH fits an engine would make (CalibrationEngine's `garchJobs`), in calibration
+ * order: the fit on returns r[0, len), of which r[0, stable) are final and numbered from `first`
+ * in the engine's count of grid returns since the start (so consecutive windows can be sent as
+ * differences); r[stable, len) is the provisional tail. The engine then reports σ as if GARCH had
+ * no fit; the receiver settles it (`settleSigma`) when the fit is known.
+ */
+export interface GarchJobs {
+  submit(r: Float64Array, len: number, stable: number, first: number): void;
+}
 
 export class CalibrationEngine {
   readonly opts: EngineOptions;
@@ -124,13 +159,11 @@ export class CalibrationEngine {
   private gLastP = 0;
   private gNext = 0;
   private scratch = new Float64Array(4096);
-  private garchPrev: { alpha: number; beta: number } | null = null;
-  /** Winner of the last full-grid search: a second seed, so a warm walk cannot stay lost in a worse basin. */
-  private garchLastFull: { alpha: number; beta: number } | null = null;
-  private lenAtFull = 0;
-  /** Full-history mode: the coarse grid that skips points proven unable to win (garch_full.ts). */
-  readonly fullGrid = new FullHistoryGrid();
-  private sinceFullGrid = Infinity;
+  /** Grid returns appended since the start (the window's first one is number gridTotal − grid.length). */
+  private gridTotal = 0;
+  /** The GARCH search state across calibrations (garch_chain.ts). */
+  readonly garchChain: GarchChain;
+  private readonly garchJobs: GarchJobs | undefined;
   // Intensity state.
   private trades = new RingColumns(4, 4096);
   private exposures = new RingColumns(6, 4096);
@@ -163,12 +196,14 @@ export class CalibrationEngine {
   /** The most recent calibration, or null before the first. */
   last: CalibrationResult | null = null;
 
-  private readonly garchScreen: GarchScreen | undefined;
-
-  /** `garchScreen`: a faster screening pass for the GARCH search (the WASM core's); same results. */
-  constructor(opts: EngineOptions, kernels: { garchScreen?: GarchScreen } = {}) {
+  /**
+   * `garchScreen`: a faster screening pass for the GARCH search (the WASM core's); same results.
+   * `garchJobs`: GARCH fits are not made here but sent there (see GarchJobs); σ is then provisional.
+   */
+  constructor(opts: EngineOptions, kernels: { garchScreen?: GarchScreen; garchJobs?: GarchJobs } = {}) {
     this.opts = opts;
-    this.garchScreen = kernels.garchScreen;
+    this.garchChain = new GarchChain(garchChainOptions(opts), kernels.garchScreen);
+    this.garchJobs = kernels.garchJobs;
     this.ewK = Math.LN2 / (opts.ewmaHalfLifeSeconds * 1000);
     this.gridGapMs = opts.garchFullHistory ? Infinity : opts.maxGapMs;
   }
@@ -236,30 +271,13 @@ export class CalibrationEngine {
     this.prune(now);
     const o = this.opts;
     // --- volatility ---
-    let raw: number | null = null;
-    let src: SigmaSource = "none";
+    let model: number | null = null;
     let garch: GarchFit | null = null;
     if (o.volatilityModel === "garch") {
       garch = this.garchSigma();
-      if (garch) {
-        raw = Math.sqrt(garch.variance);
-        src = "garch";
-      }
-    } else if (o.volatilityModel === "ewma") {
-      raw = this.ewmaSigma();
-      if (raw !== null) src = "ewma";
-    }
-    if (raw === null) {
-      raw = this.realizedSigma();
-      if (raw !== null) src = "realized";
-    }
-    if (raw === null) {
-      raw = this.last?.sigmaRaw ?? 0;
-      src = this.last ? "kept" : "none";
-    }
-    let sigma = raw;
-    if (o.maxVolatility > o.minVolatility) sigma = Math.min(Math.max(sigma, o.minVolatility), o.maxVolatility);
-    sigma = Math.max(sigma, 0);
+      if (garch) model = Math.sqrt(garch.variance);
+    } else if (o.volatilityModel === "ewma") model = this.ewmaSigma();
+    const { sigma, sigmaRaw: raw, sigmaSource: src } = settleSigma(model, o.volatilityModel === "ewma" ? "ewma" : "garch", model === null ? this.realizedSigma() : null, this.last?.sigmaRaw ?? null, o);
 
     // --- intensity ---
     if (++this.sinceRebuild >= 60) this.rebuildHistograms();
@@ -360,7 +378,10 @@ export class CalibrationEngine {
 
   private gridAppend(b: number, p: number): void {
     const r = Math.log(p / this.gSeriesP);
-    if (Number.isFinite(r)) this.grid.push(b, r);
+    if (Number.isFinite(r)) {
+      this.grid.push(b, r);
+      this.gridTotal++;
+    }
     this.gSeriesP = p;
   }
 
@@ -371,35 +392,33 @@ export class CalibrationEngine {
     const n = this.grid.length + 1;
     if (this.scratch.length < n) this.scratch = new Float64Array(Math.max(n, this.scratch.length * 2));
     const r = this.scratch;
-    for (let i = 0; i < this.grid.length; i++) r[i] = this.grid.get(i, 1);
+    const [ga, gb] = this.grid.views(1);
+    r.set(ga);
+    r.set(gb, ga.length);
     // the tail point after the last sample (as the original's final append)
     const tail = Math.log(this.gLastP / this.gSeriesP);
     let len = this.grid.length;
     if (Number.isFinite(tail)) r[len++] = tail;
-    // Full grid: first time, every N-th calibration, and whenever the window has grown by a
-    // quarter since the last full grid (while it fills, the likelihood surface changes fast and
-    // the grid is cheap because the window is short).
-    const full = this.garchPrev === null || this.sinceFullGrid + 1 >= o.garchFullGridEvery || len > 1.25 * this.lenAtFull;
-    const seeds = full ? undefined : [this.garchPrev!, ...(this.garchLastFull ? [this.garchLastFull] : []), ...GARCH_RIDGE_SEEDS];
-    this.fullGrid.stableLength = this.grid.length;
-    const fit = garchFit(r, 0, len, seeds, true, o.garchWarmStride, o.garchFullHistory ? this.fullGrid : undefined, this.garchScreen);
-    this.sinceFullGrid = full ? 0 : this.sinceFullGrid + 1;
-    if (!fit) return null;
-    this.garchPrev = { alpha: fit.alpha, beta: fit.beta };
-    if (full) {
-      this.garchLastFull = this.garchPrev;
-      this.lenAtFull = len;
+    if (this.garchJobs) {
+      this.garchJobs.submit(r, len, this.grid.length, this.gridTotal - this.grid.length);
+      return null;
     }
-    return fit;
+    return this.garchChain.fit(r, len, this.grid.length);
   }
 
   private realizedSigma(): number | null {
     if (this.prices.length < 2 || this.returns.length < 2) return null;
+    // in window order (oldest first), over the ring's contiguous parts
+    const [r2a, r2b] = this.returns.views(R_R2), [dta, dtb] = this.returns.views(R_DT);
     let s2 = 0;
     let dt = 0;
-    for (let i = 0; i < this.returns.length; i++) {
-      s2 += this.returns.get(i, R_R2);
-      dt += this.returns.get(i, R_DT);
+    for (let i = 0; i < r2a.length; i++) {
+      s2 += r2a[i]!;
+      dt += dta[i]!;
+    }
+    for (let i = 0; i < r2b.length; i++) {
+      s2 += r2b[i]!;
+      dt += dtb[i]!;
     }
     if (!(dt > 0) || !(s2 > 0) || !Number.isFinite(s2 / dt)) return 0;
     return Math.sqrt(s2 / dt);

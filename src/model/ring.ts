@@ -79,6 +79,12 @@ export class RingColumns extends RingIndex {
     if (this.width > 5) cols[5][i] = f;
   }
 
+  /** Column `col` of every record, oldest first, as two contiguous views (the second empty unless the ring wraps). */
+  views(col: number): [Float64Array, Float64Array] {
+    const c = this.cols[col]!, end = this.head + this.length;
+    return end <= this.cap ? [c.subarray(this.head, end), c.subarray(0, 0)] : [c.subarray(this.head), c.subarray(0, end - this.cap)];
+  }
+
   /** Column `col` of the record at position `pos` (0 = oldest). */
   get(pos: number, col: number): number {
     return this.cols[col][this.slot(pos)];

@@ -80,8 +80,10 @@ export class SpreadSeries {
     readonly effectiveThreshold: number,
     /** When false, rows are only produced by `finish()` (the --now mode). */
     readonly emitRows = true,
+    /** Kernels for the engine (the WASM core's GARCH screen); same results. */
+    kernels: ConstructorParameters<typeof CalibrationEngine>[1] = {},
   ) {
-    this.engine = new CalibrationEngine(engineOpts);
+    this.engine = new CalibrationEngine(engineOpts, kernels);
     this.maxGapMs = engineOpts.maxGapMs;
     this.keepAll = engineOpts.tradeBookRule === "original";
   }

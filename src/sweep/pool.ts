@@ -6,7 +6,8 @@
  * Results are stored by combination index, so the outcome does not depend on the thread count or
  * on which worker finished first.
  */
-import { buildSchedule, type CalibratedSchedule } from "../backtest/calibrate.ts";
+import { buildScheduleParallel, type CalibratedSchedule } from "../backtest/calibrate.ts";
+import { workerEntry } from "../backtest/worker_entry.ts";
 import type { Config } from "../config/schema.ts";
 import { engineOptionsFromConfig } from "../model/engine.ts";
 import { AffinityQueue } from "./affinity.ts";
@@ -41,17 +42,6 @@ export interface PoolResult {
   wallMs: number;
 }
 
-/**
- * The worker is a separate entry point. From sources it sits next to this file. In a binary built
- * with `bun build --compile src/main.ts src/sweep/worker.ts`, every module's import.meta.url is the
- * executable itself and entry points are named relative to their common root (src/), so the worker
- * is `./sweep/worker.ts` (see docs/sweep.md).
- */
-function workerUrl(): string {
-  const compiled = import.meta.path.includes("$bunfs") || import.meta.path.includes("~BUN");
-  return compiled ? "./sweep/worker.ts" : new URL("./worker.ts", import.meta.url).href;
-}
-
 function applyValues(base: Config, keys: string[], values: number[]): Config {
   const c: Config = { ...base };
   keys.forEach((k, i) => ((c as Record<string, unknown>)[k] = values[i]));
@@ -69,11 +59,12 @@ export async function runPool(opts: PoolOptions): Promise<PoolResult> {
   const threads = Math.max(1, Math.min(opts.threads, total));
   const groups = opts.combos.map((c) => scheduleKey(applyValues(opts.config, opts.keys, c)));
   // With fewer calibrations than workers, calibrate the first one once here and share it (else
-  // every worker would compute it); with more, each worker calibrates its own groups in parallel.
+  // every worker would compute it), its GARCH fits on a thread of their own while the sweep's
+  // workers are not running yet; with more, each worker calibrates its own groups in parallel.
   const schedules: [string, CalibratedSchedule][] = [];
   if (new Set(groups).size < threads) {
     const first = applyValues(opts.config, opts.keys, opts.combos[0]);
-    schedules.push([groups[0], shareArrays(buildSchedule(data, engineOptionsFromConfig(first)))]);
+    schedules.push([groups[0], shareArrays(await buildScheduleParallel(data, engineOptionsFromConfig(first)))]);
   }
   const t2 = performance.now();
   log.debug(`sweep data: ${data.nBooks} book rows, ${data.nTrades} trades read in ${(t1 - t0).toFixed(0)} ms; shared calibration ${(t2 - t1).toFixed(0)} ms`);
@@ -94,7 +85,7 @@ export async function runPool(opts: PoolOptions): Promise<PoolResult> {
         w.postMessage({ type: "run", index, values: opts.combos[index] } satisfies ToWorker);
       };
       for (let k = 0; k < threads; k++) {
-        const w = new Worker(workerUrl());
+        const w = new Worker(workerEntry("sweep/worker.ts"));
         workers.push(w);
         w.onerror = (e) => {
           const msg = String(e.message ?? e);
