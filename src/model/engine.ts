@@ -173,6 +173,8 @@ export class CalibrationEngine {
    * every calibration it stays in the window (~60): the grid's E(κ) then costs no exponential.
    */
   private gridExps = new RingRows(4 * 61);
+  /** The four δ bounds whose gridExps row was written last. */
+  private lastGridDelta = new Float64Array(4).fill(NaN);
   private hBidMin = new ExposureHistogram();
   private hBidMax = new ExposureHistogram();
   private hAskMin = new ExposureHistogram();
@@ -438,8 +440,15 @@ export class CalibrationEngine {
     const dur = Math.min(end - c[0], this.opts.maxGapMs) / 1000;
     this.exposures.push(c[0], dur, c[2], c[3], c[4], c[5]);
     if (this.opts.exposureMode === "exact") {
-      const g = this.gridExps, o = g.push(), nk = KAPPA_GRID.length;
-      for (let b = 0; b < 4; b++) for (let i = 0; i < nk; i++) g.data[o + b * nk + i] = Math.exp(-KAPPA_GRID[i]! * c[2 + b]!);
+      // a δ equal to the previous book's (the touch, most of the time) has its row already
+      const g = this.gridExps, o = g.push(), nk = KAPPA_GRID.length, last = this.lastGridDelta;
+      const p = g.length > 1 ? g.offset(g.length - 2) : -1;
+      for (let b = 0; b < 4; b++) {
+        const d = c[2 + b]!, row = o + b * nk;
+        if (p >= 0 && d === last[b]) g.data.copyWithin(row, p + b * nk, p + (b + 1) * nk);
+        else for (let i = 0; i < nk; i++) g.data[row + i] = Math.exp(-KAPPA_GRID[i]! * d);
+        last[b] = d;
+      }
     }
     this.expose(dur, c[2], c[3], c[4], c[5], 1);
   }
@@ -504,14 +513,31 @@ export class CalibrationEngine {
     }
   }
 
-  /** E(κ) summed point by point in time order, as the original (`exact` mode). */
+  /**
+   * E(κ) summed point by point in time order, as the original (`exact` mode). An exponential is
+   * reused while its δ repeats from one point to the next (the touch does for ~90 % of books):
+   * the same value, so the same sum.
+   */
   private exactExposure(k: number, cMin: number, cMax: number, openDur: number): number {
     const x = this.exposures;
+    const [loA, loB] = x.views(cMin), [hiA, hiB] = x.views(cMax), [duA, duB] = x.views(X_DUR);
     let e = 0;
-    for (let i = 0; i < x.length; i++) {
-      const lo = x.get(i, cMin);
-      const hi = x.get(i, cMax);
-      if (usableRange(lo, hi)) e += x.get(i, X_DUR) * (Math.exp(-k * lo) - Math.exp(-k * hi));
+    let pLo = NaN, eLo = 0, pHi = NaN, eHi = 0;
+    for (let part = 0; part < 2; part++) {
+      const lo = part === 0 ? loA : loB, hi = part === 0 ? hiA : hiB, du = part === 0 ? duA : duB;
+      for (let i = 0; i < lo.length; i++) {
+        const a = lo[i]!, b = hi[i]!;
+        if (!usableRange(a, b)) continue;
+        if (a !== pLo) {
+          pLo = a;
+          eLo = Math.exp(-k * a);
+        }
+        if (b !== pHi) {
+          pHi = b;
+          eHi = Math.exp(-k * b);
+        }
+        e += du[i]! * (eLo - eHi);
+      }
     }
     if (openDur > 0) {
       const lo = this.cur[cMin], hi = this.cur[cMax];

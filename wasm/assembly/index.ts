@@ -3,7 +3,8 @@
 // views. Every kernel has a plain TypeScript reference that differential tests hold it to:
 // bookFeatures → src/core/reference.ts (host src/core/book_features.ts); the backtest loop
 // (loop.ts and its policies) → src/sim/reference/ (host src/sim/core.ts); the AS quote (quote.ts)
-// → src/model/quote.ts.
+// → src/model/quote.ts; the GARCH screening pass (garch.ts) → src/model/garch_batch.ts
+// `garchLogLikScreen` (host src/core/garch_screen.ts).
 
 /** Bump allocation into linear memory; the host resets with `reset()` between datasets. */
 export function alloc(bytes: usize): usize {
