@@ -7,11 +7,13 @@
  * measured at the end of that slice; the 24 h figure is extrapolated and labelled as such.
  *
  * Then the real-shaped day (bench/support/real_day_events.ts: the StandX sample tiled to 24 h,
- * at its own trade rate and at 2.5× it): the backtest's calibration (buildSchedule) of this
- * checkout against the same code of `--base` (default: the commit before the calibration speed-ups),
+ * at its own trade rate and at 2.5× it): the backtest's calibration of `--base` (default: the
+ * commit before the calibration speed-ups), of this checkout on one thread (buildSchedule) and of
+ * this checkout with the GARCH fits on a worker (buildScheduleParallel, what `backtest` runs),
  * alternating `--rounds` times on the same data, with the results compared; and the compatibility
- * path (`garch_full_history: true`) old against new on the first `--full-hours` of the day (its
- * cost grows with the square of the run length; `--full-hours 24` times the whole day).
+ * path (`garch_full_history: true`) the same way on the first `--full-hours` of the busy day (its
+ * cost grows with the square of the run length; `--full-hours 24` times the whole day, without the
+ * base unless `--full-old`).
  *
  * Usage: bun bench/calibration.ts [--hours 24] [--ref-hours 2] [--base REV] [--rounds 3] [--full-hours 3 [--full-old]] [--skip-synthetic]
  */

@@ -223,11 +223,12 @@ export function garchFit(
   const vbar = meanSquare(r, from, to);
   if (!(vbar > 0)) return null;
   const blocked = blockedLog && vbar >= 1e-30;
-  // Candidates are evaluated four at a time (garch_batch.ts, bit-identical to one at a time) and
+  // Candidates are evaluated several at a time (garch_batch.ts, bit-identical to one at a time) and
   // their results taken in the literal order: "better" = strictly greater ℓ, best updated at once.
-  // In the blocked mode the batch is screened (`garchLogLikScreen`, ℓ within a proven bound of
-  // the blocked ℓ): a comparison the bounds decide is the exact one's, an undecided one is
-  // settled by evaluating both sides exactly, so the search's path and fit are the literal ones.
+  // In the blocked mode the batch is screened (`screenWith`: garchLogLikScreen's four lanes or the
+  // WASM core's eight, ℓ within a proven bound of the blocked ℓ): a comparison the bounds decide
+  // is the exact one's, an undecided one is settled by evaluating both sides exactly, so the
+  // search's path and fit are the literal ones.
   const screen = blocked;
   const g = screen ? batchOf(screenWith.lanes) : BATCH;
   let xmax = 0;
@@ -257,7 +258,7 @@ export function garchFit(
   // Candidates wait in `seq`, in the literal order, until taken. Each has a result slot: a memo
   // slot (seeds and walk: the walk revisits points — its zero offset, steps back, lanes discarded
   // after an improvement — and a revisit is free) or a scratch slot (the coarse grid's unique
-  // points). Uncached ones are evaluated four per pass.
+  // points). Uncached ones are evaluated a batch (the screen's width) at a time.
   let nMemo = 0;
   let nSeq = 0;
   const laneSlot = LANE_SLOT;
@@ -265,7 +266,7 @@ export function garchFit(
     for (let i = 0; i < nMemo; i++) if (MEMO_A[i] === a && MEMO_B[i] === b) return i;
     return -1;
   };
-  /** Queues a candidate; true when four lanes are waiting to be evaluated. */
+  /** Queues a candidate; true when the batch is full (or the queue is) and must be taken. */
   const enqueue = (a: number, b: number, memo: boolean, step: number): boolean => {
     let s = memo ? lookup(a, b) : -1;
     if (s < 0) {
