@@ -34,6 +34,9 @@ export class GarchOffload implements GarchJobs {
   private nReceived = 0;
   private collected = 0;
   private onFlushed: (() => void) | null = null;
+  private failed: (() => void) | null = null;
+  /** Closed by its owner: the worker's end is no failure. */
+  private closed = false;
   private local: { chain: GarchChain; done: number } | null = null;
 
   /** `entry`: the worker's entry point under src/ (tests name a missing one to exercise the fallback). */
@@ -49,6 +52,10 @@ export class GarchOffload implements GarchJobs {
         else this.fail(m.message);
       };
       w.onerror = (e) => this.fail(String(e.message ?? e));
+      // a worker that ends by itself (killed thread) must not leave collect() waiting
+      w.addEventListener("close", () => this.fail("the worker exited"));
+      // a builder nobody closes must not keep the process alive (collect() refs it while it waits)
+      w.unref();
       w.postMessage({ type: "init", options } satisfies ToGarchWorker);
       this.worker = w;
     } catch (err) {
@@ -71,13 +78,16 @@ export class GarchOffload implements GarchJobs {
     const from = this.collected, to = this.jobLog.nJobs;
     this.collected = to;
     if (this.worker && !this.failure) {
+      const w = this.worker;
       this.send();
+      w.ref();
       await new Promise<void>((resolve) => {
         this.onFlushed = resolve;
         this.failed = resolve;
-        this.worker!.postMessage({ type: "flush" } satisfies ToGarchWorker);
+        w.postMessage({ type: "flush" } satisfies ToGarchWorker);
       });
       this.onFlushed = this.failed = null;
+      w.unref();
     }
     if (this.failure || !this.worker) return this.replay(from, to);
     const all = concat(this.received, this.nReceived);
@@ -86,17 +96,19 @@ export class GarchOffload implements GarchJobs {
   }
 
   close(): void {
-    this.worker?.terminate();
+    this.closed = true;
+    const w = this.worker;
     this.worker = null;
+    w?.terminate();
   }
 
-  private failed: (() => void) | null = null;
-
   private fail(message: string): void {
-    if (this.failure) return;
+    if (this.failure !== null || this.closed) return;
     this.failure = message;
     log.debug(`GARCH worker unavailable (${message.split("\n")[0]}): fitting in the main thread`);
-    this.close();
+    const w = this.worker;
+    this.worker = null;
+    w?.terminate();
     this.failed?.();
   }
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
 import { buildSchedule, buildScheduleParallel, ScheduleBuilder, type CalibratedSchedule } from "../../src/backtest/calibrate.ts";
@@ -96,6 +97,33 @@ describe("GARCH fits on a worker thread (ScheduleBuilder parallel)", () => {
       b.close();
     }
   });
+});
+
+describe("the worker's lifetime", () => {
+  test("a builder nobody closes does not keep the process alive, and one that waits is not cut short", () => {
+    const dir = mkdtempSync(join(tmpdir(), "emm-garch-"));
+    try {
+      const script = join(dir, "run.ts");
+      writeFileSync(script, [
+        `import * as v from "valibot";`,
+        `import { ScheduleBuilder } from ${JSON.stringify(join(root, "src/backtest/calibrate.ts"))};`,
+        `import { loadEventData } from ${JSON.stringify(join(root, "src/backtest/load.ts"))};`,
+        `import { ConfigSchema } from ${JSON.stringify(join(root, "src/config/schema.ts"))};`,
+        `import { engineOptionsFromConfig } from ${JSON.stringify(join(root, "src/model/engine.ts"))};`,
+        `const D = ${JSON.stringify(D)};`,
+        `const { data } = await loadEventData({ books: D + "/orderbook.parquet", trades: D + "/trades.parquet", funding: null, levels: 0, tickSize: 0.1 });`,
+        `const b = new ScheduleBuilder(engineOptionsFromConfig(v.parse(ConfigSchema, {})), { parallel: true });`,
+        `const s = await b.feedAsync(data);`,
+        `console.log(s.n, b.workerFailure);`,
+      ].join("\n"));
+      const r = Bun.spawnSync([process.execPath, script], { cwd: root, stdout: "pipe", stderr: "pipe", timeout: 60_000 });
+      expect(r.stderr.toString()).toBe("");
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout.toString().trim()).toBe(`${want.n} null`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
 
 describe("worker entry points", () => {
