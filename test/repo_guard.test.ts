@@ -105,6 +105,14 @@ function citingFiles(): string[] {
   return out.filter((f) => f !== join(ROOT, "test/timings.json"));
 }
 
+/**
+ * Tracked entries (`git ls-files -s` lines) a clone must not get: symbolic links (one to a local
+ * node_modules was once committed from a worktree) and what `npm ci` or a build writes.
+ */
+function trackedOffenders(lsFiles: string): string[] {
+  return lsFiles.split("\n").filter((l) => l.startsWith("120000 ") || /\t(node_modules|dist|wasm\/build)(\/|$)/.test(l));
+}
+
 describe("repository is self-contained", () => {
   test("no file under src/, test/, bench/, scripts/ or .ci/ names a path outside the repository", () => {
     const offenders: string[] = [];
@@ -115,6 +123,15 @@ describe("repository is self-contained", () => {
       }
     }
     expect(offenders).toEqual([]);
+  });
+
+  test("git tracks no symbolic link and nothing that npm ci or a build writes", () => {
+    expect(trackedOffenders("120000 b594ab9cf29859485dd173b5a78678931b870c6c 0\tnode_modules")).toHaveLength(1);
+    expect(trackedOffenders("100644 e69de29bb2d1d6434b8b29ae775ad8c2e48c5391 0\tdist/extended-mm")).toHaveLength(1);
+    expect(trackedOffenders("100644 e69de29bb2d1d6434b8b29ae775ad8c2e48c5391 0\tsrc/dist.ts")).toEqual([]);
+    const r = Bun.spawnSync(["git", "ls-files", "-s"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+    if (r.exitCode !== 0) return; // a source archive, not a git checkout: nothing is tracked
+    expect(trackedOffenders(r.stdout.toString())).toEqual([]);
   });
 
   test("the guard itself flags what it is meant to", () => {
