@@ -69,6 +69,9 @@ export class ExposureHistogram {
   private sums = new Float64Array(this.cap * (ORDER + 1));
   /** Occupied slots 0..used-1 are dense (swap-remove on empty). */
   private used = 0;
+  /** The δ and bucket key of the last add (0) and remove (1). */
+  private lastDelta = new Float64Array(2).fill(NaN);
+  private lastKey = new Int32Array(2);
 
   /** Number of occupied buckets. */
   get size(): number {
@@ -94,7 +97,16 @@ export class ExposureHistogram {
 
   /** Adds (sign = 1) or removes (sign = −1) weight w at δ ≥ 0. */
   update(delta: number, weight: number, sign: 1 | -1): void {
-    const k = bucketOf(delta);
+    // adds and removes each come in runs of the same δ (the touch repeats from book to book): the
+    // last bucket key per direction saves the logarithm
+    const dir = sign > 0 ? 0 : 1;
+    let k: number;
+    if (delta === this.lastDelta[dir]) k = this.lastKey[dir]!;
+    else {
+      k = bucketOf(delta);
+      this.lastDelta[dir] = delta;
+      this.lastKey[dir] = k;
+    }
     if (k >= this.slotOf.length) {
       if (sign < 0) return; // nothing to remove
       const t = new Int32Array(Math.max(k + 1, this.slotOf.length * 2));

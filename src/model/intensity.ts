@@ -182,6 +182,8 @@ export function bookPoint(ts: number, mid: number, bestBid: number, bestAsk: num
 }
 
 const RANGES = new Float64Array(4);
+/** The inputs RANGES was computed from (NaN never compares equal: the first call computes). */
+const RANGES_IN = new Float64Array(5).fill(NaN);
 
 /**
  * δ ranges of a book around `mid` (exact, exact_price.ts): [bidMin, bidMax, askMin, askMax], each
@@ -189,6 +191,14 @@ const RANGES = new Float64Array(4);
  * scratch array: copy it before the next call.
  */
 export function bookRanges(mid: number, bestBid: number, bestAsk: number, farBid: number, farAsk: number): Float64Array {
+  // consecutive books often repeat all five prices (only sizes changed): the ranges are already here
+  const L = RANGES_IN;
+  if (mid === L[0] && bestBid === L[1] && bestAsk === L[2] && farBid === L[3] && farAsk === L[4]) return RANGES;
+  L[0] = mid;
+  L[1] = bestBid;
+  L[2] = bestAsk;
+  L[3] = farBid;
+  L[4] = farAsk;
   const z = (x: number) => (Number.isFinite(x) && x > 0 ? x : 0);
   RANGES[0] = Math.max(relativeDistance(z(bestBid), mid, -1), 0);
   RANGES[1] = Math.max(relativeDistance(z(farBid), mid, -1), 0);
