@@ -185,7 +185,6 @@ export class CalibrationEngine {
   private sumBid = 0;
   private nAsk = 0;
   private sumAsk = 0;
-  private gridScratch = new Float64Array(61);
   private momentScratch = new Float64Array(3);
   // Current and previous valid book point: ts, mid, δ ranges.
   private cur = new Float64Array(6).fill(NaN);
@@ -483,15 +482,7 @@ export class CalibrationEngine {
       out[2] = out[2]! - m[2]!;
     }, this.opts.minTradesPerSide);
     if (fit !== undefined) return fit;
-    return fitSide(n, sumDelta, (k) => hMin.evaluate(k) - hMax.evaluate(k), this.opts.minTradesPerSide, (out) => this.gridDiff(hMin, hMax, out));
-  }
-
-  /** E on the κ grid from a side's histograms: min − max, as the per-κ evaluation. */
-  private gridDiff(hMin: ExposureHistogram, hMax: ExposureHistogram, out: Float64Array): void {
-    const m = this.gridScratch;
-    hMin.evaluateGrid(out);
-    hMax.evaluateGrid(m);
-    for (let i = 0; i < out.length; i++) out[i] = out[i]! - m[i]!;
+    return fitSide(n, sumDelta, (k) => hMin.evaluate(k) - hMax.evaluate(k), this.opts.minTradesPerSide);
   }
 
   /**

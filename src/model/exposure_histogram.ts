@@ -14,8 +14,6 @@
  *
  * add/remove are O(1) (at most one log); removing must repeat the exact (δ, w) that was added.
  */
-import { KAPPA_GRID } from "./intensity.ts";
-
 const DELTA0 = 4e-5;
 const LINEAR_BINS = 200;
 const LIN_WIDTH = DELTA0 / LINEAR_BINS;
@@ -24,30 +22,6 @@ const ORDER = 6;
 const INV_FACT = [1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720];
 const W = ORDER + 1;
 const MOMENT_COEF = new Float64Array(W);
-
-/** Taylor coefficients (−κ)ʲ/j! of each grid κ, computed as `evaluate` computes them. */
-const GRID_COEF = (() => {
-  const out = new Float64Array(KAPPA_GRID.length * W);
-  KAPPA_GRID.forEach((kappa, i) => {
-    let p = 1;
-    for (let j = 0; j <= ORDER; j++) {
-      out[i * W + j] = p * INV_FACT[j];
-      p *= -kappa;
-    }
-  });
-  return out;
-})();
-
-/** e^(−κᵢ·c) of a bucket centre for every grid κ — depends on the bucket alone, so computed once per bucket key. */
-const gridExpCache = new Map<number, Float64Array>();
-function gridExp(key: number, c: number): Float64Array {
-  let row = gridExpCache.get(key);
-  if (!row) {
-    row = Float64Array.from(KAPPA_GRID, (kappa) => Math.exp(-kappa * c));
-    gridExpCache.set(key, row);
-  }
-  return row;
-}
 
 function bucketOf(delta: number): number {
   if (!(delta >= DELTA0)) return Math.max(0, Math.floor(delta / LIN_WIDTH));
@@ -201,32 +175,6 @@ export class ExposureHistogram {
     out[0] = e0;
     out[1] = e1;
     out[2] = e2;
-  }
-
-  /**
-   * out[i] = evaluate(KAPPA_GRID[i]) for the whole coarse grid in one pass over the buckets:
-   * the same products summed in the same order (bit-identical), with the exponentials looked up.
-   */
-  evaluateGrid(out: Float64Array): void {
-    const nk = KAPPA_GRID.length;
-    for (let i = 0; i < nk; i++) out[i] = 0;
-    const sums = this.sums;
-    for (let s = 0; s < this.used; s++) {
-      const b = s * W;
-      const s0 = sums[b]!, s1 = sums[b + 1]!, s2 = sums[b + 2]!, s3 = sums[b + 3]!, s4 = sums[b + 4]!, s5 = sums[b + 5]!, s6 = sums[b + 6]!;
-      const row = gridExp(this.key[s]!, this.c[s]!);
-      for (let i = 0, o = 0; i < nk; i++, o += W) {
-        let poly = 0;
-        poly += GRID_COEF[o + 6]! * s6;
-        poly += GRID_COEF[o + 5]! * s5;
-        poly += GRID_COEF[o + 4]! * s4;
-        poly += GRID_COEF[o + 3]! * s3;
-        poly += GRID_COEF[o + 2]! * s2;
-        poly += GRID_COEF[o + 1]! * s1;
-        poly += GRID_COEF[o]! * s0;
-        out[i] += row[i]! * poly;
-      }
-    }
   }
 
   clear(): void {
