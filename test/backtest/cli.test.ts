@@ -3,14 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FILLS_HEADER, RESULTS_HEADER } from "../../src/report/csv.ts";
+import { runCli } from "../support/cli.ts";
 
-const main = join(import.meta.dir, "../../src/main.ts");
 const SAMPLE = join(import.meta.dir, "../fixtures/standx-btc-usd-2h");
-
-function run(args: string[], cwd: string) {
-  const r = Bun.spawnSync([process.execPath, main, ...args], { cwd, env: { ...process.env, LOG_LEVEL: "" } });
-  return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
-}
+const run = runCli;
 
 describe("backtest command", () => {
   const dir = mkdtempSync(join(tmpdir(), "bt-cli-"));

@@ -2,13 +2,12 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MAIN as main, runCli } from "../support/cli.ts";
 
-const main = join(import.meta.dir, "../../src/main.ts");
 const sample = join(import.meta.dir, "../fixtures/standx-btc-usd-2h");
 
 function run(args: string[], cwd = mkdtempSync(join(tmpdir(), "spread-"))) {
-  const r = Bun.spawnSync([process.execPath, main, "calculate_spread", ...args], { cwd, env: { ...process.env, LOG_LEVEL: "" } });
-  return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString(), cwd };
+  return { ...runCli(["calculate_spread", ...args], cwd), cwd };
 }
 const real = ["--market", "BTC-USD", "--orderbook", join(sample, "orderbook.parquet"), "--trades", join(sample, "trades.parquet")];
 

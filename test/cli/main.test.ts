@@ -1,12 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { join } from "node:path";
+import { runCli } from "../support/cli.ts";
 
-const main = join(import.meta.dir, "../../src/main.ts");
-
-function run(args: string[], cwd = import.meta.dir) {
-  const r = Bun.spawnSync([process.execPath, main, ...args], { cwd, env: { ...process.env, LOG_LEVEL: "" } });
-  return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
-}
+const run = (args: string[], cwd = import.meta.dir) => runCli(args, cwd);
 
 describe("cli", () => {
   test("--version prints the package version", () => {

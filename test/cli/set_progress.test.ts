@@ -6,14 +6,10 @@ import { snakeKeys } from "../../src/cli/common.ts";
 import { applySets } from "../../src/config/overrides.ts";
 import { defaultConfig } from "../../src/config/load.ts";
 import { fmtEta, progressBar, progressLine } from "../../src/report/progress.ts";
+import { runCli } from "../support/cli.ts";
 
-const main = join(import.meta.dir, "../../src/main.ts");
 const SAMPLE = join(import.meta.dir, "../fixtures/standx-btc-usd-2h");
-
-function run(args: string[], cwd: string) {
-  const r = Bun.spawnSync([process.execPath, main, ...args], { cwd, env: { ...process.env, LOG_LEVEL: "" } });
-  return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
-}
+const run = runCli;
 
 describe("--set key=value", () => {
   test("sets any key, nested ones by a dotted path, validated like the config file", () => {
