@@ -128,7 +128,8 @@ export function headline(s: Summary, att: Attribution, m: MarkoutStat[]): string
   const end = (k: keyof Attribution["components"]) => att.components[k][att.ts.length - 1] ?? 0;
   const parts: [string, number][] = [["spread capture", end("spread_capture")], ["inventory PnL", end("inventory_pnl")], ["fees", end("fees")], ["funding", end("funding")]];
   if (end("liquidation") !== 0) parts.push(["liquidations", end("liquidation")]);
-  const signed = (x: number) => (x > 0 ? `+${fmtUsd(x)}` : fmtUsd(x));
+  // parts in cents, like the profit: a residual such as funding's 3e-13 without funding prints is $0.00
+  const signed = (x: number) => (Math.abs(x) < 0.005 ? fmtUsd(0) : x > 0 ? `+${fmtUsd(x)}` : fmtUsd(x));
   const order = [...parts].sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
   let out = `${s.final_pnl < 0 ? "Lost" : "Made"} ${fmtUsd(Math.abs(s.final_pnl))} over ${fmtDuration(s.duration_s)} = ` +
     order.map(([k, v]) => `${k} ${signed(v)}`).join(", ") + ".";

@@ -27,6 +27,11 @@ describe("tearsheet pieces", () => {
     const fees = summary({ final_pnl: -1, spread_capture: 0.5, inventory_pnl: 0.1, fees_total: 1.6 });
     expect(headline(fees, att({ spread: 0.5, inventory: 0.1, fees: -1.6 }), [])).toBe("Lost $1.00 over 1 h 59 min = fees −$1.60, spread capture +$0.50, inventory PnL +$0.10, funding $0.00. Fees outweighed everything the quotes earned.");
     expect(headline(summary({ final_pnl: 2, spread_capture: 2 }), att({ spread: 2 }), [])).toStartWith("Made $2.00 over 1 h 59 min = spread capture +$2.00,");
+    // parts print in cents: rounding residue (funding is derived from cash) is $0.00, never "$3.4e-13"
+    expect(headline(summary({ final_pnl: -0.95 }), att({ spread: 0.07, inventory: -0.72, fees: -0.3, funding: 3.4e-13 }), [])).toBe(
+      "Lost $0.95 over 1 h 59 min = inventory PnL −$0.72, fees −$0.30, spread capture +$0.07, funding $0.00. " +
+        "Most of it is the position: the mid moved against the inventory we held (Inventory and Markouts below).",
+    );
     // a liquidation is a part of its own, named when it is the largest
     expect(headline(summary({ final_pnl: -30 }), att({ spread: 1, inventory: -6, fees: -0.5, liquidation: -24.5 }), [])).toBe(
       "Lost $30.00 over 1 h 59 min = liquidations −$24.50, inventory PnL −$6.00, spread capture +$1.00, fees −$0.50, funding $0.00. " +
